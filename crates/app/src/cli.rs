@@ -1,0 +1,349 @@
+//! Subcommands: serve, migrate, demo, user, municipality, backup, restore.
+
+use crate::config::Config;
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand};
+use rodtrad_domain::{Email, Kommunenummer, Name, Role, RuleError};
+use rodtrad_store::users::NewUser;
+use rodtrad_store::{Author, Db, StoreError, demo, password};
+use rodtrad_web::i18n::{I18n, Lang};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "rodtrad", version, about = "Rødtråd – plan- og virksomhetsstyring for kommuner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web application (migrates first).
+    Serve {
+        /// Load the demo municipality if it is not there, and show the demo logins.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (overrides RODTRAD_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo municipality (once; running it again changes nothing).
+    Demo,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage municipalities (tenants).
+    Municipality {
+        #[command(subcommand)]
+        command: MunicipalityCommand,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while the app runs.
+    Backup {
+        /// Target file; must not exist.
+        file: PathBuf,
+    },
+    /// Restore a SQLite backup over the configured database (stop the app first).
+    Restore {
+        /// Backup file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Municipality number, e.g. 3203.
+        #[arg(long)]
+        municipality: String,
+        /// Roles: system_admin, management, leader, employee, politician, auditor.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Link to an existing person (id).
+        #[arg(long)]
+        person: Option<i64>,
+    },
+    /// Set a new password (read from standard input) and end the account's sessions.
+    Reset {
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MunicipalityCommand {
+    /// Add a municipality with its root organisation unit.
+    Add {
+        /// Four-digit kommunenummer.
+        #[arg(long)]
+        number: String,
+        /// Name, e.g. "Asker kommune".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Entry point: parses arguments, runs the command, maps errors to a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rodtrad: invalid configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rodtrad: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rodtrad: {}", describe(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Turns rule errors into the bokmål message a user of the CLI reads.
+fn describe(err: &anyhow::Error) -> String {
+    let rule = err.downcast_ref::<RuleError>().cloned().or_else(|| match err.downcast_ref::<StoreError>() {
+        Some(StoreError::Rule(r)) => Some(r.clone()),
+        _ => None,
+    });
+    match (rule, I18n::load()) {
+        (Some(rule), Ok(i18n)) => {
+            let args: Vec<(&str, String)> = rule.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+            i18n.format(Lang::Nb, rule.key, &args)
+        }
+        _ => format!("{err:#}"),
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(config: &Config) -> Result<Db> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database {}", redact(&config.database_url)))?;
+    db.migrate().await.context("migration failed")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Serve { demo: with_demo, listen } => serve(config, with_demo, listen).await,
+        Command::Migrate => {
+            let db = open(&config).await?;
+            println!("Database is up to date ({}).", db.backend());
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open(&config).await?;
+            let summary = demo::load(&db, config.hash_cost()).await?;
+            print_demo(&summary, None);
+            Ok(())
+        }
+        Command::User { command } => user(config, command).await,
+        Command::Municipality { command: MunicipalityCommand::Add { number, name } } => {
+            let db = open(&config).await?;
+            let id = db.municipality_create(&Name::parse(&name)?, &Kommunenummer::parse(&number)?, "CLI").await?;
+            println!("Municipality {number} created (id {id}).");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = open(&config).await?;
+            db.backup_to(&file).await?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!("Backup written to {} ({size} bytes).", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let target = config
+                .database_url
+                .strip_prefix("sqlite://")
+                .map(|p| p.split('?').next().unwrap_or(p).to_owned())
+                .ok_or_else(|| anyhow!(RuleError::new("err-backup-postgres")))?;
+            rodtrad_store::backup::restore_sqlite(&file, std::path::Path::new(&target)).await?;
+            println!("Restored {} to {target}.", file.display());
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    password::check_policy(&password)?;
+    Ok(password)
+}
+
+async fn user(config: Config, command: UserCommand) -> Result<()> {
+    let db = open(&config).await?;
+    match command {
+        UserCommand::Add { email, name, municipality, roles, person } => {
+            let m = db.municipality_by_number(&municipality).await?.ok_or_else(|| {
+                anyhow!(RuleError::new("err-kommunenummer-unknown").with("number", municipality.clone()))
+            })?;
+            let roles = roles.iter().map(|r| Role::parse(r)).collect::<Result<Vec<_>, _>>()?;
+            if let Some(p) = person {
+                db.person(m.id, p).await.map_err(|_| RuleError::new("err-person-unknown"))?;
+            }
+            eprintln!("Password (one line, at least {} characters):", password::MIN_LENGTH);
+            let password = read_password()?;
+            let new = NewUser {
+                municipality_id: m.id,
+                person_id: person,
+                email: Email::parse(&email)?,
+                display_name: Name::parse(&name)?,
+                password_hash: password::hash(&password, config.hash_cost()),
+                roles,
+            };
+            let author = Author { municipality_id: m.id, user_id: None, name: "CLI".into() };
+            let id = db.user_create(&author, &new).await?;
+            println!("User {email} created (id {id}).");
+        }
+        UserCommand::Reset { email } => {
+            let user = db.user_by_email(&email).await?.ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            eprintln!("New password (one line, at least {} characters):", password::MIN_LENGTH);
+            let password = read_password()?;
+            let author = Author { municipality_id: user.municipality_id, user_id: None, name: "CLI".into() };
+            db.user_set_password(&author, user.id, &password::hash(&password, config.hash_cost())).await?;
+            println!("Password for {email} changed; all its sessions have ended.");
+        }
+    }
+    Ok(())
+}
+
+fn print_demo(summary: &demo::DemoSummary, url: Option<&str>) {
+    if summary.created {
+        println!("Demo municipality loaded.");
+    } else {
+        println!("Demo municipality already present (not loaded again).");
+    }
+    if let Some(url) = url {
+        println!("\n  Rødtråd is running at {url}\n");
+    }
+    println!("  Demo logins (password: {}):", demo::DEMO_PASSWORD);
+    for login in &summary.logins {
+        println!("    {:<36} {:<14} {}", login.email, login.role.code(), login.note);
+    }
+    println!();
+}
+
+async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Result<()> {
+    let db = open(&config).await?;
+    let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
+    let state = rodtrad_web::AppState::new(db.clone(), config.web(with_demo)).map_err(|e| anyhow!(e))?;
+    let app = rodtrad_web::router(state);
+    let addr = listen.unwrap_or_else(|| config.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("could not listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    match &summary {
+        Some(s) => print_demo(s, Some(&url)),
+        None => println!("\n  Rødtråd is running at {url}\n"),
+    }
+    tracing::info!(%url, backend = db.backend(), "listening");
+    let pruner = tokio::spawn({
+        let db = db.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = db.sessions_prune().await {
+                    tracing::warn!(error = %e, "session pruning failed");
+                }
+            }
+        }
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    pruner.abort();
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(redact("postgres://app:secret@db/rodtrad"), "postgres://app:***@db/rodtrad");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact("sqlite://rodtrad.db"), "sqlite://rodtrad.db");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,8 @@
+//! `rodtrad`: the Rødtråd application binary.
+
+mod cli;
+mod config;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -1,0 +1,37 @@
+//! Pure domain types and rules for Rødtråd. No I/O, no async.
+//!
+//! Errors carry message keys (resolved by the web layer's i18n) so a rule's
+//! message reads the same in bokmål, nynorsk and English.
+
+pub mod access;
+pub mod municipality;
+pub mod org;
+pub mod text;
+
+pub use access::{Actor, Role};
+pub use municipality::Kommunenummer;
+pub use org::{AuthorityLevel, LeaderLevel, OrgUnitKind};
+pub use text::{Email, Name};
+
+/// A broken rule, as a message key plus named arguments for the translator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}")]
+pub struct RuleError {
+    /// Fluent message id, e.g. `err-name-empty`.
+    pub key: &'static str,
+    /// Named arguments for the message.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl RuleError {
+    /// A rule error without arguments.
+    pub fn new(key: &'static str) -> Self {
+        Self { key, args: Vec::new() }
+    }
+
+    /// Adds a named argument.
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+}

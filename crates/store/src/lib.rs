@@ -1,0 +1,173 @@
+//! The database: one [`Db`] over SQLite (embedded default) or PostgreSQL (production),
+//! migrations per database, one repository module per aggregate, and the audit log
+//! written in the same transaction as every change.
+//!
+//! SQL is written once with `$n` placeholders, which both SQLite and PostgreSQL accept,
+//! and [`on_db!`] compiles each query body once per backend.
+
+pub mod audit;
+pub mod backup;
+pub mod demo;
+pub mod org;
+pub mod password;
+pub mod people;
+pub mod users;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rodtrad_domain::RuleError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever backend `$db` is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A connection pool to one of the supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded SQLite file in WAL mode.
+    Sqlite(SqlitePool),
+    /// PostgreSQL server; several app processes may share it.
+    Postgres(PgPool),
+}
+
+/// What went wrong in the store, in terms a handler can turn into a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist in the caller's municipality.
+    #[error("not found")]
+    NotFound,
+    /// The row changed since the caller read it (optimistic locking).
+    #[error("stale version")]
+    Conflict,
+    /// A domain rule refused the change.
+    #[error("rule: {0}")]
+    Rule(#[from] RuleError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Reading or writing a file failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a rule error with `key`, leaving other errors as they are.
+    pub fn unique_as(self, key: &'static str) -> Self {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                StoreError::Rule(RuleError::new(key))
+            }
+            _ => self,
+        }
+    }
+}
+
+/// Result alias for the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The current time at whole seconds, so SQLite's text timestamps sort correctly.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+/// Who makes a change: written into the audit log with it.
+#[derive(Debug, Clone)]
+pub struct Author {
+    /// The municipality the change belongs to.
+    pub municipality_id: i64,
+    /// The user account, or `None` for the system (demo loader, CLI).
+    pub user_id: Option<i64>,
+    /// Display name at the time of the change.
+    pub name: String,
+}
+
+impl Db {
+    /// Connects to `url`: `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            Self::connect_postgres(options).await
+        } else {
+            let options = SqliteConnectOptions::from_str(url)?;
+            Self::connect_sqlite(options).await
+        }
+    }
+
+    /// Connects to SQLite with WAL, foreign keys and a busy timeout.
+    pub async fn connect_sqlite(options: SqliteConnectOptions) -> Result<Self> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Connects to PostgreSQL.
+    pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    /// Which backend this is, for logs and the health check.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use.
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+}
+
+/// Random URL-safe token of `bytes` random bytes, hex-encoded.
+pub fn random_token(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// SHA-256 of a secret token, hex-encoded; only hashes of session and API tokens are stored.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}

@@ -1,0 +1,453 @@
+//! Municipalities, user accounts, roles, sessions, login throttling, API tokens, and
+//! loading the [`Actor`] that authorisation rules work on.
+
+use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db, random_token, token_hash};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rodtrad_domain::{Actor, Email, Kommunenummer, Name, Role};
+use serde::Serialize;
+
+/// A municipality (tenant).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Municipality {
+    /// Id.
+    pub id: i64,
+    /// Name, e.g. "Asker kommune".
+    pub name: String,
+    /// Four-digit kommunenummer.
+    pub number: String,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+/// A user account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Municipality the account belongs to.
+    pub municipality_id: i64,
+    /// Linked person.
+    pub person_id: Option<i64>,
+    /// Login e-mail.
+    pub email: String,
+    /// Name shown in the UI and the audit log.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// UI language: `nb`, `nn` or `en`.
+    pub locale: String,
+    /// Can log in.
+    pub active: bool,
+}
+
+/// A live session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    /// Account.
+    pub user_id: i64,
+    /// Per-session CSRF token.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An API token as listed on the profile page (the secret is shown once, at creation).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiToken {
+    /// Id.
+    pub id: i64,
+    /// Label.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last use.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Municipality.
+    pub municipality_id: i64,
+    /// Linked person.
+    pub person_id: Option<i64>,
+    /// Login e-mail.
+    pub email: Email,
+    /// Display name.
+    pub display_name: Name,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+const USER_COLUMNS: &str = "id, municipality_id, person_id, email, display_name, password_hash, locale, active";
+
+impl Db {
+    /// Creates a municipality (tenant) and its root organisation unit; returns its id.
+    pub async fn municipality_create(&self, name: &Name, number: &Kommunenummer, actor_name: &str) -> Result<i64> {
+        let ts = now();
+        let result: Result<i64> = on_db!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO municipalities (name, number, created_at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(name.as_str())
+                .bind(number.as_str())
+                .bind(ts)
+                .fetch_one(&mut *tx)
+                .await?;
+                let root: i64 = sqlx::query_scalar(
+                    "INSERT INTO org_units (municipality_id, parent_id, kind, name, valid_from, created_at, updated_at)
+                     VALUES ($1, NULL, 'municipality', $2, $3, $4, $4) RETURNING id",
+                )
+                .bind(id)
+                .bind(name.as_str())
+                .bind(NaiveDate::from_ymd_opt(2020, 1, 1))
+                .bind(ts)
+                .fetch_one(&mut *tx)
+                .await?;
+                let author = Author { municipality_id: id, user_id: None, name: actor_name.to_owned() };
+                let after = serde_json::json!({"name": name.as_str(), "number": number.as_str()});
+                audit_in_tx!(tx, &author, "municipality", id, "create", None, Some(after.clone()));
+                audit_in_tx!(tx, &author, "org_unit", root, "create", None, Some(after));
+                tx.commit().await?;
+                Ok(id)
+            }
+            .await
+        });
+        result.map_err(|e| e.unique_as("err-kommunenummer-taken"))
+    }
+
+    /// A municipality by number.
+    pub async fn municipality_by_number(&self, number: &str) -> Result<Option<Municipality>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Municipality>("SELECT id, name, number, version FROM municipalities WHERE number = $1")
+                .bind(number)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// A municipality by id.
+    pub async fn municipality(&self, id: i64) -> Result<Municipality> {
+        let row = on_db!(self, pool => {
+            sqlx::query_as::<_, Municipality>("SELECT id, name, number, version FROM municipalities WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Creates an account with roles.
+    pub async fn user_create(&self, author: &Author, new: &NewUser) -> Result<i64> {
+        let result: Result<i64> = on_db!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (municipality_id, person_id, email, display_name, password_hash, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(new.municipality_id)
+                .bind(new.person_id)
+                .bind(new.email.as_str())
+                .bind(new.display_name.as_str())
+                .bind(&new.password_hash)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
+                for role in &new.roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(role.code())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let roles: Vec<&str> = new.roles.iter().map(|r| r.code()).collect();
+                let after = serde_json::json!({"email": new.email.as_str(), "display_name": new.display_name.as_str(),
+                    "person_id": new.person_id, "roles": roles});
+                audit_in_tx!(tx, author, "user", id, "create", None, Some(after));
+                tx.commit().await?;
+                Ok(id)
+            }
+            .await
+        });
+        result.map_err(|e| e.unique_as("err-email-taken"))
+    }
+
+    /// An account by login e-mail (any municipality: e-mails are unique per installation).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")))
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// An account by id.
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row = on_db!(self, pool => {
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Roles of an account.
+    pub async fn user_roles(&self, user_id: i64) -> Result<Vec<Role>> {
+        let codes: Vec<String> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(codes.iter().filter_map(|c| Role::parse(c).ok()).collect())
+    }
+
+    /// Sets a new password hash, ends every session of the account, and audits it.
+    pub async fn user_set_password(&self, author: &Author, user_id: i64, password_hash: &str) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE users SET password_hash = $1, version = version + 1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM login_attempts WHERE email = (SELECT email FROM users WHERE id = $1)")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_in_tx!(tx, author, "user", user_id, "password", None, None);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sets the account's UI language.
+    pub async fn user_set_locale(&self, author: &Author, user_id: i64, locale: &str) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before: Option<String> = sqlx::query_scalar("SELECT locale FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let before = before.ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(user_id).execute(&mut *tx).await?;
+            audit_in_tx!(tx, author, "user", user_id, "update",
+                Some(serde_json::json!({"locale": before})), Some(serde_json::json!({"locale": locale})));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Everything the authorisation rules need to know about an account, as of `today`.
+    pub async fn actor(&self, user: &User, today: NaiveDate) -> Result<Actor> {
+        let roles = self.user_roles(user.id).await?;
+        let mut actor = Actor {
+            user_id: user.id,
+            municipality_id: user.municipality_id,
+            person_id: user.person_id,
+            roles: roles.into_iter().collect(),
+            ..Actor::default()
+        };
+        if let Some(person_id) = user.person_id {
+            let (own_unit, led, delegated): (Option<i64>, Vec<i64>, Vec<i64>) = on_db!(self, pool => {
+                let own: Option<Option<i64>> = sqlx::query_scalar("SELECT unit_id FROM people WHERE id = $1 AND active = TRUE")
+                    .bind(person_id).fetch_optional(pool).await?;
+                let led: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM org_units WHERE leader_person_id = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2)")
+                    .bind(person_id).bind(today).fetch_all(pool).await?;
+                let delegated: Vec<i64> = sqlx::query_scalar(
+                    "SELECT unit_id FROM delegations WHERE person_id = $1 AND revoked_at IS NULL AND valid_to >= $2")
+                    .bind(person_id).bind(today).fetch_all(pool).await?;
+                (own.flatten(), led, delegated)
+            });
+            actor.own_unit = own_unit;
+            actor.led_units = led.into_iter().collect();
+            actor.delegated_units = delegated.into_iter().collect();
+        }
+        Ok(actor)
+    }
+
+    /// Starts a session; returns the secret cookie value. Only its hash is stored.
+    pub async fn session_create(&self, user_id: i64, ttl: Duration) -> Result<String> {
+        let token = random_token(32);
+        let ts = now();
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash(&token))
+                .bind(user_id)
+                .bind(random_token(32))
+                .bind(ts)
+                .bind(ts + ttl)
+                .execute(pool)
+                .await?;
+        });
+        Ok(token)
+    }
+
+    /// A live (unexpired) session by its cookie value.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Session>(
+                "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash(token))
+                .bind(now())
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn session_delete(&self, token: &str) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Moves a session's expiry forward (sliding expiry), at most once a minute.
+    pub async fn session_touch(&self, token: &str, ttl: Duration) -> Result<()> {
+        let ts = now();
+        on_db!(self, pool => {
+            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2 AND expires_at < $3")
+                .bind(ts + ttl)
+                .bind(token_hash(token))
+                .bind(ts + ttl - Duration::minutes(1))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Removes expired sessions and old login attempts.
+    pub async fn sessions_prune(&self) -> Result<u64> {
+        let ts = now();
+        let n = on_db!(self, pool => {
+            let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts).execute(pool).await?.rows_affected();
+            let b = sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(ts - Duration::days(1)).execute(pool).await?.rows_affected();
+            a + b
+        });
+        Ok(n)
+    }
+
+    /// Records a login attempt for throttling.
+    pub async fn login_attempt_record(&self, email: &str, ip: &str, success: bool) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)")
+                .bind(email.trim().to_lowercase())
+                .bind(ip)
+                .bind(success)
+                .bind(now())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Failed attempts since `since` for an account and for an IP address.
+    pub async fn login_failures_since(&self, email: &str, ip: &str, since: DateTime<Utc>) -> Result<(i64, i64)> {
+        Ok(on_db!(self, pool => {
+            let by_email: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND success = FALSE AND at >= $2")
+                .bind(email.trim().to_lowercase()).bind(since).fetch_one(pool).await?;
+            let by_ip: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND success = FALSE AND at >= $2")
+                .bind(ip).bind(since).fetch_one(pool).await?;
+            (by_email, by_ip)
+        }))
+    }
+
+    /// Creates an API token; returns `(id, secret)`. The secret is not stored.
+    pub async fn api_token_create(
+        &self,
+        author: &Author,
+        user_id: i64,
+        name: &Name,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(i64, String)> {
+        let secret = format!("rt_{}", random_token(24));
+        let id = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(user_id)
+                .bind(name.as_str())
+                .bind(token_hash(&secret))
+                .bind(now())
+                .bind(expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+            audit_in_tx!(tx, author, "api_token", id, "create", None,
+                Some(serde_json::json!({"name": name.as_str(), "user_id": user_id, "expires_at": expires_at})));
+            tx.commit().await?;
+            id
+        });
+        Ok((id, secret))
+    }
+
+    /// The account's API tokens.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, ApiToken>(
+                "SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Deletes one of the account's API tokens.
+    pub async fn api_token_revoke(&self, author: &Author, user_id: i64, token_id: i64) -> Result<()> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
+                .bind(token_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit_in_tx!(tx, author, "api_token", token_id, "revoke", None, None);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The account behind a live API token, recording its use.
+    pub async fn api_token_user(&self, secret: &str) -> Result<Option<i64>> {
+        let ts = now();
+        Ok(on_db!(self, pool => {
+            let user: Option<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)")
+                .bind(token_hash(secret)).bind(ts).fetch_optional(pool).await?;
+            if user.is_some() {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                    .bind(ts).bind(token_hash(secret)).execute(pool).await?;
+            }
+            user
+        }))
+    }
+
+    /// Accounts of a municipality with their roles (for the people admin page).
+    pub async fn users_by_person(&self, municipality_id: i64) -> Result<Vec<(i64, i64, String)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (i64, i64, String)>(
+                "SELECT u.person_id, u.id, r.role FROM users u JOIN user_roles r ON r.user_id = u.id
+                 WHERE u.municipality_id = $1 AND u.person_id IS NOT NULL ORDER BY u.id, r.role")
+                .bind(municipality_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+}

@@ -1,0 +1,310 @@
+//! Per-request context: who is signed in (session cookie or API token), the language, the CSRF
+//! token, and the response side: error pages, cookies and security headers.
+
+use crate::error::{AppError, AppResult, ErrorPage};
+use crate::i18n::{Lang, Tr};
+use crate::pages::{ErrorTemplate, Page};
+use crate::state::AppState;
+use askama::Template;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rodtrad_domain::Actor;
+use rodtrad_store::users::User;
+use rodtrad_store::{Author, random_token};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "rodtrad_session";
+/// Anonymous CSRF (double-submit) cookie name.
+pub const CSRF_COOKIE: &str = "rodtrad_csrf";
+/// Language cookie for visitors who are not signed in.
+pub const LANG_COOKIE: &str = "rodtrad_lang";
+/// Form field carrying the CSRF token.
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Header carrying the CSRF token (htmx sends it).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+/// The signed-in account with what the rules need.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account.
+    pub user: User,
+    /// Roles and scope.
+    pub actor: Actor,
+    /// Session cookie value (absent for API tokens).
+    pub session_token: Option<String>,
+}
+
+/// Request context available to every handler.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Translator in the user's language.
+    pub tr: Tr,
+    /// The signed-in user, if any.
+    pub signed_in: Option<Arc<SignedIn>>,
+    /// CSRF token to embed in forms.
+    pub csrf: String,
+    /// Request path (for "return to" links and the current nav item).
+    pub path: String,
+    /// Client address for throttling.
+    pub client_ip: String,
+}
+
+impl Ctx {
+    /// The signed-in user or [`AppError::LoginRequired`].
+    pub fn user(&self) -> AppResult<&SignedIn> {
+        self.signed_in.as_deref().ok_or(AppError::LoginRequired)
+    }
+
+    /// The signed-in user's rules view.
+    pub fn actor(&self) -> AppResult<&Actor> {
+        Ok(&self.user()?.actor)
+    }
+
+    /// Author for audit rows.
+    pub fn author(&self) -> AppResult<Author> {
+        let user = &self.user()?.user;
+        Ok(Author { municipality_id: user.municipality_id, user_id: Some(user.id), name: user.display_name.clone() })
+    }
+
+    /// Base page data for templates.
+    pub fn page(&self, title: impl Into<String>, section: &'static str) -> Page {
+        Page::new(self, title.into(), section)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::Internal("context middleware missing".into()))
+    }
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+fn accept_language(headers: &HeaderMap) -> Option<Lang> {
+    let value = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    value.split(',').find_map(|part| {
+        let tag = part.split(';').next()?.trim().to_lowercase();
+        match tag.split('-').next()? {
+            "nb" | "no" => Some(Lang::Nb),
+            "nn" => Some(Lang::Nn),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    })
+}
+
+fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    if trust_proxy {
+        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        if let Some(first) = forwarded.and_then(|v| v.split(',').next()) {
+            return first.trim().to_owned();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Builds a `Set-Cookie` value.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: Option<i64>,
+    secure: bool,
+    same_site_strict: bool,
+) -> HeaderValue {
+    let mut c = cookie::Cookie::new(name.to_owned(), value.to_owned());
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_secure(secure);
+    c.set_same_site(if same_site_strict { cookie::SameSite::Strict } else { cookie::SameSite::Lax });
+    if let Some(age) = max_age_secs {
+        c.set_max_age(cookie::time::Duration::seconds(age));
+    }
+    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn load_signed_in(state: &AppState, user_id: i64, session_token: Option<String>) -> AppResult<Option<SignedIn>> {
+    let user = match state.db.user(user_id).await {
+        Ok(user) if user.active => user,
+        Ok(_) | Err(rodtrad_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let actor = state.db.actor(&user, chrono::Utc::now().date_naive()).await?;
+    Ok(Some(SignedIn { user, actor, session_token }))
+}
+
+/// The middleware every request passes through.
+pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match build_and_run(&state, req, next).await {
+        Ok(response) => response,
+        Err((ctx, err)) => finish(&state, ctx.as_ref(), err.into_response(), false),
+    }
+}
+
+async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Response, (Option<Ctx>, AppError)> {
+    let headers = req.headers().clone();
+    let path = req.uri().path().to_owned();
+    let client_ip = client_ip(&req, state.config.trust_proxy);
+    let fail = |e: AppError| (None, e);
+
+    let mut signed_in = None;
+    let mut session_csrf = None;
+    let mut via_token = false;
+    if let Some(token) = bearer_token(&headers) {
+        let user_id = state.db.api_token_user(&token).await.map_err(|e| fail(e.into()))?;
+        let Some(user_id) = user_id else { return Err(fail(AppError::LoginRequired)) };
+        signed_in = load_signed_in(state, user_id, None).await.map_err(fail)?;
+        via_token = signed_in.is_some();
+    } else if let Some(token) = cookie_value(&headers, SESSION_COOKIE)
+        && let Some(session) = state.db.session(&token).await.map_err(|e| fail(e.into()))?
+    {
+        signed_in = load_signed_in(state, session.user_id, Some(token.clone())).await.map_err(fail)?;
+        if signed_in.is_some() {
+            session_csrf = Some(session.csrf_token);
+            let ttl = chrono::Duration::minutes(state.config.session_minutes);
+            state.db.session_touch(&token, ttl).await.map_err(|e| fail(e.into()))?;
+        }
+    }
+
+    let anon_cookie = cookie_value(&headers, CSRF_COOKIE).filter(|v| v.len() == 64);
+    let mut new_anon_cookie = None;
+    let csrf = match session_csrf {
+        Some(token) => token,
+        None => anon_cookie.clone().unwrap_or_else(|| {
+            let token = random_token(32);
+            new_anon_cookie = Some(token.clone());
+            token
+        }),
+    };
+
+    let lang = signed_in
+        .as_ref()
+        .and_then(|s| Lang::parse(&s.user.locale))
+        .or_else(|| cookie_value(&headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
+        .or_else(|| accept_language(&headers))
+        .unwrap_or_default();
+    let ctx = Ctx {
+        tr: Tr::new(state.i18n.clone(), lang),
+        signed_in: signed_in.map(Arc::new),
+        csrf: csrf.clone(),
+        path,
+        client_ip,
+    };
+
+    let mut req = req;
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !via_token {
+        let expected = if ctx.signed_in.is_some() { Some(csrf.as_str()) } else { anon_cookie.as_deref() };
+        let (parts, body) = req.into_parts();
+        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| (Some(ctx.clone()), AppError::Csrf))?;
+        let provided = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
+        let valid = matches!((expected, provided.as_deref()), (Some(e), Some(p)) if constant_time_eq(e, p));
+        if !valid {
+            return Err((Some(ctx), AppError::Csrf));
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+
+    req.extensions_mut().insert(ctx.clone());
+    let response = next.run(req).await;
+    let mut response = finish(state, Some(&ctx), response, via_token);
+    if let Some(token) = new_anon_cookie {
+        let cookie = set_cookie(CSRF_COOKIE, &token, None, state.config.secure_cookies, true);
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Renders error markers as pages or JSON.
+fn finish(state: &AppState, ctx: Option<&Ctx>, response: Response, api: bool) -> Response {
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else { return response };
+    let status = response.status();
+    let fallback;
+    let ctx = match ctx {
+        Some(c) => c,
+        None => {
+            fallback = Ctx {
+                tr: Tr::new(state.i18n.clone(), Lang::default()),
+                signed_in: None,
+                csrf: String::new(),
+                path: String::new(),
+                client_ip: String::new(),
+            };
+            &fallback
+        }
+    };
+    let args: Vec<(&str, String)> = page.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let message = state.i18n.format(ctx.tr.lang, page.key, &args);
+    if api || ctx.path.starts_with("/api/") {
+        let body = serde_json::json!({"error": page.key, "message": message});
+        return (status, axum::Json(body)).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let next = if ctx.path.is_empty() || ctx.path == "/logout" { "/".to_owned() } else { ctx.path.clone() };
+        let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+        return Redirect::to(&format!("/login?{query}")).into_response();
+    }
+    let template =
+        ErrorTemplate { p: ctx.page(ctx.tr.t("error-title"), ""), status: status.as_u16(), message: message.clone() };
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message).into_response(),
+    }
+}
+
+/// Security headers on every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}

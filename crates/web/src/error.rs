@@ -1,0 +1,100 @@
+//! One error type for every handler. Its response carries an [`ErrorPage`] marker that the
+//! request middleware turns into a page (or JSON under `/api/`) in the user's language.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rodtrad_domain::RuleError;
+use rodtrad_store::StoreError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing does not exist, or is outside the caller's municipality.
+    #[error("not found")]
+    NotFound,
+    /// Signed in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in (or the session expired).
+    #[error("login required")]
+    LoginRequired,
+    /// Missing or wrong CSRF token.
+    #[error("csrf")]
+    Csrf,
+    /// Too many attempts.
+    #[error("too many requests")]
+    TooManyRequests,
+    /// A rule refused the input.
+    #[error("rule: {0}")]
+    Rule(RuleError),
+    /// Someone else saved first.
+    #[error("conflict")]
+    Conflict,
+    /// A bug or an outage; details go to the log only.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Result alias for handlers.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Marker on an error response: the status and message key the middleware renders.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// Fluent key of the message.
+    pub key: &'static str,
+    /// Arguments for the message.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl AppError {
+    /// Status code and message key.
+    pub fn parts(&self) -> (StatusCode, ErrorPage) {
+        let page = |key| ErrorPage { key, args: Vec::new() };
+        match self {
+            AppError::NotFound => (StatusCode::NOT_FOUND, page("err-not-found")),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, page("err-forbidden")),
+            AppError::LoginRequired => (StatusCode::UNAUTHORIZED, page("err-login-required")),
+            AppError::Csrf => (StatusCode::FORBIDDEN, page("err-csrf")),
+            AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, page("err-too-many")),
+            AppError::Rule(e) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorPage { key: e.key, args: e.args.clone() }),
+            AppError::Conflict => (StatusCode::CONFLICT, page("err-conflict")),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, page("err-internal")),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let (status, page) = self.parts();
+        let mut response = status.into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict => AppError::Conflict,
+            StoreError::Rule(rule) => AppError::Rule(rule),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<RuleError> for AppError {
+    fn from(err: RuleError) -> Self {
+        AppError::Rule(err)
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        AppError::Internal(format!("template: {err}"))
+    }
+}

@@ -1,0 +1,63 @@
+//! The web layer: server-rendered pages (askama + htmx), the JSON API with its OpenAPI
+//! document, authentication, CSRF, i18n and the router that composes them.
+
+pub mod api;
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod ctx;
+pub mod error;
+pub mod forms;
+pub mod i18n;
+pub mod org;
+pub mod pages;
+pub mod people;
+pub mod state;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, WebConfig};
+
+/// The whole application: every route at a glance, then the layers every request passes.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(auth::routes())
+        .merge(org::routes())
+        .merge(people::routes())
+        .merge(audit::routes())
+        .merge(api::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), ctx::request_context));
+    Router::new()
+        .merge(pages)
+        .merge(assets::routes())
+        .route("/healthz", get(healthz))
+        .layer(middleware::from_fn(ctx::security_headers))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> error::AppError {
+    error::AppError::NotFound
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, format!("ok {}\n", state.db.backend())),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n".to_owned())
+        }
+    }
+}
