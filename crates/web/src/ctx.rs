@@ -173,7 +173,14 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
     let client_ip = client_ip(&req, state.config.trust_proxy);
-    let fail = |e: AppError| (None, e);
+    let anonymous = Ctx {
+        tr: Tr::new(state.i18n.clone(), Lang::default()),
+        signed_in: None,
+        csrf: String::new(),
+        path: path.clone(),
+        client_ip: client_ip.clone(),
+    };
+    let fail = |e: AppError| (Some(anonymous.clone()), e);
 
     let mut signed_in = None;
     let mut session_csrf = None;
@@ -215,8 +222,7 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
         tr: Tr::new(state.i18n.clone(), lang),
         signed_in: signed_in.map(Arc::new),
         csrf: csrf.clone(),
-        path,
-        client_ip,
+        ..anonymous
     };
 
     let mut req = req;

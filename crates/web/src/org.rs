@@ -410,8 +410,13 @@ async fn update_unit(
     let valid_from = forms::required_date(&form.valid_from).map_err(rule_into(&mut errors, &ctx, "valid_from")).ok();
     let valid_to = forms::optional_date(&form.valid_to).map_err(rule_into(&mut errors, &ctx, "valid_to")).ok();
     let version = forms::version(&form.version).map_err(rule_into(&mut errors, &ctx, "name")).ok();
+    // Only municipality-wide editors move units; an absent or empty field keeps the parent.
     let parent_id = if actor.can_restructure() && current.parent_id.is_some() {
-        forms::optional_id(&form.parent_id).map_err(rule_into(&mut errors, &ctx, "parent_id")).ok().flatten()
+        forms::optional_id(&form.parent_id)
+            .map_err(rule_into(&mut errors, &ctx, "parent_id"))
+            .ok()
+            .flatten()
+            .or(current.parent_id)
     } else {
         current.parent_id
     };

@@ -1,0 +1,40 @@
+//! The demo municipality: size, leaders on all levels, one login per role, loaded only once.
+
+use crate::both;
+use crate::harness::TestApp;
+use rodtrad_domain::{OrgUnitKind, Role};
+use rodtrad_store::demo;
+use rodtrad_store::password::HashCost;
+use rodtrad_store::people::PeopleFilter;
+
+both!(demo_loads_once_with_leaders_on_all_levels, |t: TestApp| async move {
+    let cost = HashCost { memory_kib: 1024, iterations: 1 };
+    let first = demo::load(&t.db, cost).await.unwrap();
+    assert!(first.created);
+    let tree = t.db.org_tree(first.municipality_id).await.unwrap();
+    let count = |kind: OrgUnitKind| tree.units().iter().filter(|u| u.kind() == kind).count();
+    assert_eq!(count(OrgUnitKind::ServiceArea), 6);
+    assert!((140..=160).contains(&count(OrgUnitKind::Unit)), "{} units", count(OrgUnitKind::Unit));
+    assert!(count(OrgUnitKind::Department) > 100);
+    let levels: std::collections::BTreeSet<u8> =
+        tree.units().iter().filter(|u| u.leader_person_id.is_some()).map(|u| tree.leader_level(u.id).get()).collect();
+    assert_eq!(levels.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    let people = t.db.people(first.municipality_id, &PeopleFilter::default(), 100_000).await.unwrap();
+    assert!((300..=400).contains(&people.len()), "{} people", people.len());
+    let roles: std::collections::BTreeSet<Role> = first.logins.iter().map(|l| l.role).collect();
+    for role in Role::ALL {
+        assert!(roles.contains(&role), "no demo login for {role:?}");
+    }
+    let audit = t.db.audit_count(first.municipality_id).await.unwrap();
+
+    let second = demo::load(&t.db, cost).await.unwrap();
+    assert!(!second.created);
+    assert_eq!(second.municipality_id, first.municipality_id);
+    assert_eq!(t.db.org_units(first.municipality_id).await.unwrap().len(), tree.units().len());
+    assert_eq!(t.db.audit_count(first.municipality_id).await.unwrap(), audit);
+
+    // A demo login works through the real login form and sees the demo tree.
+    let mut c = t.client();
+    c.login("leder@demo.rodtrad.no", demo::DEMO_PASSWORD).await.expect(303);
+    c.get("/org").await.expect(200).contains("Oppvekst").contains("ledernivå 2");
+});

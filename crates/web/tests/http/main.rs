@@ -1,0 +1,12 @@
+//! Integration tests through HTTP. Every test in a `both!` block runs once on SQLite and once
+//! on PostgreSQL, each on its own fresh database.
+
+pub mod harness;
+
+mod access;
+mod api;
+mod audit;
+mod auth;
+mod demo;
+mod i18n;
+mod org;
