@@ -35,10 +35,17 @@ impl Db {
 /// Restores `backup` over the SQLite database at `target`, after checking the backup's integrity.
 /// The application must be stopped; the old file is kept beside it with a `.before-restore` suffix.
 pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<()> {
-    let check = Db::connect(&format!("sqlite://{}?mode=ro", backup.display())).await?;
-    let answer = check.integrity_check().await?;
-    check.close().await;
-    if answer != "ok" {
+    use sqlx::Connection;
+    // A bare read-only connection: the backup file is only read, never switched to WAL.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(backup).read_only(true);
+    let answer: std::result::Result<String, sqlx::Error> = async {
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        let answer = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await?;
+        conn.close().await?;
+        Ok(answer)
+    }
+    .await;
+    if !matches!(answer.as_deref(), Ok("ok")) {
         return Err(RuleError::new("err-backup-corrupt").into());
     }
     if target.exists() {

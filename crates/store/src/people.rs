@@ -65,25 +65,37 @@ pub struct PeopleFilter {
 }
 
 impl Db {
-    /// People of a municipality matching `filter`, by name.
+    /// People of a municipality matching `filter`, by name, at most `limit`.
     pub async fn people(&self, municipality_id: i64, filter: &PeopleFilter, limit: i64) -> Result<Vec<Person>> {
         let pattern = filter.query.as_deref().map(|q| format!("%{}%", q.trim().to_lowercase()));
+        // One unit is filtered in SQL; a set of units (a leader's scope) is filtered here, before the limit.
+        let (single_unit, sql_limit) = match filter.unit_ids.as_deref() {
+            Some([one]) => (Some(*one), limit),
+            Some(_) => (None, i64::MAX),
+            None => (None, limit),
+        };
         let rows = on_db!(self, pool => {
             sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(format!(
                 "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN org_units u ON u.id = p.unit_id
                  WHERE p.municipality_id = $1
                    AND ($2 IS NULL OR LOWER(p.name) LIKE $2 OR LOWER(COALESCE(p.email, '')) LIKE $2 OR LOWER(COALESCE(p.title, '')) LIKE $2)
-                 ORDER BY p.name, p.id LIMIT $3"
+                   AND ($3 IS NULL OR p.unit_id = $3)
+                 ORDER BY p.name, p.id LIMIT $4"
             )))
             .bind(municipality_id)
             .bind(pattern)
-            .bind(limit)
+            .bind(single_unit)
+            .bind(sql_limit)
             .fetch_all(pool)
             .await?
         });
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         Ok(match &filter.unit_ids {
-            Some(ids) => rows.into_iter().filter(|p| p.unit_id.is_some_and(|u| ids.contains(&u))).collect(),
-            None => rows,
+            Some(ids) if ids.len() != 1 => {
+                let ids: std::collections::HashSet<i64> = ids.iter().copied().collect();
+                rows.into_iter().filter(|p| p.unit_id.is_some_and(|u| ids.contains(&u))).take(limit).collect()
+            }
+            _ => rows,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db, random_token, token_hash};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rodtrad_domain::{Actor, Email, Kommunenummer, Name, Role};
+use rodtrad_domain::{Actor, Email, Kommunenummer, Name, Role, RuleError};
 use serde::Serialize;
 
 /// A municipality (tenant).
@@ -438,16 +438,115 @@ impl Db {
             user
         }))
     }
+}
 
-    /// Accounts of a municipality with their roles (for the people admin page).
-    pub async fn users_by_person(&self, municipality_id: i64) -> Result<Vec<(i64, i64, String)>> {
+/// An account as listed on the user admin page.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct UserSummary {
+    /// Id.
+    pub id: i64,
+    /// Login e-mail.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Linked person.
+    pub person_id: Option<i64>,
+    /// Can log in.
+    pub active: bool,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+/// Editable values of an account.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    /// Display name.
+    pub display_name: Name,
+    /// Linked person.
+    pub person_id: Option<i64>,
+    /// Can log in.
+    pub active: bool,
+    /// Roles (replaces the current set).
+    pub roles: Vec<Role>,
+}
+
+impl Db {
+    /// Accounts of a municipality, by name.
+    pub async fn users(&self, municipality_id: i64) -> Result<Vec<UserSummary>> {
         Ok(on_db!(self, pool => {
-            sqlx::query_as::<_, (i64, i64, String)>(
-                "SELECT u.person_id, u.id, r.role FROM users u JOIN user_roles r ON r.user_id = u.id
-                 WHERE u.municipality_id = $1 AND u.person_id IS NOT NULL ORDER BY u.id, r.role")
+            sqlx::query_as::<_, UserSummary>(
+                "SELECT id, email, display_name, person_id, active, version FROM users
+                 WHERE municipality_id = $1 ORDER BY display_name, id")
                 .bind(municipality_id)
                 .fetch_all(pool)
                 .await?
         }))
+    }
+
+    /// One account of a municipality.
+    pub async fn user_summary(&self, municipality_id: i64, id: i64) -> Result<UserSummary> {
+        let row = on_db!(self, pool => {
+            sqlx::query_as::<_, UserSummary>(
+                "SELECT id, email, display_name, person_id, active, version FROM users WHERE municipality_id = $1 AND id = $2")
+                .bind(municipality_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Changes an account's name, person, roles and active flag if `expected_version` is current.
+    /// Deactivating ends the account's sessions and API tokens.
+    pub async fn user_update(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        change: &UserChange,
+    ) -> Result<()> {
+        let before = self.user_summary(author.municipality_id, id).await?;
+        let before_roles: Vec<&str> = self.user_roles(id).await?.iter().map(|r| r.code()).collect();
+        if let Some(person) = change.person_id {
+            self.person(author.municipality_id, person).await.map_err(|_| RuleError::new("err-person-unknown"))?;
+        }
+        let roles: Vec<&str> = change.roles.iter().map(|r| r.code()).collect();
+        let result: Result<()> = on_db!(self, pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let n = sqlx::query(
+                    "UPDATE users SET display_name = $1, person_id = $2, active = $3, version = version + 1
+                     WHERE id = $4 AND municipality_id = $5 AND version = $6")
+                    .bind(change.display_name.as_str())
+                    .bind(change.person_id)
+                    .bind(change.active)
+                    .bind(id)
+                    .bind(author.municipality_id)
+                    .bind(expected_version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                for role in &roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(id).bind(*role).execute(&mut *tx).await?;
+                }
+                if !change.active {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                }
+                let before = serde_json::json!({"display_name": before.display_name, "person_id": before.person_id,
+                    "active": before.active, "roles": before_roles});
+                let after = serde_json::json!({"display_name": change.display_name.as_str(), "person_id": change.person_id,
+                    "active": change.active, "roles": roles});
+                audit_in_tx!(tx, author, "user", id, "update", Some(before), Some(after));
+                tx.commit().await?;
+                Ok(())
+            }
+            .await
+        });
+        result
     }
 }

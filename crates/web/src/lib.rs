@@ -13,6 +13,7 @@ pub mod org;
 pub mod pages;
 pub mod people;
 pub mod state;
+pub mod users;
 
 use axum::Router;
 use axum::extract::State;
@@ -21,6 +22,7 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use state::{AppState, WebConfig};
@@ -32,8 +34,13 @@ pub fn router(state: AppState) -> Router {
         .merge(org::routes())
         .merge(people::routes())
         .merge(audit::routes())
+        .merge(users::routes())
         .merge(api::routes())
         .fallback(not_found)
+        // Inside the context middleware, so a panic becomes an error page in the user's language.
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            error::AppError::Internal("handler panicked".into()).into_response()
+        }))
         .layer(middleware::from_fn_with_state(state.clone(), ctx::request_context));
     Router::new()
         .merge(pages)

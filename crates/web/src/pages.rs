@@ -61,6 +61,9 @@ impl Page {
             if a.can_admin_people() {
                 add("/people", "nav-people", "people");
             }
+            if a.can_admin_users() {
+                add("/users", "nav-users", "users");
+            }
             if a.can_read_audit() {
                 add("/audit", "nav-audit", "audit");
             }

@@ -7,6 +7,8 @@ mod access;
 mod api;
 mod audit;
 mod auth;
+mod backup;
 mod demo;
 mod i18n;
 mod org;
+mod users;
