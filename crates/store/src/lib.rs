@@ -84,6 +84,17 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
+/// Bumps the municipality's organisation generation inside a transaction.
+#[macro_export]
+macro_rules! bump_org_generation {
+    ($tx:expr, $municipality_id:expr) => {
+        sqlx::query("UPDATE municipalities SET org_generation = org_generation + 1 WHERE id = $1")
+            .bind($municipality_id)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// Who makes a change: written into the audit log with it.
 #[derive(Debug, Clone)]
 pub struct Author {

@@ -1,7 +1,7 @@
 //! Organisation units, the tree they form, and delegation of edit rights.
 
 use crate::audit::snapshot;
-use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
+use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_org_generation, now, on_db};
 use chrono::NaiveDate;
 use rodtrad_domain::org::{check_no_cycle, check_validity};
 use rodtrad_domain::{LeaderLevel, Name, OrgUnitKind, RuleError};
@@ -191,6 +191,17 @@ impl Db {
         Ok(rows)
     }
 
+    /// The municipality's organisation generation: changes whenever a unit or person changes.
+    pub async fn org_generation(&self, municipality_id: i64) -> Result<i64> {
+        let generation: Option<i64> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT org_generation FROM municipalities WHERE id = $1")
+                .bind(municipality_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        generation.ok_or(StoreError::NotFound)
+    }
+
     /// The municipality's organisation tree.
     pub async fn org_tree(&self, municipality_id: i64) -> Result<OrgTree> {
         Ok(OrgTree::new(self.org_units(municipality_id).await?))
@@ -243,6 +254,7 @@ impl Db {
                 "short_name": new.short_name, "leader_person_id": new.leader_person_id, "valid_from": new.valid_from,
             });
             audit_in_tx!(tx, author, "org_unit", id, "create", None, Some(after));
+            bump_org_generation!(tx, mid);
             tx.commit().await?;
             id
         });
@@ -309,6 +321,7 @@ impl Db {
             });
             let action = if change.valid_to.is_some() && before.valid_to.is_none() { "retire" } else { "update" };
             audit_in_tx!(tx, author, "org_unit", id, action, snapshot(&before), Some(after));
+            bump_org_generation!(tx, mid);
             tx.commit().await?;
         });
         Ok(())

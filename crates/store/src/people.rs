@@ -1,7 +1,7 @@
 //! People: employees and leaders, each working in one unit.
 
 use crate::audit::snapshot;
-use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
+use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_org_generation, now, on_db};
 use rodtrad_domain::{Email, Name, RuleError};
 use serde::Serialize;
 
@@ -142,6 +142,7 @@ impl Db {
                 .fetch_one(&mut *tx)
                 .await?;
                 audit_in_tx!(tx, author, "person", id, "create", None, Some(input.audit_json()));
+                bump_org_generation!(tx, author.municipality_id);
                 tx.commit().await?;
                 Ok(id)
             }
@@ -184,6 +185,7 @@ impl Db {
                     return Err(StoreError::Conflict);
                 }
                 audit_in_tx!(tx, author, "person", id, "update", snapshot(&before), Some(input.audit_json()));
+                bump_org_generation!(tx, author.municipality_id);
                 tx.commit().await?;
                 Ok(())
             }

@@ -318,14 +318,12 @@ impl Db {
         Ok(())
     }
 
-    /// Moves a session's expiry forward (sliding expiry), at most once a minute.
+    /// Moves a session's expiry to `ttl` from now (sliding expiry).
     pub async fn session_touch(&self, token: &str, ttl: Duration) -> Result<()> {
-        let ts = now();
         on_db!(self, pool => {
-            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2 AND expires_at < $3")
-                .bind(ts + ttl)
+            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+                .bind(now() + ttl)
                 .bind(token_hash(token))
-                .bind(ts + ttl - Duration::minutes(1))
                 .execute(pool)
                 .await?;
         });

@@ -225,3 +225,4 @@ users-password-help = At least 10 characters. Ask the user to change it under â€
 users-can-login = Can log in
 err-roles-required = Choose at least one role.
 err-self-lockout = You cannot remove your own administrator role or deactivate yourself.
+delegation-new = Give edit rights to a person

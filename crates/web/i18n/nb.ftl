@@ -225,3 +225,4 @@ users-password-help = Minst 10 tegn. Be brukeren bytte det under «Min profil».
 users-can-login = Kan logge inn
 err-roles-required = Velg minst én rolle.
 err-self-lockout = Du kan ikke fjerne din egen administratorrolle eller deaktivere deg selv.
+delegation-new = Gi redigeringsrett til en person

@@ -225,3 +225,4 @@ users-password-help = Minst 10 teikn. Be brukaren byte det under «Profilen min�
 users-can-login = Kan logge inn
 err-roles-required = Vel minst éi rolle.
 err-self-lockout = Du kan ikkje fjerne di eiga administratorrolle eller deaktivere deg sjølv.
+delegation-new = Gi redigeringsrett til ein person

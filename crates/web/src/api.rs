@@ -161,7 +161,7 @@ async fn list_org_units(
     if !actor.can_view_org_tree() {
         return Err(AppError::Forbidden);
     }
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let today = Utc::now().date_naive();
     Ok(Json(
         tree.units()
@@ -184,7 +184,7 @@ async fn get_org_unit(
     if !actor.can_view_org_tree() {
         return Err(AppError::Forbidden);
     }
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let unit = tree.get(id).ok_or(AppError::NotFound)?;
     let people = if actor.can_read_unit(&tree.ancestry(id)) {
         let filter = PeopleFilter { unit_ids: Some(vec![id]), query: None };
@@ -215,7 +215,7 @@ async fn list_people(
     Query(q): Query<PeopleQuery>,
 ) -> AppResult<Json<Vec<PersonDto>>> {
     let actor = ctx.actor()?;
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let readable: Vec<i64> =
         tree.units().iter().map(|u| u.id).filter(|id| actor.can_read_unit(&tree.ancestry(*id))).collect();
     let filter = PeopleFilter { unit_ids: Some(readable), query: q.q.filter(|s| !s.trim().is_empty()) };

@@ -191,7 +191,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.user()?;
     let a = &user.actor;
     let municipality = state.db.municipality(a.municipality_id).await?;
-    let tree = state.db.org_tree(a.municipality_id).await?;
+    let tree = state.org_tree(a.municipality_id).await?;
     let pick = |ids: &std::collections::BTreeSet<i64>| ids.iter().filter_map(|id| tree.get(*id).cloned()).collect();
     let template = HomeTemplate {
         p: ctx.page(ctx.tr.t1("home-title", "name", &user.user.display_name), "home"),

@@ -196,8 +196,12 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
         signed_in = load_signed_in(state, session.user_id, Some(token.clone())).await.map_err(fail)?;
         if signed_in.is_some() {
             session_csrf = Some(session.csrf_token);
+            // Slide the expiry at most once a minute: a write on every request would serialise
+            // all requests on SQLite's single writer.
             let ttl = chrono::Duration::minutes(state.config.session_minutes);
-            state.db.session_touch(&token, ttl).await.map_err(|e| fail(e.into()))?;
+            if session.expires_at < rodtrad_store::now() + ttl - chrono::Duration::minutes(1) {
+                state.db.session_touch(&token, ttl).await.map_err(|e| fail(e.into()))?;
+            }
         }
     }
 

@@ -30,9 +30,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// One row of the flattened tree.
-pub struct TreeRow {
+pub struct TreeRow<'a> {
     /// The unit.
-    pub unit: OrgUnit,
+    pub unit: &'a OrgUnit,
     /// Leader level 1–4.
     pub level: u8,
     /// Whether children follow.
@@ -46,8 +46,8 @@ pub struct TreeRow {
 }
 
 /// Flattens the tree depth-first so a template can render nested lists without recursion.
-pub fn flatten(tree: &OrgTree, today: NaiveDate, include_retired: bool, open_depth: usize) -> Vec<TreeRow> {
-    fn visit(tree: &OrgTree, id: i64, depth: usize, ctx: (NaiveDate, bool, usize), out: &mut Vec<TreeRow>) {
+pub fn flatten(tree: &OrgTree, today: NaiveDate, include_retired: bool, open_depth: usize) -> Vec<TreeRow<'_>> {
+    fn visit<'a>(tree: &'a OrgTree, id: i64, depth: usize, ctx: (NaiveDate, bool, usize), out: &mut Vec<TreeRow<'a>>) {
         let (today, include_retired, open_depth) = ctx;
         let Some(unit) = tree.get(id) else { return };
         let retired = !unit.is_valid_on(today);
@@ -58,7 +58,7 @@ pub fn flatten(tree: &OrgTree, today: NaiveDate, include_retired: bool, open_dep
             .filter(|c| include_retired || tree.get(*c).is_some_and(|u| u.is_valid_on(today)))
             .collect();
         out.push(TreeRow {
-            unit: unit.clone(),
+            unit,
             level: tree.leader_level(id).get(),
             has_children: !children.is_empty(),
             open: depth < open_depth,
@@ -83,9 +83,9 @@ pub fn flatten(tree: &OrgTree, today: NaiveDate, include_retired: bool, open_dep
 
 #[derive(Template)]
 #[template(path = "org_tree.html")]
-struct TreeTemplate {
+struct TreeTemplate<'a> {
     p: Page,
-    rows: Vec<TreeRow>,
+    rows: Vec<TreeRow<'a>>,
     hits: Vec<(OrgUnit, String)>,
     q: String,
     include_retired: bool,
@@ -103,7 +103,7 @@ async fn tree_page(State(state): State<AppState>, ctx: Ctx, Query(query): Query<
     if !actor.can_view_org_tree() {
         return Err(AppError::Forbidden);
     }
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let today = Utc::now().date_naive();
     let include_retired = query.retired.is_some();
     let q = query.q.unwrap_or_default().trim().to_owned();
@@ -241,7 +241,7 @@ async fn render_unit(state: &AppState, ctx: &Ctx, id: i64, returned: Returned, s
     if !actor.can_view_org_tree() {
         return Err(AppError::Forbidden);
     }
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let unit = tree.get(id).cloned().ok_or(AppError::NotFound)?;
     let today = Utc::now().date_naive();
     let ancestry = tree.ancestry(id);
@@ -376,8 +376,8 @@ async fn unit_page(
 }
 
 /// Ancestry of a unit in the caller's municipality, or 404.
-async fn ancestry_of(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(OrgTree, Vec<i64>)> {
-    let tree = state.db.org_tree(ctx.actor()?.municipality_id).await?;
+async fn ancestry_of(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(std::sync::Arc<OrgTree>, Vec<i64>)> {
+    let tree = state.org_tree(ctx.actor()?.municipality_id).await?;
     let ancestry = tree.ancestry(id);
     if ancestry.is_empty() {
         return Err(AppError::NotFound);

@@ -122,7 +122,7 @@ struct PersonTemplate {
 }
 
 async fn unit_choices(state: &AppState, ctx: &Ctx, limit_to: Option<Vec<i64>>) -> AppResult<Vec<Choice>> {
-    let tree = state.db.org_tree(ctx.actor()?.municipality_id).await?;
+    let tree = state.org_tree(ctx.actor()?.municipality_id).await?;
     let today = chrono::Utc::now().date_naive();
     Ok(tree
         .units()
@@ -186,7 +186,7 @@ async fn access(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Person, bool
     if actor.can_admin_people() {
         return Ok((person, true, None));
     }
-    let tree = state.db.org_tree(actor.municipality_id).await?;
+    let tree = state.org_tree(actor.municipality_id).await?;
     let ancestry = person.unit_id.map(|u| tree.ancestry(u)).unwrap_or_default();
     let own = actor.person_id == Some(person.id);
     if !(own || actor.can_read_unit(&ancestry)) {

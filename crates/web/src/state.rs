@@ -1,9 +1,13 @@
 //! Shared application state and web configuration.
 
+use crate::error::AppResult;
 use crate::i18n::I18n;
 use rodtrad_store::Db;
+use rodtrad_store::org::OrgTree;
 use rodtrad_store::password::HashCost;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
@@ -41,6 +45,9 @@ impl Default for WebConfig {
     }
 }
 
+/// An organisation tree and the generation it was read at.
+type CachedTree = (i64, Arc<OrgTree>);
+
 /// Everything a handler may use.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -50,11 +57,31 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Translations.
     pub i18n: Arc<I18n>,
+    /// Organisation trees by municipality, with the generation they were read at.
+    org_trees: Arc<Mutex<HashMap<i64, CachedTree>>>,
 }
 
 impl AppState {
     /// Builds the state; fails only if the embedded translations do not parse.
     pub fn new(db: Db, config: WebConfig) -> Result<Self, String> {
-        Ok(Self { db, config: Arc::new(config), i18n: Arc::new(I18n::load()?) })
+        Ok(Self { db, config: Arc::new(config), i18n: Arc::new(I18n::load()?), org_trees: Arc::default() })
+    }
+
+    /// The municipality's organisation tree, reloaded only when its generation has changed.
+    ///
+    /// The generation is read before the tree, so a cached tree is never older than its generation;
+    /// several application processes sharing one database stay correct.
+    pub async fn org_tree(&self, municipality_id: i64) -> AppResult<Arc<OrgTree>> {
+        let generation = self.db.org_generation(municipality_id).await?;
+        if let Some((cached, tree)) = self.org_trees.lock().ok().and_then(|m| m.get(&municipality_id).cloned())
+            && cached == generation
+        {
+            return Ok(tree);
+        }
+        let tree = Arc::new(self.db.org_tree(municipality_id).await?);
+        if let Ok(mut trees) = self.org_trees.lock() {
+            trees.insert(municipality_id, (generation, tree.clone()));
+        }
+        Ok(tree)
     }
 }

@@ -4,6 +4,8 @@ CREATE TABLE municipalities (
     name TEXT NOT NULL,
     number TEXT NOT NULL UNIQUE,
     version BIGINT NOT NULL DEFAULT 1,
+    -- Bumped with every change to units or people, so caches of the tree know when to reload.
+    org_generation BIGINT NOT NULL DEFAULT 0,
     created_at TIMESTAMPTZ NOT NULL
 );
 

@@ -271,3 +271,37 @@ both!(output_is_escaped, |t: TestApp| async move {
         assert!(res.body.contains("&#60;script&#62;"), "{page} shows the escaped name");
     }
 });
+
+both!(tree_cache_follows_changes_from_any_process, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut here = t.login("styring").await;
+    here.get("/org?retired=1").await.expect(200).contains("Yskolen");
+    // A second application process on the same database: its writes must show up here at once.
+    let other_state = rodtrad_web::AppState::new(
+        t.db.clone(),
+        rodtrad_web::WebConfig {
+            hash_cost: rodtrad_store::password::HashCost { memory_kib: 1024, iterations: 1 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let other = TestApp { app: rodtrad_web::router(other_state), db: t.db.clone(), fx: fx.clone(), backend: t.backend };
+    let mut there = other.login("admin").await;
+    let v = t.db.org_unit(fx.municipality, fx.unit_y).await.unwrap().version.to_string();
+    save_unit(&mut there, fx.unit_y, &[("name", "Yskolen omdøpt"), ("valid_from", "2020-01-01"), ("version", &v)])
+        .await
+        .expect(303);
+    here.get("/org?retired=1").await.expect(200).contains("Yskolen omdøpt");
+    // Leader names come from people: renaming a leader shows in the cached tree too.
+    let v = t.db.person(fx.municipality, fx.leader_x).await.unwrap().version.to_string();
+    there
+        .post(
+            &format!("/people/{}", fx.leader_x),
+            &[("name", "Xenia Leder"), ("unit_id", &fx.unit_x.to_string()), ("active", "1"), ("version", &v)],
+        )
+        .await
+        .expect(303);
+    here.get("/org?q=Xskolen").await.expect(200).contains("Xenia Leder");
+    let api = here.get(&format!("/api/v1/org-units/{}", fx.unit_x)).await.json();
+    assert_eq!(api["leader_name"], "Xenia Leder");
+});
