@@ -198,6 +198,17 @@ pub struct Choice {
     pub label: String,
 }
 
+impl Choice {
+    /// A person, labelled with their unit so namesakes can be told apart.
+    pub fn person(p: &Person) -> Self {
+        let label = match &p.unit_name {
+            Some(u) => format!("{} ({u})", p.name),
+            None => p.name.clone(),
+        };
+        Self { value: p.id.to_string(), label }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "org_unit.html")]
 struct UnitTemplate {
@@ -275,13 +286,7 @@ async fn render_unit(state: &AppState, ctx: &Ctx, id: i64, returned: Returned, s
             .await?
             .into_iter()
             .filter(|p| p.active)
-            .map(|p| Choice {
-                value: p.id.to_string(),
-                label: match &p.unit_name {
-                    Some(u) => format!("{} ({u})", p.name),
-                    None => p.name.clone(),
-                },
-            })
+            .map(|p| Choice::person(&p))
             .collect()
     } else {
         Vec::new()

@@ -124,13 +124,15 @@ struct PersonTemplate {
 async fn unit_choices(state: &AppState, ctx: &Ctx, limit_to: Option<Vec<i64>>) -> AppResult<Vec<Choice>> {
     let tree = state.org_tree(ctx.actor()?.municipality_id).await?;
     let today = chrono::Utc::now().date_naive();
-    Ok(tree
+    let mut choices: Vec<Choice> = tree
         .units()
         .iter()
         .filter(|u| u.is_valid_on(today))
         .filter(|u| limit_to.as_ref().is_none_or(|ids| ids.contains(&u.id)))
         .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
-        .collect())
+        .collect();
+    choices.sort_by_key(|c| c.label.to_lowercase());
+    Ok(choices)
 }
 
 async fn new_form(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

@@ -122,17 +122,7 @@ async fn render(
 ) -> AppResult<UserTemplate> {
     let mid = require_admin(ctx)?;
     let people = state.db.people(mid, &PeopleFilter::default(), 100_000).await?;
-    let person_choices = people
-        .into_iter()
-        .filter(|p| p.active)
-        .map(|p| Choice {
-            value: p.id.to_string(),
-            label: match &p.unit_name {
-                Some(u) => format!("{} ({u})", p.name),
-                None => p.name.clone(),
-            },
-        })
-        .collect();
+    let person_choices = people.into_iter().filter(|p| p.active).map(|p| Choice::person(&p)).collect();
     let role_choices = Role::ALL
         .iter()
         .map(|r| RoleChoice { code: r.code(), label: ctx.tr.t(r.label_key()), checked: form.has_role(r.code()) })
