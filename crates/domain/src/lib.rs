@@ -6,6 +6,8 @@
 pub mod access;
 pub mod municipality;
 pub mod org;
+pub mod plan;
+pub mod sdg;
 pub mod text;
 
 pub use access::{Actor, Role};

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod plans;
 pub mod users;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -154,7 +155,7 @@ impl Db {
             Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        self.seed_sdg().await
     }
 
     /// Checks that the database answers.

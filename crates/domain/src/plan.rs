@@ -1,0 +1,492 @@
+//! The plan system (*plansystemet*) and goal structure (*målstruktur*): plan types, the plan
+//! lifecycle, goal-element kinds and where they may sit, and the formulation rules.
+
+use crate::RuleError;
+use serde::{Deserialize, Serialize};
+
+/// A type of plan in the municipal plan system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlanType {
+    /// *Planstrategi*: once per election period.
+    PlanningStrategy,
+    /// *Planprogram*: before master plan work.
+    PlanningProgramme,
+    /// *Analysegrunnlag* including LIDA.
+    AnalysisBase,
+    /// *Kommuneplanens samfunnsdel*.
+    MasterPlanSocial,
+    /// *Kommuneplanens arealdel*.
+    MasterPlanLandUse,
+    /// *Kommuneplanens handlingsdel*.
+    MasterPlanAction,
+    /// *Temaplan* / *kommunedelplan*.
+    ThematicPlan,
+    /// *Handlingsprogram* with *økonomiplan* and *årsbudsjett*.
+    ActionProgramme,
+    /// *Virksomhetsplan*: every unit, every year.
+    UnitPlan,
+    /// *Eierskapsmelding*.
+    OwnershipPolicy,
+}
+
+impl PlanType {
+    /// Every type, in the order of the plan system.
+    pub const ALL: [PlanType; 10] = [
+        Self::PlanningStrategy,
+        Self::PlanningProgramme,
+        Self::AnalysisBase,
+        Self::MasterPlanSocial,
+        Self::MasterPlanLandUse,
+        Self::MasterPlanAction,
+        Self::ThematicPlan,
+        Self::ActionProgramme,
+        Self::UnitPlan,
+        Self::OwnershipPolicy,
+    ];
+
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PlanningStrategy => "planning_strategy",
+            Self::PlanningProgramme => "planning_programme",
+            Self::AnalysisBase => "analysis_base",
+            Self::MasterPlanSocial => "master_plan_social",
+            Self::MasterPlanLandUse => "master_plan_land_use",
+            Self::MasterPlanAction => "master_plan_action",
+            Self::ThematicPlan => "thematic_plan",
+            Self::ActionProgramme => "action_programme",
+            Self::UnitPlan => "unit_plan",
+            Self::OwnershipPolicy => "ownership_policy",
+        }
+    }
+
+    /// Parses a stored or submitted code.
+    pub fn parse(code: &str) -> Result<Self, RuleError> {
+        Self::ALL.into_iter().find(|t| t.code() == code).ok_or_else(|| RuleError::new("err-plan-type-unknown"))
+    }
+
+    /// i18n key of the type's label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::PlanningStrategy => "plan-type-planning_strategy",
+            Self::PlanningProgramme => "plan-type-planning_programme",
+            Self::AnalysisBase => "plan-type-analysis_base",
+            Self::MasterPlanSocial => "plan-type-master_plan_social",
+            Self::MasterPlanLandUse => "plan-type-master_plan_land_use",
+            Self::MasterPlanAction => "plan-type-master_plan_action",
+            Self::ThematicPlan => "plan-type-thematic_plan",
+            Self::ActionProgramme => "plan-type-action_programme",
+            Self::UnitPlan => "plan-type-unit_plan",
+            Self::OwnershipPolicy => "plan-type-ownership_policy",
+        }
+    }
+
+    /// All plans but unit plans are adopted politically.
+    pub fn politically_adopted(self) -> bool {
+        self != Self::UnitPlan
+    }
+
+    /// Plans under the Planning and Building Act go on public hearing before adoption.
+    pub fn requires_hearing(self) -> bool {
+        matches!(self, Self::PlanningProgramme | Self::MasterPlanSocial | Self::MasterPlanLandUse | Self::ThematicPlan)
+    }
+
+    /// Usual horizon in years, used to warn about plans past their horizon.
+    pub fn horizon_years(self) -> i32 {
+        match self {
+            Self::MasterPlanSocial | Self::MasterPlanLandUse | Self::ThematicPlan => 12,
+            Self::AnalysisBase => 20,
+            Self::PlanningStrategy | Self::ActionProgramme | Self::OwnershipPolicy => 4,
+            Self::PlanningProgramme | Self::MasterPlanAction | Self::UnitPlan => 1,
+        }
+    }
+}
+
+/// Where a plan is in its life (*livsløp*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlanStatus {
+    /// *Under arbeid*.
+    Draft,
+    /// *På høring*.
+    Hearing,
+    /// *Vedtatt*.
+    Adopted,
+    /// *Under revisjon*.
+    UnderRevision,
+    /// *Utgått*.
+    Expired,
+}
+
+impl PlanStatus {
+    /// Every status in lifecycle order.
+    pub const ALL: [PlanStatus; 5] = [Self::Draft, Self::Hearing, Self::Adopted, Self::UnderRevision, Self::Expired];
+
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Hearing => "hearing",
+            Self::Adopted => "adopted",
+            Self::UnderRevision => "under_revision",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Parses a stored or submitted code.
+    pub fn parse(code: &str) -> Result<Self, RuleError> {
+        Self::ALL.into_iter().find(|s| s.code() == code).ok_or_else(|| RuleError::new("err-plan-status-unknown"))
+    }
+
+    /// i18n key of the status label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::Draft => "plan-status-draft",
+            Self::Hearing => "plan-status-hearing",
+            Self::Adopted => "plan-status-adopted",
+            Self::UnderRevision => "plan-status-under_revision",
+            Self::Expired => "plan-status-expired",
+        }
+    }
+
+    /// Whether goal elements may be edited in this status (an adopted plan is frozen).
+    pub fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Hearing | Self::UnderRevision)
+    }
+
+    /// Statuses a plan of `plan_type` may move to from here.
+    pub fn next(self, plan_type: PlanType) -> Vec<PlanStatus> {
+        use PlanStatus::*;
+        match self {
+            Draft if plan_type.requires_hearing() => vec![Hearing],
+            Draft => vec![Hearing, Adopted],
+            Hearing => vec![Draft, Adopted],
+            Adopted => vec![UnderRevision, Expired],
+            UnderRevision => vec![Adopted, Expired],
+            Expired => vec![],
+        }
+    }
+
+    /// Checks a transition; adopting a politically adopted plan needs a recorded decision.
+    pub fn check_transition(self, to: PlanStatus, plan_type: PlanType, has_decision: bool) -> Result<(), RuleError> {
+        if !self.next(plan_type).contains(&to) {
+            if to == PlanStatus::Adopted && self == PlanStatus::Draft {
+                return Err(RuleError::new("err-plan-needs-hearing"));
+            }
+            return Err(RuleError::new("err-plan-transition"));
+        }
+        if to == PlanStatus::Adopted && plan_type.politically_adopted() && !has_decision {
+            return Err(RuleError::new("err-plan-adopt-needs-decision"));
+        }
+        Ok(())
+    }
+}
+
+/// A level in the goal structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ElementKind {
+    /// *Visjon*.
+    Vision,
+    /// *Hovedmål*.
+    MainGoal,
+    /// *Delmål*.
+    SubGoal,
+    /// *Strategi*.
+    Strategy,
+    /// *Oppdrag*.
+    Assignment,
+    /// *Tiltak*.
+    Measure,
+    /// *Indikator*.
+    Indicator,
+}
+
+impl ElementKind {
+    /// Every kind, top down.
+    pub const ALL: [ElementKind; 7] =
+        [Self::Vision, Self::MainGoal, Self::SubGoal, Self::Strategy, Self::Assignment, Self::Measure, Self::Indicator];
+
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Vision => "vision",
+            Self::MainGoal => "main_goal",
+            Self::SubGoal => "sub_goal",
+            Self::Strategy => "strategy",
+            Self::Assignment => "assignment",
+            Self::Measure => "measure",
+            Self::Indicator => "indicator",
+        }
+    }
+
+    /// Parses a stored or submitted code.
+    pub fn parse(code: &str) -> Result<Self, RuleError> {
+        Self::ALL.into_iter().find(|k| k.code() == code).ok_or_else(|| RuleError::new("err-element-kind-unknown"))
+    }
+
+    /// i18n key of the default label (a municipality may rename it).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::Vision => "element-vision",
+            Self::MainGoal => "element-main_goal",
+            Self::SubGoal => "element-sub_goal",
+            Self::Strategy => "element-strategy",
+            Self::Assignment => "element-assignment",
+            Self::Measure => "element-measure",
+            Self::Indicator => "element-indicator",
+        }
+    }
+
+    /// Goals describe a desired state.
+    pub fn is_goal(self) -> bool {
+        matches!(self, Self::MainGoal | Self::SubGoal)
+    }
+
+    /// Whether an element of this kind may sit under `parent` (`None` = top level of the plan).
+    pub fn may_sit_under(self, parent: Option<ElementKind>) -> bool {
+        use ElementKind::*;
+        matches!(
+            (self, parent),
+            (Vision, None)
+                | (MainGoal, None | Some(Vision))
+                | (SubGoal, Some(MainGoal))
+                | (Strategy, Some(MainGoal | SubGoal))
+                | (Assignment, Some(MainGoal | SubGoal | Strategy))
+                | (Measure, Some(SubGoal | Strategy | Assignment))
+                | (Indicator, None | Some(MainGoal | SubGoal))
+        )
+    }
+
+    /// Checks placement.
+    pub fn check_parent(self, parent: Option<ElementKind>) -> Result<(), RuleError> {
+        if self.may_sit_under(parent) { Ok(()) } else { Err(RuleError::new("err-element-placement")) }
+    }
+
+    /// Kinds that may be added directly under this kind.
+    pub fn child_kinds(self) -> Vec<ElementKind> {
+        Self::ALL.into_iter().filter(|k| k.may_sit_under(Some(self))).collect()
+    }
+
+    /// Kinds that may stand at the top of a plan.
+    pub fn top_kinds() -> Vec<ElementKind> {
+        Self::ALL.into_iter().filter(|k| k.may_sit_under(None)).collect()
+    }
+}
+
+/// Words that make a goal read as intent rather than a state (bokmål and nynorsk).
+const MODAL_WORDS: [&str; 11] =
+    ["skal", "vil", "bør", "må", "skulle", "ville", "burde", "måtte", "kommer", "ønsker", "ynskjer"];
+
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+/// A formulation warning: shown in the editor and the quality report, never blocks a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Message key.
+    pub key: &'static str,
+    /// The word or value the warning is about.
+    pub detail: String,
+}
+
+/// The formulation rules of the *begrepsapparat* for one element.
+pub fn formulation_warnings(kind: ElementKind, text: &str, parent: Option<ElementKind>) -> Vec<Warning> {
+    let mut out = Vec::new();
+    match kind {
+        k if k.is_goal() => {
+            // "kommer til å" is the only multi-word form; "kommer" alone is common in goals.
+            let ws: Vec<String> = words(text).collect();
+            for (i, w) in ws.iter().enumerate() {
+                let modal = MODAL_WORDS.contains(&w.as_str())
+                    && (w != "kommer" || ws.get(i + 1).map(String::as_str) == Some("til"));
+                if modal && !out.iter().any(|x: &Warning| x.detail == *w) {
+                    out.push(Warning { key: "warn-goal-tense", detail: w.clone() });
+                }
+            }
+        }
+        ElementKind::Strategy if !words(text).any(|w| w == "skal" || w == "vil") => {
+            out.push(Warning { key: "warn-strategy-intent", detail: String::new() });
+        }
+        ElementKind::Indicator if parent != Some(ElementKind::SubGoal) => {
+            out.push(Warning { key: "warn-indicator-sub-goal", detail: String::new() });
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Status of an assignment or measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ElementStatus {
+    /// *Utkast*.
+    Draft,
+    /// *Aktiv*.
+    Active,
+    /// *Fullført*.
+    Done,
+    /// *Avbrutt*.
+    Cancelled,
+}
+
+impl ElementStatus {
+    /// Every status.
+    pub const ALL: [ElementStatus; 4] = [Self::Draft, Self::Active, Self::Done, Self::Cancelled];
+
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(code: &str) -> Result<Self, RuleError> {
+        Self::ALL.into_iter().find(|s| s.code() == code).ok_or_else(|| RuleError::new("err-element-status-unknown"))
+    }
+
+    /// i18n key of the label.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::Draft => "element-status-draft",
+            Self::Active => "element-status-active",
+            Self::Done => "element-status-done",
+            Self::Cancelled => "element-status-cancelled",
+        }
+    }
+}
+
+/// The hard rule: a measure cannot be active (or done) without a deadline and a responsible person.
+pub fn check_measure(status: ElementStatus, has_deadline: bool, has_responsible: bool) -> Result<(), RuleError> {
+    if matches!(status, ElementStatus::Active | ElementStatus::Done) && !(has_deadline && has_responsible) {
+        return Err(RuleError::new("err-measure-needs-deadline-responsible"));
+    }
+    Ok(())
+}
+
+/// A plan's period: four-digit years, end not before start, at most 30 years.
+pub fn check_period(start: i32, end: i32) -> Result<(), RuleError> {
+    if !(1900..=2200).contains(&start) || !(1900..=2200).contains(&end) {
+        return Err(RuleError::new("err-plan-year"));
+    }
+    if end < start {
+        return Err(RuleError::new("err-plan-period-order"));
+    }
+    if end - start > 30 {
+        return Err(RuleError::new("err-plan-period-long"));
+    }
+    Ok(())
+}
+
+/// A deadline must fall within the plan's period.
+pub fn check_deadline_in_period(deadline: chrono::NaiveDate, start: i32, end: i32) -> Result<(), RuleError> {
+    use chrono::Datelike;
+    if deadline.year() < start || deadline.year() > end {
+        return Err(RuleError::new("err-deadline-outside-period")
+            .with("start", start.to_string())
+            .with("end", end.to_string()));
+    }
+    Ok(())
+}
+
+/// Refuses a plan deriving from itself or from one of its descendants.
+///
+/// `ancestors_of_source` are the source plan and every plan it (transitively) derives from.
+pub fn check_no_plan_cycle(plan_id: i64, ancestors_of_source: &[i64]) -> Result<(), RuleError> {
+    if ancestors_of_source.contains(&plan_id) { Err(RuleError::new("err-plan-cycle")) } else { Ok(()) }
+}
+
+/// An SDG target code such as `11.6` or `17.a`: goal 1–17, then a number or a letter.
+pub fn parse_sdg_target(code: &str) -> Result<(u8, String), RuleError> {
+    let code = code.trim();
+    let bad = || RuleError::new("err-sdg-target-format").with("code", code);
+    let (goal, target) = code.split_once('.').ok_or_else(bad)?;
+    let goal: u8 = goal.parse().map_err(|_| bad())?;
+    let valid_target = (!target.is_empty() && target.len() <= 2 && target.bytes().all(|b| b.is_ascii_digit()))
+        || (target.len() == 1 && target.bytes().all(|b| b.is_ascii_lowercase()));
+    if !(1..=17).contains(&goal) || !valid_target {
+        return Err(bad());
+    }
+    Ok((goal, format!("{goal}.{target}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ElementKind::*;
+
+    #[test]
+    fn lifecycle_transitions() {
+        use PlanStatus::*;
+        let master = PlanType::MasterPlanSocial;
+        let unit = PlanType::UnitPlan;
+        assert_eq!(Draft.check_transition(Adopted, master, true).unwrap_err().key, "err-plan-needs-hearing");
+        assert!(Draft.check_transition(Hearing, master, false).is_ok());
+        assert_eq!(Hearing.check_transition(Adopted, master, false).unwrap_err().key, "err-plan-adopt-needs-decision");
+        assert!(Hearing.check_transition(Adopted, master, true).is_ok());
+        assert!(Draft.check_transition(Adopted, unit, false).is_ok(), "unit plans are not adopted politically");
+        assert!(Adopted.check_transition(UnderRevision, master, true).is_ok());
+        assert_eq!(Adopted.check_transition(Draft, master, true).unwrap_err().key, "err-plan-transition");
+        assert!(Expired.next(master).is_empty());
+        assert!(!Adopted.editable() && Draft.editable() && UnderRevision.editable());
+    }
+
+    #[test]
+    fn element_placement() {
+        assert!(Vision.may_sit_under(None));
+        assert!(MainGoal.may_sit_under(Some(Vision)));
+        assert!(Measure.may_sit_under(Some(Assignment)));
+        assert!(!Measure.may_sit_under(Some(Vision)), "a measure under a vision is refused");
+        assert!(!SubGoal.may_sit_under(None));
+        assert_eq!(Measure.check_parent(Some(Vision)).unwrap_err().key, "err-element-placement");
+        assert_eq!(Vision.child_kinds(), vec![MainGoal]);
+        assert_eq!(ElementKind::top_kinds(), vec![Vision, MainGoal, Indicator]);
+    }
+
+    #[test]
+    fn goals_in_present_tense() {
+        let w = formulation_warnings(SubGoal, "Kommunen skal redusere utslippene, og vi bør kutte mer.", None);
+        assert_eq!(w.iter().map(|x| x.detail.as_str()).collect::<Vec<_>>(), vec!["skal", "bør"]);
+        assert!(formulation_warnings(MainGoal, "Innbyggerne i Asker har gode levekår.", None).is_empty());
+        assert!(formulation_warnings(MainGoal, "Flere kommer i arbeid.", None).is_empty(), "«kommer» alone is fine");
+        assert_eq!(formulation_warnings(MainGoal, "Vi kommer til å lykkes", None)[0].detail, "kommer");
+        assert_eq!(formulation_warnings(MainGoal, "Vi MÅ gjere meir", None)[0].detail, "må");
+    }
+
+    #[test]
+    fn strategies_state_intent_and_indicators_tie_to_sub_goals() {
+        assert_eq!(formulation_warnings(Strategy, "Samarbeid med frivilligheten", None)[0].key, "warn-strategy-intent");
+        assert!(formulation_warnings(Strategy, "Vi skal samarbeide med frivilligheten", None).is_empty());
+        assert!(formulation_warnings(Indicator, "Andel", Some(SubGoal)).is_empty());
+        assert_eq!(formulation_warnings(Indicator, "Andel", None)[0].key, "warn-indicator-sub-goal");
+        assert!(formulation_warnings(Measure, "Vi skal bygge", None).is_empty());
+    }
+
+    #[test]
+    fn measures_need_deadline_and_responsible_to_be_active() {
+        use ElementStatus::*;
+        assert!(check_measure(Draft, false, false).is_ok());
+        assert_eq!(check_measure(Active, true, false).unwrap_err().key, "err-measure-needs-deadline-responsible");
+        assert_eq!(check_measure(Done, false, true).unwrap_err().key, "err-measure-needs-deadline-responsible");
+        assert!(check_measure(Active, true, true).is_ok());
+    }
+
+    #[test]
+    fn periods_deadlines_cycles_and_sdg_codes() {
+        assert!(check_period(2020, 2032).is_ok());
+        assert_eq!(check_period(2032, 2020).unwrap_err().key, "err-plan-period-order");
+        assert_eq!(check_period(20, 2020).unwrap_err().key, "err-plan-year");
+        assert_eq!(check_period(2020, 2060).unwrap_err().key, "err-plan-period-long");
+        let d = chrono::NaiveDate::from_ymd_opt(2033, 1, 1).unwrap();
+        assert_eq!(check_deadline_in_period(d, 2020, 2032).unwrap_err().key, "err-deadline-outside-period");
+        assert!(check_no_plan_cycle(3, &[4, 5]).is_ok());
+        assert_eq!(check_no_plan_cycle(3, &[4, 3]).unwrap_err().key, "err-plan-cycle");
+        assert_eq!(parse_sdg_target(" 11.6 ").unwrap(), (11, "11.6".into()));
+        assert_eq!(parse_sdg_target("17.a").unwrap().1, "17.a");
+        for bad in ["18.1", "11", "11.", "x.1", "11.aa", "11.A", "0.1", "11.123"] {
+            assert_eq!(parse_sdg_target(bad).unwrap_err().key, "err-sdg-target-format", "{bad}");
+        }
+    }
+}
