@@ -136,6 +136,13 @@ impl Actor {
         self.has(Role::SystemAdmin)
     }
 
+    /// May create or edit a plan owned by the unit with `owner_ancestry` (`None`: no owner unit).
+    /// Municipality-wide editors edit every plan; a leader or delegate edits plans their units own,
+    /// which in practice means their unit plans.
+    pub fn can_edit_plan(&self, owner_ancestry: Option<&[i64]>) -> bool {
+        self.municipality_wide_editor() || owner_ancestry.is_some_and(|a| self.can_edit_unit(a))
+    }
+
     /// May read the audit log.
     pub fn can_read_audit(&self) -> bool {
         self.has(Role::SystemAdmin) || self.has(Role::Auditor)
@@ -202,6 +209,17 @@ mod tests {
         assert!(!actor(&[Role::Management]).can_read_audit());
         assert!(actor(&[Role::SystemAdmin]).can_admin_users());
         assert!(!actor(&[Role::Management]).can_admin_users());
+    }
+
+    #[test]
+    fn plans_are_edited_by_their_owners() {
+        let mut leader = actor(&[Role::Leader]);
+        leader.led_units.insert(3);
+        assert!(leader.can_edit_plan(Some(&DEPT)));
+        assert!(!leader.can_edit_plan(Some(&UNIT_Y)));
+        assert!(!leader.can_edit_plan(None), "plans without an owner unit are the staff's");
+        assert!(actor(&[Role::Management]).can_edit_plan(None));
+        assert!(!actor(&[Role::Politician]).can_edit_plan(Some(&UNIT_Y)));
     }
 
     #[test]

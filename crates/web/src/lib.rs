@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod org;
 pub mod pages;
 pub mod people;
+pub mod plans;
 pub mod state;
 pub mod users;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(org::routes())
         .merge(people::routes())
+        .merge(plans::routes())
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())

@@ -57,6 +57,7 @@ impl Page {
                 nav.push(NavItem { href, label: tr.t(key), current: section == name });
             };
             add("/", "nav-home", "home");
+            add("/plans", "nav-plans", "plans");
             add("/org", "nav-org", "org");
             if a.can_admin_people() {
                 add("/people", "nav-people", "people");

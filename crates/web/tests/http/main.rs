@@ -11,4 +11,5 @@ mod backup;
 mod demo;
 mod i18n;
 mod org;
+mod plans;
 mod users;

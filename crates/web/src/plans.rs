@@ -1,0 +1,859 @@
+//! The plan register, a plan's page (facts, lifecycle, decisions, sources, goal-element tree with
+//! inheritance markers and formulation warnings) and the element editor.
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms;
+use crate::org::Choice;
+use crate::pages::{FieldErrors, Page};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{Datelike, Utc};
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings, parse_sdg_target};
+use rodtrad_domain::{Name, RuleError};
+use rodtrad_store::StoreError;
+use rodtrad_store::people::PeopleFilter;
+use rodtrad_store::plans::{Element, ElementInput, Plan, PlanInput, SdgLink};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(register).post(create_plan))
+        .route("/plans/{id}", get(plan_page).post(update_plan))
+        .route("/plans/{id}/status", post(change_status))
+        .route("/plans/{id}/decisions", post(add_decision))
+        .route("/plans/{id}/elements", post(create_element))
+        .route("/plans/{id}/inherit", post(inherit_element))
+        .route("/elements/{id}", get(element_page).post(update_element))
+        .route("/elements/{id}/remove", post(remove_element))
+        .route("/elements/{id}/acknowledge", post(acknowledge_element))
+}
+
+/// Whether the caller may edit `plan` (owner unit in scope, or municipality-wide editor).
+pub async fn can_edit(state: &AppState, ctx: &Ctx, owner_unit: Option<i64>) -> AppResult<bool> {
+    let actor = ctx.actor()?;
+    let ancestry = match owner_unit {
+        Some(u) => Some(state.org_tree(actor.municipality_id).await?.ancestry(u)),
+        None => None,
+    };
+    Ok(actor.can_edit_plan(ancestry.as_deref()))
+}
+
+fn type_choices(ctx: &Ctx) -> Vec<Choice> {
+    PlanType::ALL.iter().map(|t| Choice { value: t.code().to_owned(), label: ctx.tr.t(t.label_key()) }).collect()
+}
+
+async fn unit_choices(state: &AppState, ctx: &Ctx, only_editable: bool) -> AppResult<Vec<Choice>> {
+    let actor = ctx.actor()?;
+    let tree = state.org_tree(actor.municipality_id).await?;
+    let today = Utc::now().date_naive();
+    let mut out: Vec<Choice> = tree
+        .units()
+        .iter()
+        .filter(|u| u.is_valid_on(today))
+        .filter(|u| !only_editable || actor.can_edit_plan(Some(&tree.ancestry(u.id))))
+        .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
+        .collect();
+    out.sort_by_key(|c| c.label.to_lowercase());
+    Ok(out)
+}
+
+/// A plan row in the register.
+struct PlanRow {
+    plan: Plan,
+    type_label: String,
+    status_label: String,
+    warnings: Vec<String>,
+}
+
+/// Revision warnings: a plan past its period, or a plan not adopted within its period.
+fn revision_warnings(ctx: &Ctx, plan: &Plan, year: i32) -> Vec<String> {
+    let mut out = Vec::new();
+    let status = plan.status();
+    if matches!(status, PlanStatus::Adopted | PlanStatus::UnderRevision) && plan.end_year < i64::from(year) {
+        out.push(ctx.tr.t1("plan-warn-past-horizon", "year", plan.end_year));
+    }
+    if plan.plan_type() == PlanType::ThematicPlan
+        && status == PlanStatus::Adopted
+        && i64::from(year) - plan.start_year >= i64::from(plan.plan_type().horizon_years() / 3)
+    {
+        out.push(ctx.tr.t("plan-warn-assess"));
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct RegisterTemplate {
+    p: Page,
+    rows: Vec<PlanRow>,
+    can_create: bool,
+    form: PlanForm,
+    errors: FieldErrors,
+    type_choices: Vec<Choice>,
+    unit_choices: Vec<Choice>,
+    source_choices: Vec<Choice>,
+}
+
+/// Plan form values as typed; sources arrive as repeated `source` fields.
+#[derive(Clone, Default)]
+struct PlanForm {
+    plan_type: String,
+    title: String,
+    start_year: String,
+    end_year: String,
+    owner_unit_id: String,
+    sources: Vec<String>,
+    published: bool,
+    version: String,
+}
+
+impl PlanForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = PlanForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "plan_type" => f.plan_type = v,
+                "title" => f.title = v,
+                "start_year" => f.start_year = v,
+                "end_year" => f.end_year = v,
+                "owner_unit_id" => f.owner_unit_id = v,
+                "source" => f.sources.push(v),
+                "published" => f.published = true,
+                "version" => f.version = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn from_plan(plan: &Plan, sources: Vec<i64>) -> Self {
+        Self {
+            plan_type: plan.plan_type.clone(),
+            title: plan.title.clone(),
+            start_year: plan.start_year.to_string(),
+            end_year: plan.end_year.to_string(),
+            owner_unit_id: plan.owner_unit_id.map(|u| u.to_string()).unwrap_or_default(),
+            sources: sources.iter().map(i64::to_string).collect(),
+            published: plan.published,
+            version: plan.version.to_string(),
+        }
+    }
+
+    fn has_source(&self, id: &str) -> bool {
+        self.sources.iter().any(|s| s == id)
+    }
+
+    fn parse(&self, ctx: &Ctx, errors: &mut FieldErrors) -> Option<(PlanInput, Vec<i64>)> {
+        let plan_type = PlanType::parse(&self.plan_type).map_err(|e| errors.add("plan_type", ctx.tr.rule(&e))).ok();
+        let title = Name::parse(&self.title).map_err(|e| errors.add("title", ctx.tr.rule(&e))).ok();
+        let year = |v: &str, field: &'static str, errors: &mut FieldErrors| match v.trim().parse::<i32>() {
+            Ok(y) => Some(y),
+            Err(_) => {
+                errors.add(field, ctx.tr.t("err-plan-year"));
+                None
+            }
+        };
+        let start = year(&self.start_year, "start_year", errors);
+        let end = year(&self.end_year, "end_year", errors);
+        let owner =
+            forms::optional_id(&self.owner_unit_id).map_err(|e| errors.add("owner_unit_id", ctx.tr.rule(&e))).ok();
+        let mut sources = Vec::new();
+        for s in &self.sources {
+            match forms::optional_id(s) {
+                Ok(Some(id)) => sources.push(id),
+                Ok(None) => {}
+                Err(e) => errors.add("sources", ctx.tr.rule(&e)),
+            }
+        }
+        if let (Some(s), Some(e)) = (start, end)
+            && let Err(err) = rodtrad_domain::plan::check_period(s, e)
+        {
+            errors.add("end_year", ctx.tr.rule(&err));
+        }
+        match (plan_type, title, start, end, owner) {
+            (Some(plan_type), Some(title), Some(start_year), Some(end_year), Some(owner_unit_id))
+                if errors.is_empty() =>
+            {
+                Some((
+                    PlanInput { plan_type, title, start_year, end_year, owner_unit_id, published: self.published },
+                    sources,
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+async fn register_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: PlanForm,
+    errors: FieldErrors,
+) -> AppResult<RegisterTemplate> {
+    let actor = ctx.actor()?;
+    let plans = state.db.plans(actor.municipality_id).await?;
+    let year = Utc::now().year();
+    let source_choices = plans.iter().map(|p| Choice { value: p.id.to_string(), label: p.title.clone() }).collect();
+    let rows = plans
+        .into_iter()
+        .map(|plan| PlanRow {
+            type_label: ctx.tr.t(plan.plan_type().label_key()),
+            status_label: ctx.tr.t(plan.status().label_key()),
+            warnings: revision_warnings(ctx, &plan, year),
+            plan,
+        })
+        .collect();
+    let unit_choices = unit_choices(state, ctx, true).await?;
+    Ok(RegisterTemplate {
+        p: ctx.page(ctx.tr.t("plans-title"), "plans"),
+        rows,
+        can_create: actor.can_restructure() || !unit_choices.is_empty(),
+        form,
+        errors,
+        type_choices: type_choices(ctx),
+        unit_choices,
+        source_choices,
+    })
+}
+
+async fn register(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let year = Utc::now().year().to_string();
+    let form =
+        PlanForm { plan_type: "unit_plan".into(), start_year: year.clone(), end_year: year, ..PlanForm::default() };
+    let t = register_page(&state, &ctx, form, FieldErrors::default()).await?;
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn create_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = PlanForm::from_pairs(pairs);
+    let mut errors = FieldErrors::default();
+    let parsed = form.parse(&ctx, &mut errors);
+    if let Some((input, sources)) = parsed {
+        if !can_edit(&state, &ctx, input.owner_unit_id).await? {
+            return Err(AppError::Forbidden);
+        }
+        match state.db.plan_create(&ctx.author()?, &input, &sources).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
+            Err(StoreError::Rule(e)) => errors.add(field_of(e.key), ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let t = register_page(&state, &ctx, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}
+
+fn field_of(key: &str) -> &'static str {
+    match key {
+        "err-plan-cycle" | "err-plan-source-unknown" => "sources",
+        "err-unit-unknown" => "owner_unit_id",
+        "err-plan-year" | "err-plan-period-order" | "err-plan-period-long" => "end_year",
+        _ => "title",
+    }
+}
+
+/// One row of the flattened element tree.
+pub struct ElementRow {
+    /// The element.
+    pub element: Element,
+    /// Depth in the plan's tree.
+    pub depth: usize,
+    /// Kind label (translated).
+    pub kind_label: String,
+    /// Status label for assignments and measures.
+    pub status_label: Option<String>,
+    /// Formulation warnings (translated).
+    pub warnings: Vec<String>,
+    /// SDG targets linked.
+    pub sdg: Vec<SdgLink>,
+    /// Kinds that can be added under it.
+    pub child_kinds: Vec<Choice>,
+}
+
+/// Orders a plan's elements depth first and decorates them for display.
+pub fn element_rows(ctx: &Ctx, elements: Vec<Element>, links: &[SdgLink]) -> Vec<ElementRow> {
+    let kinds: HashMap<i64, ElementKind> = elements.iter().map(|e| (e.id, e.kind())).collect();
+    let mut children: HashMap<Option<i64>, Vec<Element>> = HashMap::new();
+    for e in elements {
+        let parent = e.parent_id.filter(|p| kinds.contains_key(p));
+        children.entry(parent).or_default().push(e);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(Element, usize)> =
+        children.remove(&None).unwrap_or_default().into_iter().rev().map(|e| (e, 0)).collect();
+    while let Some((element, depth)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(element.id)) {
+            stack.extend(kids.into_iter().rev().map(|k| (k, depth + 1)));
+        }
+        let kind = element.kind();
+        let parent_kind = element.parent_id.and_then(|p| kinds.get(&p).copied());
+        let warnings = if element.inherited() {
+            Vec::new()
+        } else {
+            formulation_warnings(kind, &element.text, parent_kind)
+                .into_iter()
+                .map(|w| ctx.tr.t1(w.key, "detail", &w.detail))
+                .collect()
+        };
+        let status_label = matches!(kind, ElementKind::Assignment | ElementKind::Measure)
+            .then(|| ElementStatus::parse(&element.status).map(|s| ctx.tr.t(s.label_key())).unwrap_or_default());
+        out.push(ElementRow {
+            kind_label: ctx.tr.t(kind.label_key()),
+            status_label,
+            warnings,
+            sdg: links
+                .iter()
+                .filter(|l| l.element_id == element.source_element_id.unwrap_or(element.id))
+                .cloned()
+                .collect(),
+            child_kinds: kind
+                .child_kinds()
+                .into_iter()
+                .map(|k| Choice { value: k.code().into(), label: ctx.tr.t(k.label_key()) })
+                .collect(),
+            element,
+            depth,
+        });
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanTemplate {
+    p: Page,
+    plan: Plan,
+    type_label: String,
+    status_label: String,
+    can_edit: bool,
+    editable: bool,
+    warnings: Vec<String>,
+    sources: Vec<Plan>,
+    derived: Vec<Plan>,
+    decisions: Vec<rodtrad_store::plans::Decision>,
+    next_statuses: Vec<Choice>,
+    rows: Vec<ElementRow>,
+    top_kinds: Vec<Choice>,
+    inheritable: Vec<Choice>,
+    form: PlanForm,
+    unit_choices: Vec<Choice>,
+    source_choices: Vec<Choice>,
+    plan_errors: FieldErrors,
+    conflict: bool,
+    element_errors: FieldErrors,
+    decision: DecisionForm,
+    decision_errors: FieldErrors,
+    status_error: Option<String>,
+    saved: bool,
+}
+
+enum Back {
+    None,
+    Plan(PlanForm, FieldErrors, bool),
+    Element(FieldErrors),
+    Decision(DecisionForm, FieldErrors),
+    Status(String),
+}
+
+async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bool) -> AppResult<PlanTemplate> {
+    let actor = ctx.actor()?;
+    let mid = actor.municipality_id;
+    let plan = state.db.plan(mid, id).await?;
+    let all = state.db.plans(mid).await?;
+    let links = state.db.plan_sources_all(mid).await?;
+    let source_ids: Vec<i64> = links.iter().filter(|(p, _)| *p == id).map(|(_, s)| *s).collect();
+    let derived_ids: Vec<i64> = links.iter().filter(|(_, s)| *s == id).map(|(p, _)| *p).collect();
+    let can_edit = can_edit(state, ctx, plan.owner_unit_id).await?;
+    let editable = can_edit && plan.status().editable();
+    let elements = state.db.elements(mid, id).await?;
+    let sdg = state.db.sdg_links(mid).await?;
+    // Elements of the plans this plan builds on that are not inherited yet.
+    let ancestors = state.db.plan_ancestors(mid, id).await?;
+    let inherited: Vec<i64> = elements.iter().filter_map(|e| e.source_element_id).collect();
+    let mut inheritable = Vec::new();
+    if editable {
+        for a in &ancestors {
+            let title = all.iter().find(|p| p.id == *a).map(|p| p.title.clone()).unwrap_or_default();
+            for e in state.db.elements(mid, *a).await? {
+                let origin = e.source_element_id.unwrap_or(e.id);
+                if !inherited.contains(&origin)
+                    && !e.orphaned()
+                    && !inheritable.iter().any(|c: &Choice| c.value == origin.to_string())
+                {
+                    let kind = ctx.tr.t(e.kind().label_key());
+                    inheritable
+                        .push(Choice { value: origin.to_string(), label: format!("{title} – {kind}: {}", e.text) });
+                }
+            }
+        }
+    }
+    let decisions = state.db.plan_decisions(id).await?;
+    let next_statuses = if can_edit {
+        plan.status()
+            .next(plan.plan_type())
+            .into_iter()
+            .map(|s| Choice { value: s.code().into(), label: ctx.tr.t(s.label_key()) })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut t = PlanTemplate {
+        p: ctx.page(plan.title.clone(), "plans"),
+        type_label: ctx.tr.t(plan.plan_type().label_key()),
+        status_label: ctx.tr.t(plan.status().label_key()),
+        can_edit,
+        editable,
+        warnings: revision_warnings(ctx, &plan, Utc::now().year()),
+        sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
+        derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),
+        decisions,
+        next_statuses,
+        rows: element_rows(ctx, elements, &sdg),
+        top_kinds: ElementKind::top_kinds()
+            .into_iter()
+            .map(|k| Choice { value: k.code().into(), label: ctx.tr.t(k.label_key()) })
+            .collect(),
+        inheritable,
+        form: PlanForm::from_plan(&plan, source_ids),
+        unit_choices: unit_choices(state, ctx, false).await?,
+        source_choices: all
+            .iter()
+            .filter(|p| p.id != id)
+            .map(|p| Choice { value: p.id.to_string(), label: p.title.clone() })
+            .collect(),
+        plan_errors: FieldErrors::default(),
+        conflict: false,
+        element_errors: FieldErrors::default(),
+        decision: DecisionForm { body: ctx.tr.t("decision-default-body"), ..DecisionForm::default() },
+        decision_errors: FieldErrors::default(),
+        status_error: None,
+        saved,
+        plan,
+    };
+    match back {
+        Back::None => {}
+        Back::Plan(form, errors, conflict) => {
+            t.form = form;
+            t.plan_errors = errors;
+            t.conflict = conflict;
+        }
+        Back::Element(errors) => t.element_errors = errors,
+        Back::Decision(form, errors) => {
+            t.decision = form;
+            t.decision_errors = errors;
+        }
+        Back::Status(message) => t.status_error = Some(message),
+    }
+    Ok(t)
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<Response> {
+    let t = render_plan(&state, &ctx, id, Back::None, q.saved.is_some()).await?;
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn require_plan_editor(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Plan> {
+    let plan = state.db.plan(ctx.actor()?.municipality_id, id).await?;
+    if !can_edit(state, ctx, plan.owner_unit_id).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(plan)
+}
+
+async fn update_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let plan = require_plan_editor(&state, &ctx, id).await?;
+    let form = PlanForm { plan_type: plan.plan_type.clone(), ..PlanForm::from_pairs(pairs) };
+    let mut errors = FieldErrors::default();
+    let version = forms::version(&form.version).map_err(|e| errors.add("title", ctx.tr.rule(&e))).ok();
+    let mut conflict = false;
+    if let (Some((input, sources)), Some(version)) = (form.parse(&ctx, &mut errors), version) {
+        // Moving a plan to another owner needs edit rights there too.
+        if !can_edit(&state, &ctx, input.owner_unit_id).await? {
+            return Err(AppError::Forbidden);
+        }
+        match state.db.plan_update(&ctx.author()?, id, version, &input, &sources).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
+            Err(StoreError::Conflict) => conflict = true,
+            Err(StoreError::Rule(e)) => errors.add(field_of(e.key), ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let t = render_plan(&state, &ctx, id, Back::Plan(form, errors, conflict), false).await?;
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+    version: String,
+}
+
+async fn change_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let to = PlanStatus::parse(&form.status)?;
+    let version = forms::version(&form.version)?;
+    match state.db.plan_transition(&ctx.author()?, id, version, to).await {
+        Ok(()) => Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
+        Err(StoreError::Rule(e)) => {
+            let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.rule(&e)), false).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+        }
+        Err(StoreError::Conflict) => {
+            let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.t("err-conflict")), false).await?;
+            Ok((StatusCode::CONFLICT, Html(t.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Decision form values as typed.
+#[derive(Deserialize, Clone, Default)]
+pub struct DecisionForm {
+    body: String,
+    case_number: String,
+    decided_on: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn add_decision(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    let body = Name::parse(&form.body).map_err(|e| errors.add("body", ctx.tr.rule(&e))).ok();
+    let case = Name::parse(&form.case_number).map_err(|e| errors.add("case_number", ctx.tr.rule(&e))).ok();
+    let date = forms::required_date(&form.decided_on).map_err(|e| errors.add("decided_on", ctx.tr.rule(&e))).ok();
+    let note =
+        rodtrad_domain::text::optional_text(&form.note, 2000).map_err(|e| errors.add("note", ctx.tr.rule(&e))).ok();
+    if let (Some(body), Some(case), Some(date), Some(note), true) = (body, case, date, note, errors.is_empty()) {
+        state.db.plan_decision_add(&ctx.author()?, id, body.as_str(), case.as_str(), date, note.as_deref()).await?;
+        return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response());
+    }
+    let t = render_plan(&state, &ctx, id, Back::Decision(form, errors), false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}
+
+/// Element form values as typed.
+#[derive(Deserialize, Clone, Default)]
+pub struct ElementForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    parent_id: String,
+    text: String,
+    #[serde(default)]
+    owner_unit_id: String,
+    #[serde(default)]
+    responsible_person_id: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    sdg_targets: String,
+    #[serde(default)]
+    sdg_adapted: String,
+    #[serde(default)]
+    version: String,
+}
+
+/// Longest element text.
+const ELEMENT_TEXT_MAX: usize = 2000;
+
+impl ElementForm {
+    fn parse(&self, ctx: &Ctx, kind: ElementKind, errors: &mut FieldErrors) -> Option<ElementInput> {
+        let text = self.text.trim();
+        if text.is_empty() {
+            errors.add("text", ctx.tr.t("err-element-text-empty"));
+        } else if text.chars().count() > ELEMENT_TEXT_MAX {
+            errors.add("text", ctx.tr.t1("err-text-too-long", "max", ELEMENT_TEXT_MAX));
+        }
+        let owner =
+            forms::optional_id(&self.owner_unit_id).map_err(|e| errors.add("owner_unit_id", ctx.tr.rule(&e))).ok();
+        let responsible = forms::optional_id(&self.responsible_person_id)
+            .map_err(|e| errors.add("responsible_person_id", ctx.tr.rule(&e)))
+            .ok();
+        let deadline = forms::optional_date(&self.deadline).map_err(|e| errors.add("deadline", ctx.tr.rule(&e))).ok();
+        let status = if self.status.is_empty() {
+            Some(ElementStatus::Draft)
+        } else {
+            ElementStatus::parse(&self.status).map_err(|e| errors.add("status", ctx.tr.rule(&e))).ok()
+        };
+        let mut targets = Vec::new();
+        for (field, raw, adapted) in
+            [("sdg_targets", &self.sdg_targets, false), ("sdg_adapted", &self.sdg_adapted, true)]
+        {
+            for code in raw.split([',', ';', ' ']).filter(|c| !c.trim().is_empty()) {
+                match parse_sdg_target(code) {
+                    Ok((_, code)) if !targets.iter().any(|(c, _)| *c == code) => targets.push((code, adapted)),
+                    Ok(_) => {}
+                    Err(e) => errors.add(field, ctx.tr.rule(&e)),
+                }
+            }
+        }
+        match (owner, responsible, deadline, status) {
+            (Some(owner_unit_id), Some(responsible_person_id), Some(deadline), Some(status)) if errors.is_empty() => {
+                Some(ElementInput {
+                    kind,
+                    text: text.to_owned(),
+                    owner_unit_id,
+                    responsible_person_id,
+                    deadline,
+                    status,
+                    sdg_targets: targets,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+fn element_field(key: &str) -> &'static str {
+    match key {
+        "err-measure-needs-deadline-responsible" => "status",
+        "err-deadline-outside-period" => "deadline",
+        "err-sdg-target-unknown" => "sdg_targets",
+        "err-person-unknown" => "responsible_person_id",
+        "err-unit-unknown" => "owner_unit_id",
+        "err-element-placement" | "err-element-parent-unknown" => "kind",
+        _ => "text",
+    }
+}
+
+async fn create_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ElementForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    let kind = ElementKind::parse(&form.kind).map_err(|e| errors.add("kind", ctx.tr.rule(&e))).ok();
+    let parent = forms::optional_id(&form.parent_id).map_err(|e| errors.add("kind", ctx.tr.rule(&e))).ok();
+    let input = kind.and_then(|k| form.parse(&ctx, k, &mut errors));
+    if let (Some(input), Some(parent)) = (input, parent) {
+        match state.db.element_create(&ctx.author()?, id, parent, &input).await {
+            Ok(eid) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1#e-{eid}")).into_response()),
+            Err(StoreError::Rule(e)) => errors.add(element_field(e.key), ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let t = render_plan(&state, &ctx, id, Back::Element(errors), false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct InheritForm {
+    source_element_id: String,
+}
+
+async fn inherit_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<InheritForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let source = forms::optional_id(&form.source_element_id)?
+        .ok_or_else(|| AppError::Rule(RuleError::new("err-inherit-source")))?;
+    match state.db.element_inherit(&ctx.author()?, id, source).await {
+        Ok(eid) => Ok(Redirect::to(&format!("/plans/{id}?saved=1#e-{eid}")).into_response()),
+        Err(StoreError::Rule(e)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("source_element_id", ctx.tr.rule(&e));
+            let t = render_plan(&state, &ctx, id, Back::Element(errors), false).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "element.html")]
+struct ElementTemplate {
+    p: Page,
+    plan: Plan,
+    element: Element,
+    kind_label: String,
+    warnings: Vec<String>,
+    form: ElementForm,
+    errors: FieldErrors,
+    conflict: bool,
+    editable: bool,
+    is_measure: bool,
+    unit_choices: Vec<Choice>,
+    person_choices: Vec<Choice>,
+    status_choices: Vec<Choice>,
+    saved: bool,
+}
+
+async fn render_element(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    back: Option<(ElementForm, FieldErrors, bool)>,
+    saved: bool,
+) -> AppResult<ElementTemplate> {
+    let mid = ctx.actor()?.municipality_id;
+    let element = state.db.element(mid, id).await?;
+    let plan = state.db.plan(mid, element.plan_id).await?;
+    let editable = can_edit(state, ctx, plan.owner_unit_id).await? && plan.status().editable() && !element.inherited();
+    let links: Vec<SdgLink> = state.db.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
+    let join = |adapted: bool| {
+        links.iter().filter(|l| l.adapted == adapted).map(|l| l.target.clone()).collect::<Vec<_>>().join(", ")
+    };
+    let form = ElementForm {
+        kind: element.kind.clone(),
+        parent_id: element.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        text: element.text.clone(),
+        owner_unit_id: element.owner_unit_id.map(|u| u.to_string()).unwrap_or_default(),
+        responsible_person_id: element.responsible_person_id.map(|u| u.to_string()).unwrap_or_default(),
+        deadline: element.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        status: element.status.clone(),
+        sdg_targets: join(false),
+        sdg_adapted: join(true),
+        version: element.version.to_string(),
+    };
+    let kind = element.kind();
+    let parent_kind = match element.parent_id {
+        Some(p) => state.db.element(mid, p).await.ok().map(|e| e.kind()),
+        None => None,
+    };
+    let (form, errors, conflict) = back.unwrap_or((form, FieldErrors::default(), false));
+    let warnings = formulation_warnings(kind, &form.text, parent_kind)
+        .into_iter()
+        .map(|w| ctx.tr.t1(w.key, "detail", &w.detail))
+        .collect();
+    let person_choices = if matches!(kind, ElementKind::Measure | ElementKind::Assignment) {
+        state
+            .db
+            .people(mid, &PeopleFilter::default(), 100_000)
+            .await?
+            .iter()
+            .filter(|p| p.active)
+            .map(Choice::person)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ElementTemplate {
+        p: ctx.page(ctx.tr.t(kind.label_key()), "plans"),
+        kind_label: ctx.tr.t(kind.label_key()),
+        warnings,
+        form,
+        errors,
+        conflict,
+        editable,
+        is_measure: matches!(kind, ElementKind::Measure | ElementKind::Assignment),
+        unit_choices: unit_choices(state, ctx, false).await?,
+        person_choices,
+        status_choices: ElementStatus::ALL
+            .iter()
+            .map(|s| Choice { value: s.code().into(), label: ctx.tr.t(s.label_key()) })
+            .collect(),
+        saved,
+        plan,
+        element,
+    })
+}
+
+async fn element_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<Response> {
+    let t = render_element(&state, &ctx, id, None, q.saved.is_some()).await?;
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn element_plan(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Element, Plan)> {
+    let mid = ctx.actor()?.municipality_id;
+    let element = state.db.element(mid, id).await?;
+    let plan = require_plan_editor(state, ctx, element.plan_id).await?;
+    Ok((element, plan))
+}
+
+async fn update_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ElementForm>,
+) -> AppResult<Response> {
+    let (element, _) = element_plan(&state, &ctx, id).await?;
+    if element.inherited() {
+        return Err(AppError::Rule(RuleError::new("err-element-inherited")));
+    }
+    let mut errors = FieldErrors::default();
+    let version = forms::version(&form.version).map_err(|e| errors.add("text", ctx.tr.rule(&e))).ok();
+    let mut conflict = false;
+    if let (Some(input), Some(version)) = (form.parse(&ctx, element.kind(), &mut errors), version) {
+        match state.db.element_update(&ctx.author()?, id, version, &input).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/elements/{id}?saved=1")).into_response()),
+            Err(StoreError::Conflict) => conflict = true,
+            Err(StoreError::Rule(e)) => errors.add(element_field(e.key), ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let t = render_element(&state, &ctx, id, Some((form, errors, conflict)), false).await?;
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct VersionForm {
+    version: String,
+}
+
+async fn remove_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> AppResult<Response> {
+    let (element, _) = element_plan(&state, &ctx, id).await?;
+    state.db.element_remove(&ctx.author()?, id, forms::version(&form.version)?).await?;
+    Ok(Redirect::to(&format!("/plans/{}?saved=1", element.plan_id)).into_response())
+}
+
+async fn acknowledge_element(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (element, _) = element_plan(&state, &ctx, id).await?;
+    state.db.element_acknowledge(&ctx.author()?, id).await?;
+    Ok(Redirect::to(&format!("/plans/{}?saved=1#e-{id}", element.plan_id)).into_response())
+}

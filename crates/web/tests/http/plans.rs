@@ -1,0 +1,352 @@
+//! The plan system: lifecycle, goal structure, rules and warnings, inheritance, SDG links, access.
+
+use crate::both;
+use crate::harness::{Client, Res, TestApp};
+
+/// Id at the end of a redirect such as `/plans/12?saved=1#e-3` (the plan) or after `#e-` (the element).
+fn id_in(location: &str, after: &str) -> i64 {
+    let start = location.find(after).unwrap() + after.len();
+    location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+async fn create_plan(
+    c: &mut Client,
+    plan_type: &str,
+    title: &str,
+    years: (&str, &str),
+    owner: Option<i64>,
+    sources: &[i64],
+) -> Res {
+    let owner = owner.map(|o| o.to_string()).unwrap_or_default();
+    let sources: Vec<String> = sources.iter().map(i64::to_string).collect();
+    let mut form = vec![
+        ("plan_type", plan_type),
+        ("title", title),
+        ("start_year", years.0),
+        ("end_year", years.1),
+        ("owner_unit_id", owner.as_str()),
+    ];
+    form.extend(sources.iter().map(|s| ("source", s.as_str())));
+    c.post("/plans", &form).await
+}
+
+async fn add_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> Res {
+    let parent = parent.map(|p| p.to_string()).unwrap_or_default();
+    c.post(&format!("/plans/{plan}/elements"), &[("kind", kind), ("text", text), ("parent_id", &parent)]).await
+}
+
+async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>, sources: &[i64]) -> i64 {
+    let res = create_plan(c, plan_type, title, ("2020", "2032"), owner, sources).await.expect(303);
+    id_in(res.location(), "/plans/")
+}
+
+async fn new_plan_years(c: &mut Client, plan_type: &str, title: &str, years: (&str, &str)) -> i64 {
+    let res = create_plan(c, plan_type, title, years, None, &[]).await.expect(303);
+    id_in(res.location(), "/plans/")
+}
+
+async fn new_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> i64 {
+    let res = add_element(c, plan, parent, kind, text).await.expect(303);
+    id_in(res.location(), "#e-")
+}
+
+async fn version_of(c: &mut Client, path: &str) -> String {
+    c.get(path).await.expect(200).input_value("version").unwrap()
+}
+
+async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
+    let v = version_of(c, &format!("/plans/{plan}")).await;
+    c.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", &v)]).await
+}
+
+both!(plan_lifecycle_follows_the_rules, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan =
+        new_plan(&mut m, "master_plan_social", "Kommuneplanens samfunnsdel 2020–2032", Some(t.fx.root), &[]).await;
+    m.get(&format!("/plans/{plan}"))
+        .await
+        .expect(200)
+        .contains("Under arbeid")
+        .contains("Sett som «På høring»")
+        .lacks("Sett som «Vedtatt»");
+    move_to(&mut m, plan, "adopted").await.expect(422).contains("Planen må på høring før den kan vedtas.");
+    move_to(&mut m, plan, "hearing").await.expect(303);
+    move_to(&mut m, plan, "adopted").await.expect(422).contains("Registrer det politiske vedtaket");
+    m.post(
+        &format!("/plans/{plan}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", ""), ("decided_on", "2020-06-16")],
+    )
+    .await
+    .expect(422)
+    .contains("Navnet kan ikke være tomt.");
+    m.post(
+        &format!("/plans/{plan}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", "sak 48/20"), ("decided_on", "2020-06-16")],
+    )
+    .await
+    .expect(303);
+    move_to(&mut m, plan, "adopted").await.expect(303);
+    let page = m.get(&format!("/plans/{plan}")).await.expect(200);
+    page.contains("Vedtatt").contains("sak 48/20").lacks("Legg til på øverste nivå");
+    // An adopted plan is frozen until put under revision.
+    add_element(&mut m, plan, None, "main_goal", "Alle har gode levekår")
+        .await
+        .expect(422)
+        .contains("Planen er vedtatt og kan ikke endres.");
+    move_to(&mut m, plan, "under_revision").await.expect(303);
+    new_element(&mut m, plan, None, "main_goal", "Alle har gode levekår").await;
+    // Unit plans are not adopted politically: straight from draft to adopted.
+    let unit_plan = new_plan(&mut m, "unit_plan", "Virksomhetsplan Xskolen", Some(t.fx.unit_x), &[plan]).await;
+    move_to(&mut m, unit_plan, "adopted").await.expect(303);
+    let audit = t.db.audit_list(t.fx.municipality, &Default::default(), 1).await.unwrap().remove(0);
+    assert_eq!((audit.entity.as_str(), audit.action.as_str()), ("plan", "status"));
+});
+
+both!(goal_structure_refuses_bad_input_and_changes_nothing, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan_years(&mut m, "action_programme", "Handlingsprogram 2024–2027", ("2024", "2027")).await;
+    let v = version_of(&mut m, &format!("/plans/{plan}")).await;
+    let page = format!("/plans/{plan}");
+    let vision = new_element(&mut m, plan, None, "vision", "Sammen skaper vi livskvalitet").await;
+    let before = t.audit_count().await;
+    // A measure under a vision, a sub-goal at the top, an unknown kind, an empty text.
+    add_element(&mut m, plan, Some(vision), "measure", "Bygg ny skole")
+        .await
+        .expect(422)
+        .contains("Elementet kan ikke ligge der.");
+    add_element(&mut m, plan, None, "sub_goal", "Delmål uten hovedmål")
+        .await
+        .expect(422)
+        .contains("Elementet kan ikke ligge der.");
+    add_element(&mut m, plan, None, "king", "x").await.expect(422).contains("Ukjent elementtype.");
+    add_element(&mut m, plan, None, "main_goal", "   ").await.expect(422).contains("Skriv en tekst.");
+    add_element(&mut m, plan, Some(999_999), "main_goal", "x").await.expect(422);
+    // A plan cannot derive from itself; periods must make sense.
+    m.post(
+        &page,
+        &[
+            ("title", "Handlingsprogram"),
+            ("start_year", "2024"),
+            ("end_year", "2027"),
+            ("source", &plan.to_string()),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(422)
+    .contains("En plan kan ikke bygge på seg selv");
+    m.post(&page, &[("title", "Handlingsprogram"), ("start_year", "2027"), ("end_year", "2024"), ("version", &v)])
+        .await
+        .expect(422)
+        .contains("Sluttåret kan ikke være før startåret.");
+    create_plan(&mut m, "unit_plan", "", ("24", "2024"), None, &[])
+        .await
+        .expect(422)
+        .contains("Årstallet må ha fire siffer.");
+    assert_eq!(t.audit_count().await, before, "refused input left no trace");
+
+    // Measures: SDG codes, deadline inside the period, and the hard rule for active measures.
+    let goal = new_element(&mut m, plan, Some(vision), "main_goal", "Asker er et bærekraftig lokalsamfunn").await;
+    let sub = new_element(&mut m, plan, Some(goal), "sub_goal", "Klimagassutslippene er redusert med 67 prosent").await;
+    let measure = new_element(&mut m, plan, Some(sub), "measure", "Elektrifiser kommunens bilpark").await;
+    let el = format!("/elements/{measure}");
+    let v = version_of(&mut m, &el).await;
+    let person = t.fx.leader_x.to_string();
+    let edit = |extra: Vec<(&'static str, String)>| {
+        let mut form: Vec<(&'static str, String)> =
+            vec![("text", "Elektrifiser kommunens bilpark".into()), ("version", v.clone())];
+        form.extend(extra);
+        form
+    };
+    let post = async |c: &mut Client, form: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.post(&el, &fields).await
+    };
+    let before = t.audit_count().await;
+    let res = post(&mut m, edit(vec![("sdg_targets", "18.1".into())])).await.expect(422);
+    res.contains("er ikke et gyldig delmålnummer");
+    assert_eq!(res.input_value("sdg_targets").as_deref(), Some("18.1"), "the typed value is kept");
+    post(&mut m, edit(vec![("sdg_targets", "11.99".into())]))
+        .await
+        .expect(422)
+        .contains("Bærekraftsdelmålet 11.99 finnes ikke.");
+    post(&mut m, edit(vec![("deadline", "2031-01-01".into())]))
+        .await
+        .expect(422)
+        .contains("innenfor planperioden 2024–2027");
+    post(&mut m, edit(vec![("status", "active".into()), ("deadline", "2026-06-30".into())]))
+        .await
+        .expect(422)
+        .contains("Et tiltak kan ikke være aktivt uten frist og ansvarlig person.");
+    assert_eq!(t.audit_count().await, before);
+    post(
+        &mut m,
+        edit(vec![
+            ("status", "active".into()),
+            ("deadline", "2026-06-30".into()),
+            ("responsible_person_id", person.clone()),
+            ("sdg_targets", "13.2, 11.6".into()),
+            ("sdg_adapted", "13.1".into()),
+        ]),
+    )
+    .await
+    .expect(303);
+    let page = m.get(&page).await.expect(200);
+    page.contains("Bærekraftsmål 13.2")
+        .contains("Bærekraftsmål 11.6")
+        .contains("Tilpasset fra 13.1")
+        .contains("Aktiv")
+        .contains("Xavier Leder");
+
+    // Two people editing one element: the second save gets 409 with their text kept.
+    let stale = version_of(&mut m, &el).await;
+    let mut other = t.login("admin").await;
+    other.post(&el, &[("text", "Elektrifiser alle kommunale kjøretøy"), ("version", &stale)]).await.expect(303);
+    let res = m.post(&el, &[("text", "Min versjon av tiltaket"), ("version", &stale)]).await.expect(409);
+    res.contains("Noen andre har lagret endringer").contains("Min versjon av tiltaket");
+    m.get(&el).await.contains("Elektrifiser alle kommunale kjøretøy");
+});
+
+both!(formulation_warnings_in_three_languages, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "thematic_plan", "Klimaplan", None, &[]).await;
+    let goal = new_element(&mut m, plan, None, "main_goal", "Kommunen skal kutte utslipp").await;
+    new_element(&mut m, plan, Some(goal), "strategy", "Samarbeid med næringslivet").await;
+    new_element(&mut m, plan, None, "indicator", "Utslipp per innbygger").await;
+    let page = format!("/plans/{plan}");
+    m.get(&page)
+        .await
+        .expect(200)
+        .contains("Ordet «skal» tyder på en intensjon.")
+        .contains("En strategi bør uttrykke en intensjon")
+        .contains("En indikator bør knyttes til et delmål.");
+    m.post("/language", &[("lang", "nn"), ("next", "/")]).await.expect(303);
+    m.get(&page)
+        .await
+        .expect(200)
+        .contains("Ordet «skal» tyder på ein intensjon.")
+        .contains("Ein indikator bør knytast til eit delmål.");
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    m.get(&page)
+        .await
+        .expect(200)
+        .contains("The word “skal” suggests an intention.")
+        .contains("An indicator should be tied to a sub-goal.");
+    // Warnings never block saving a draft: all three were stored.
+    assert_eq!(t.db.elements(t.fx.municipality, plan).await.unwrap().len(), 3);
+});
+
+both!(inheritance_shows_changes_and_orphans, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let master = new_plan(&mut m, "master_plan_social", "Kommuneplan", None, &[]).await;
+    let goal = new_element(&mut m, master, None, "main_goal", "Innbyggerne lever gode liv").await;
+    let sub = new_element(&mut m, master, Some(goal), "sub_goal", "Flere er i arbeid").await;
+    let unrelated = new_plan(&mut m, "thematic_plan", "Frittstående plan", None, &[]).await;
+    let foreign = new_element(&mut m, unrelated, None, "main_goal", "Noe helt annet").await;
+    let child = new_plan(&mut m, "action_programme", "Handlingsprogram", None, &[master]).await;
+    // Only elements of plans the child builds on can be inherited.
+    m.post(&format!("/plans/{child}/inherit"), &[("source_element_id", &foreign.to_string())])
+        .await
+        .expect(422)
+        .contains("Du kan bare arve fra planer denne planen bygger på.");
+    let res = m.post(&format!("/plans/{child}/inherit"), &[("source_element_id", &goal.to_string())]).await.expect(303);
+    let inherited_goal = id_in(res.location(), "#e-");
+    let res = m.post(&format!("/plans/{child}/inherit"), &[("source_element_id", &sub.to_string())]).await.expect(303);
+    let inherited_sub = id_in(res.location(), "#e-");
+    m.post(&format!("/plans/{child}/inherit"), &[("source_element_id", &sub.to_string())])
+        .await
+        .expect(422)
+        .contains("allerede arvet");
+    let elements = t.db.elements(t.fx.municipality, child).await.unwrap();
+    let copy = elements.iter().find(|e| e.id == inherited_sub).unwrap();
+    assert_eq!(copy.parent_id, Some(inherited_goal), "placed under the inherited copy of its parent");
+    // The child adds its own assignment under the inherited sub-goal.
+    new_element(&mut m, child, Some(inherited_sub), "assignment", "Oppvekst skal styrke overgangen til arbeid").await;
+    // Inherited elements are read-only in the child.
+    let v = version_of(&mut m, &format!("/elements/{sub}")).await;
+    m.get(&format!("/elements/{inherited_sub}"))
+        .await
+        .expect(200)
+        .contains("kan bare endres i kildeplanen")
+        .lacks("Fjern elementet");
+    m.post(&format!("/elements/{inherited_sub}"), &[("text", "Kapret"), ("version", "1")])
+        .await
+        .expect(422)
+        .contains("arvet fra en annen plan");
+
+    // The source text changes: the child shows the new text with a marker until acknowledged.
+    m.post(&format!("/elements/{sub}"), &[("text", "Flere er i arbeid og utdanning"), ("version", &v)])
+        .await
+        .expect(303);
+    let page = m.get(&format!("/plans/{child}")).await.expect(200);
+    page.contains("Flere er i arbeid og utdanning").contains("Endret i kilden");
+    m.post(&format!("/elements/{inherited_sub}/acknowledge"), &[]).await.expect(303);
+    m.get(&format!("/plans/{child}")).await.expect(200).lacks("Endret i kilden");
+
+    // The source is removed: the child flags the element as orphaned; nothing is deleted.
+    let v = version_of(&mut m, &format!("/elements/{sub}")).await;
+    m.post(&format!("/elements/{sub}/remove"), &[("version", &v)]).await.expect(303);
+    let page = m.get(&format!("/plans/{child}")).await.expect(200);
+    page.contains("Kilden er fjernet")
+        .contains("Flere er i arbeid og utdanning")
+        .contains("Oppvekst skal styrke overgangen");
+    m.get(&format!("/plans/{master}")).await.expect(200).lacks("Flere er i arbeid og utdanning");
+
+    // Cycles between plans are refused.
+    let v = version_of(&mut m, &format!("/plans/{master}")).await;
+    m.post(
+        &format!("/plans/{master}"),
+        &[
+            ("title", "Kommuneplan"),
+            ("start_year", "2020"),
+            ("end_year", "2032"),
+            ("source", &child.to_string()),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(422)
+    .contains("En plan kan ikke bygge på seg selv eller på en plan som bygger på den.");
+});
+
+both!(unit_leaders_edit_only_their_own_unit_plan, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut m = t.login("styring").await;
+    let master = new_plan(&mut m, "master_plan_social", "Kommuneplan", Some(fx.root), &[]).await;
+    let mut x = t.login("lederx").await;
+    create_plan(&mut x, "unit_plan", "Virksomhetsplan Yskolen", ("2025", "2025"), Some(fx.unit_y), &[])
+        .await
+        .expect(403);
+    create_plan(&mut x, "master_plan_social", "Egen kommuneplan", ("2025", "2037"), None, &[]).await.expect(403);
+    let own = {
+        let res = create_plan(
+            &mut x,
+            "unit_plan",
+            "Virksomhetsplan Xskolen 2025",
+            ("2025", "2025"),
+            Some(fx.unit_x),
+            &[master],
+        )
+        .await
+        .expect(303);
+        id_in(res.location(), "/plans/")
+    };
+    new_element(&mut x, own, None, "main_goal", "Elevene opplever mestring").await;
+    add_element(&mut x, master, None, "main_goal", "Leder prøver seg").await.expect(403);
+    x.get(&format!("/plans/{master}")).await.expect(200).lacks("Legg til på øverste nivå");
+    let mut y = t.login("ledery").await;
+    add_element(&mut y, own, None, "main_goal", "Annen leder prøver seg").await.expect(403);
+    y.get(&format!("/plans/{own}"))
+        .await
+        .expect(200)
+        .contains("Elevene opplever mestring")
+        .lacks("Legg til på øverste nivå");
+    // A department head of X edits X's plan? No: the plan belongs to the unit, not the department.
+    let mut d = t.login("avdleder").await;
+    add_element(&mut d, own, None, "main_goal", "Avdelingsleder prøver seg").await.expect(403);
+    // Another municipality sees nothing.
+    let mut b = t.client();
+    b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
+    b.get(&format!("/plans/{own}")).await.expect(404);
+    b.get("/plans").await.expect(200).lacks("Xskolen");
+});
