@@ -9,6 +9,7 @@ pub mod org;
 pub mod plan;
 pub mod sdg;
 pub mod text;
+pub mod thread;
 
 pub use access::{Actor, Role};
 pub use municipality::Kommunenummer;

@@ -705,6 +705,36 @@ impl Db {
         Ok(id)
     }
 
+    /// Distributes an inherited element: sets which unit owns it in this plan (its text stays the
+    /// source's). This is how the action programme hands a sub-goal to a service area.
+    pub async fn element_assign(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        owner_unit_id: Option<i64>,
+    ) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        let plan = self.plan(mid, element.plan_id).await?;
+        if !plan.status().editable() {
+            return Err(RuleError::new("err-plan-frozen").into());
+        }
+        self.check_owner_unit(mid, owner_unit_id).await?;
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE goal_elements SET owner_unit_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND removed_at IS NULL")
+                .bind(owner_unit_id).bind(now()).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            audit_in_tx!(tx, author, "goal_element", id, "assign",
+                Some(serde_json::json!({"owner_unit_id": element.owner_unit_id})), Some(serde_json::json!({"owner_unit_id": owner_unit_id})));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Marks the current text of an inherited element's source as seen.
     pub async fn element_acknowledge(&self, author: &Author, id: i64) -> Result<()> {
         let mid = author.municipality_id;

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod people;
 pub mod plans;
 pub mod state;
+pub mod thread;
 pub mod users;
 
 use axum::Router;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(org::routes())
         .merge(people::routes())
         .merge(plans::routes())
+        .merge(thread::routes())
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())

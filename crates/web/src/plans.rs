@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/elements/{id}", get(element_page).post(update_element))
         .route("/elements/{id}/remove", post(remove_element))
         .route("/elements/{id}/acknowledge", post(acknowledge_element))
+        .route("/elements/{id}/assign", post(assign_element))
 }
 
 /// Whether the caller may edit `plan` (owner unit in scope, or municipality-wide editor).
@@ -716,6 +717,7 @@ struct ElementTemplate {
     errors: FieldErrors,
     conflict: bool,
     editable: bool,
+    assignable: bool,
     is_measure: bool,
     unit_choices: Vec<Choice>,
     person_choices: Vec<Choice>,
@@ -733,7 +735,9 @@ async fn render_element(
     let mid = ctx.actor()?.municipality_id;
     let element = state.db.element(mid, id).await?;
     let plan = state.db.plan(mid, element.plan_id).await?;
-    let editable = can_edit(state, ctx, plan.owner_unit_id).await? && plan.status().editable() && !element.inherited();
+    let plan_editable = can_edit(state, ctx, plan.owner_unit_id).await? && plan.status().editable();
+    let editable = plan_editable && !element.inherited();
+    let assignable = plan_editable && element.inherited();
     let links: Vec<SdgLink> = state.db.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
     let join = |adapted: bool| {
         links.iter().filter(|l| l.adapted == adapted).map(|l| l.target.clone()).collect::<Vec<_>>().join(", ")
@@ -780,6 +784,7 @@ async fn render_element(
         errors,
         conflict,
         editable,
+        assignable,
         is_measure: matches!(kind, ElementKind::Measure | ElementKind::Assignment),
         unit_choices: unit_choices(state, ctx, false).await?,
         person_choices,
@@ -850,6 +855,32 @@ async fn remove_element(
     let (element, _) = element_plan(&state, &ctx, id).await?;
     state.db.element_remove(&ctx.author()?, id, forms::version(&form.version)?).await?;
     Ok(Redirect::to(&format!("/plans/{}?saved=1", element.plan_id)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    owner_unit_id: String,
+    version: String,
+}
+
+async fn assign_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<AssignForm>,
+) -> AppResult<Response> {
+    let (element, _) = element_plan(&state, &ctx, id).await?;
+    let owner = forms::optional_id(&form.owner_unit_id)?;
+    match state.db.element_assign(&ctx.author()?, id, forms::version(&form.version)?, owner).await {
+        Ok(()) => Ok(Redirect::to(&format!("/plans/{}?saved=1#e-{id}", element.plan_id)).into_response()),
+        Err(StoreError::Conflict) => {
+            let t = render_element(&state, &ctx, id, None, false).await?;
+            let mut t = t;
+            t.conflict = true;
+            Ok((StatusCode::CONFLICT, Html(t.render()?)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn acknowledge_element(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {

@@ -12,4 +12,5 @@ mod demo;
 mod i18n;
 mod org;
 mod plans;
+mod thread;
 mod users;
