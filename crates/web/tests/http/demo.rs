@@ -37,4 +37,27 @@ both!(demo_loads_once_with_leaders_on_all_levels, |t: TestApp| async move {
     let mut c = t.client();
     c.login("leder@demo.rodtrad.no", demo::DEMO_PASSWORD).await.expect(303);
     c.get("/org").await.expect(200).contains("Oppvekst").contains("ledernivå 2");
+
+    // The demo's plans: a master plan on the six prioritised SDGs, and the red thread with the
+    // deliberate breaks of each kind.
+    c.get("/plans")
+        .await
+        .expect(200)
+        .contains("Kommuneplanens samfunnsdel 2020–2032")
+        .contains("Arbeidsgiverpolitisk plattform");
+    assert_eq!(t.db.sdg_priorities(first.municipality_id, 2025).await.unwrap(), vec![3, 4, 9, 11, 13, 17]);
+    let thread = c.get("/red-thread").await.expect(200);
+    for label in [
+        "Mål uten indikator",
+        "Mål uten strategi",
+        "Tjenesteområdet mangler oppdrag eller tiltak",
+        "Kilden er fjernet",
+        "Ingen vei til et mål",
+    ] {
+        thread.contains(&format!("<td>{label}</td>"));
+    }
+    thread.contains("Sammen skaper vi et godt og bærekraftig liv i Asker").contains("Kartlegge leseferdigheter");
+    let elements = t.db.elements_all(first.municipality_id).await.unwrap();
+    let goals = elements.iter().filter(|e| e.kind().is_goal() && !e.inherited()).count();
+    assert!((20..=30).contains(&goals), "{goals} goals and sub-goals in the master plan");
 });

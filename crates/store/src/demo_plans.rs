@@ -1,0 +1,446 @@
+//! The demo municipality's plans: a master plan on Asker's six prioritised SDGs plus employees and
+//! economy, the five cross-cutting strategy plans, an action programme that distributes sub-goals to
+//! service areas, and unit plans with measures. A few breaks are left in on purpose so the red thread
+//! has something to show. The texts are written for the demo; facts follow the seeds.
+
+use crate::org::OrgTree;
+use crate::plans::{ElementInput, PlanInput};
+use crate::{Author, Db, Result};
+use chrono::NaiveDate;
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType};
+use rodtrad_domain::{Name, OrgUnitKind};
+
+/// A sub-goal of the master plan with its whole red thread: SDG target it is adapted from, indicator,
+/// strategy, the service area (or staff unit) the action programme gives it to, the assignment, and
+/// the measures the area's units put in their unit plans. `None` leaves a link out on purpose.
+struct Sub {
+    text: &'static str,
+    target: &'static str,
+    indicator: Option<&'static str>,
+    strategy: Option<&'static str>,
+    area: &'static str,
+    assignment: Option<&'static str>,
+    measures: &'static [&'static str],
+}
+
+/// A main goal of the master plan: the SDG target it builds on and its sub-goals.
+struct Focus {
+    sdg: &'static str,
+    goal: &'static str,
+    subs: &'static [Sub],
+}
+
+const MASTER: &[Focus] = &[
+    Focus {
+        sdg: "3.4",
+        goal: "Innbyggerne i Asker har god helse og høy livskvalitet",
+        subs: &[
+            Sub {
+                text: "Flere innbyggere er fysisk aktive i hverdagen",
+                target: "3.4",
+                indicator: Some("Andel voksne som er fysisk aktive minst 150 minutter i uka"),
+                strategy: Some("Vi skal gjøre det enkelt å være aktiv der folk bor"),
+                area: "HO",
+                assignment: Some("Utvide frisklivstilbudet"),
+                measures: &["Starte frisklivsgrupper i alle bydeler"],
+            },
+            // Demo break: no indicator.
+            Sub {
+                text: "Færre innbyggere opplever ensomhet",
+                target: "3.4",
+                indicator: None,
+                strategy: Some("Vi vil skape møteplasser på tvers av generasjoner"),
+                area: "KFI",
+                assignment: Some("Utvikle møteplasser i bibliotekene"),
+                measures: &["Holde åpent bibliotek med aktiviteter på kveldstid"],
+            },
+            Sub {
+                text: "Eldre bor trygt i eget hjem så lenge de ønsker",
+                target: "3.8",
+                indicator: Some("Andel innbyggere over 80 år som bor hjemme"),
+                strategy: Some("Vi skal ta i bruk velferdsteknologi som gir trygghet"),
+                area: "HO",
+                assignment: Some("Ta i bruk velferdsteknologi i hjemmetjenesten"),
+                measures: &[
+                    "Installere digitalt tilsyn hos brukere som ønsker det",
+                    "Lære opp alle ansatte i bruk av velferdsteknologi",
+                ],
+            },
+        ],
+    },
+    Focus {
+        sdg: "4.1",
+        goal: "Barn og unge i Asker mestrer livet og lærer godt",
+        subs: &[
+            Sub {
+                text: "Alle barn og unge fullfører videregående opplæring",
+                target: "4.1",
+                indicator: Some("Andel elever som fullfører videregående opplæring"),
+                strategy: Some("Vi skal gi hver elev tilpasset opplæring fra første dag"),
+                area: "OPP",
+                assignment: Some("Styrke lese- og regneopplæringen på barnetrinnet"),
+                measures: &[
+                    "Kartlegge leseferdigheter på 2. trinn og følge opp hver elev",
+                    "Gi lærerne kurs i begynneropplæring i lesing",
+                ],
+            },
+            Sub {
+                text: "Barn og familier får hjelp tidlig når de trenger det",
+                target: "4.2",
+                indicator: Some("Andel barn med vedtak om tiltak før skolestart"),
+                strategy: Some("Vi vil se hele barnet og samarbeide tett med hjemmet"),
+                area: "OPP",
+                assignment: Some("Etablere tverrfaglige team rundt barnehagene"),
+                measures: &["Ha faste møter med helsestasjonen hver måned"],
+            },
+            Sub {
+                text: "Voksne har mulighet til livslang læring",
+                target: "4.4",
+                indicator: Some("Andel voksne som deltar i opplæring"),
+                strategy: Some("Vi skal tilby opplæring som gjør det mulig å kombinere jobb og læring"),
+                area: "OPP",
+                assignment: Some("Utvide kveldstilbudet i voksenopplæringen"),
+                measures: &["Starte kveldsklasser i norsk og digitale ferdigheter"],
+            },
+        ],
+    },
+    Focus {
+        sdg: "9.5",
+        goal: "Asker er et nyskapende samfunn med et mangfoldig næringsliv",
+        subs: &[
+            Sub {
+                text: "Næringslivet i Asker skaper nye arbeidsplasser",
+                target: "9.2",
+                indicator: Some("Antall arbeidsplasser i kommunen"),
+                strategy: Some("Vi skal være en tilgjengelig og forutsigbar samarbeidspartner for næringslivet"),
+                area: "SAM",
+                assignment: Some("Etablere næringsvennlig saksbehandling"),
+                measures: &["Gi svar på næringshenvendelser innen fem dager"],
+            },
+            Sub {
+                text: "Innbyggerne møter digitale tjenester som er enkle å bruke",
+                target: "9.c",
+                indicator: Some("Andel tjenester som kan søkes digitalt"),
+                strategy: Some("Vi skal utvikle tjenestene sammen med brukerne"),
+                area: "ODI",
+                assignment: Some("Digitalisere de ti mest brukte søknadene"),
+                measures: &["Lage digitalt søknadsskjema for parkeringstillatelse"],
+            },
+        ],
+    },
+    Focus {
+        sdg: "11.3",
+        goal: "Asker har levende lokalsamfunn og gode bomiljø",
+        subs: &[
+            Sub {
+                text: "Alle har et trygt og godt sted å bo",
+                target: "11.1",
+                indicator: Some("Antall bostedsløse"),
+                strategy: Some("Vi vil bruke startlån og utleieboliger til å hjelpe flere inn på boligmarkedet"),
+                area: "HO",
+                assignment: Some("Følge opp boligsosial handlingsplan"),
+                measures: &["Gi alle med startlån veiledning om privatøkonomi"],
+            },
+            // Demo break: distributed to Samfunnsutvikling, but no assignment there yet.
+            Sub {
+                text: "Flere reiser kollektivt, sykler eller går",
+                target: "11.2",
+                indicator: Some("Andel reiser med kollektiv, sykkel og gange"),
+                strategy: Some("Vi skal bygge tett rundt knutepunktene"),
+                area: "SAM",
+                assignment: None,
+                measures: &[],
+            },
+            Sub {
+                text: "Luften er ren og mengden restavfall går ned",
+                target: "11.6",
+                indicator: Some("Kilo restavfall per innbygger"),
+                strategy: Some("Vi skal gjøre det enkelt å sortere og gjenbruke"),
+                area: "ETD",
+                assignment: Some("Innføre sortering av matavfall i alle kommunale bygg"),
+                measures: &["Sette ut sorteringsstasjoner i alle skoler"],
+            },
+        ],
+    },
+    Focus {
+        sdg: "13.2",
+        goal: "Asker er et klimanøytralt samfunn",
+        subs: &[
+            Sub {
+                text: "Klimagassutslippene er 67 prosent lavere enn i 2009",
+                target: "13.2",
+                indicator: Some("Utslipp av klimagasser i tonn CO2-ekvivalenter"),
+                strategy: Some("Vi skal gjøre det lett for innbyggere og næringsliv å velge klimavennlig"),
+                area: "ETD",
+                assignment: Some("Fase ut fossil energi i kommunale bygg"),
+                measures: &["Bytte oljefyrte kjeler med varmepumper"],
+            },
+            Sub {
+                text: "Lokalsamfunnet er godt rustet mot klimaendringer",
+                target: "13.1",
+                indicator: Some("Antall hendelser med overvann som gir skade"),
+                strategy: Some("Vi vil planlegge for mer nedbør og havnivåstigning"),
+                area: "ETD",
+                assignment: Some("Lage plan for overvannshåndtering"),
+                measures: &["Kartlegge flomveier i sentrumsområdene"],
+            },
+        ],
+    },
+    Focus {
+        sdg: "17.17",
+        goal: "Asker løser samfunnsoppgavene sammen med innbyggere, frivillighet og næringsliv",
+        subs: &[Sub {
+            text: "Flere innbyggere deltar i frivillig arbeid og medskaping",
+            target: "17.17",
+            indicator: Some("Antall deltakere i medskapingsprosjekter"),
+            strategy: Some("Vi vil invitere innbyggerne inn tidlig i arbeidet med nye løsninger"),
+            area: "KFI",
+            assignment: Some("Styrke frivilligsentralene som møteplasser"),
+            measures: &["Holde åpne frivillighetskvelder hver måned"],
+        }],
+    },
+    Focus {
+        sdg: "",
+        goal: "Asker har kompetente og engasjerte medarbeidere",
+        subs: &[
+            Sub {
+                text: "Sykefraværet er lavt og arbeidsmiljøet godt",
+                target: "",
+                indicator: Some("Sykefravær i prosent"),
+                strategy: Some("Vi skal utvikle god ledelse og godt medarbeiderskap"),
+                area: "HR",
+                assignment: Some("Følge opp nærvær i alle virksomheter"),
+                measures: &["Tilby lederopplæring i oppfølging av sykefravær"],
+            },
+            Sub {
+                text: "Flere medarbeidere har hele stillinger",
+                target: "",
+                indicator: Some("Andel ansatte i heltidsstilling"),
+                strategy: Some("Vi skal ha en heltidskultur"),
+                area: "HR",
+                assignment: Some("Utvikle turnusordninger som gir flere hele stillinger"),
+                measures: &["Prøve ut langvakter ved to sykehjem"],
+            },
+        ],
+    },
+    Focus {
+        sdg: "",
+        goal: "Asker har en bærekraftig økonomi med handlingsrom",
+        // Demo break: no strategy.
+        subs: &[Sub {
+            text: "Driftsresultatet er minst to prosent av inntektene",
+            target: "",
+            indicator: Some("Netto driftsresultat i prosent av driftsinntektene"),
+            strategy: None,
+            area: "OKV",
+            assignment: Some("Gjennomføre effektiviseringsprogrammet"),
+            measures: &["Gå gjennom alle rammeavtaler for besparelser"],
+        }],
+    },
+];
+
+/// Cross-cutting strategy plans (seed 003) with the master-plan goal they build on and a strategy.
+const THEMATIC: &[(&str, usize, &str, (i32, i32))] = &[
+    ("Arbeidsgiverpolitisk plattform", 6, "Vi skal ha en heltidskultur og jobbe systematisk med nærvær", (2021, 2032)),
+    ("Digitaliseringsstrategi", 2, "Vi skal gjøre digitale tjenester til førstevalget for innbyggerne", (2021, 2028)),
+    ("Kommunikasjonsstrategi", 5, "Vi vil bruke digitale kanaler som hovedkanal og snakke klart", (2021, 2028)),
+    ("Anskaffelsesstrategi", 4, "Vi skal stille klimakrav i alle anskaffelser der det er relevant", (2021, 2028)),
+    ("Innovasjonsstrategi", 2, "Vi skal prøve ut nye løsninger i små skritt og dele det vi lærer", (2021, 2028)),
+];
+
+fn input(kind: ElementKind, text: &str, sdg: &[(&str, bool)]) -> ElementInput {
+    ElementInput {
+        kind,
+        text: text.to_owned(),
+        owner_unit_id: None,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: sdg.iter().filter(|(c, _)| !c.is_empty()).map(|(c, a)| ((*c).to_owned(), *a)).collect(),
+    }
+}
+
+fn plan(plan_type: PlanType, title: &str, years: (i32, i32), owner: Option<i64>) -> Result<PlanInput> {
+    Ok(PlanInput {
+        plan_type,
+        title: Name::parse(title)?,
+        start_year: years.0,
+        end_year: years.1,
+        owner_unit_id: owner,
+        published: true,
+    })
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+async fn adopt(db: &Db, a: &Author, id: i64, decision: Option<(&str, NaiveDate)>) -> Result<()> {
+    let plan = db.plan(a.municipality_id, id).await?;
+    if let Some((case, day)) = decision {
+        db.plan_decision_add(a, id, "Kommunestyret", case, day, None).await?;
+    }
+    if plan.plan_type().requires_hearing() {
+        db.plan_transition(a, id, plan.version, PlanStatus::Hearing).await?;
+    }
+    let plan = db.plan(a.municipality_id, id).await?;
+    db.plan_transition(a, id, plan.version, PlanStatus::Adopted).await
+}
+
+/// Loads the demo plans into the demo municipality.
+pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
+    let mid = a.municipality_id;
+    let root = tree.children(None).first().copied().unwrap_or_default();
+    let area = |short: &str| {
+        tree.units()
+            .iter()
+            .find(|u| {
+                matches!(u.kind(), OrgUnitKind::ServiceArea | OrgUnitKind::Staff)
+                    && u.short_name.as_deref() == Some(short)
+            })
+            .map(|u| u.id)
+    };
+    let staff = tree.units().iter().find(|u| u.kind() == OrgUnitKind::Staff).map(|u| u.id);
+
+    db.sdg_set_priorities(a, 2020, 2032, &[3, 4, 9, 11, 13, 17]).await?;
+
+    // Planning strategy and master plan.
+    let strategy = db
+        .plan_create(a, &plan(PlanType::PlanningStrategy, "Planstrategi 2024–2027", (2024, 2027), Some(root))?, &[])
+        .await?;
+    adopt(db, a, strategy, Some(("sak 112/24", date(2024, 10, 15)))).await?;
+    let master = db
+        .plan_create(
+            a,
+            &plan(PlanType::MasterPlanSocial, "Kommuneplanens samfunnsdel 2020–2032", (2020, 2032), Some(root))?,
+            &[],
+        )
+        .await?;
+    let vision = db
+        .element_create(
+            a,
+            master,
+            None,
+            &input(ElementKind::Vision, "Sammen skaper vi et godt og bærekraftig liv i Asker", &[]),
+        )
+        .await?;
+    let mut goals = Vec::new();
+    let mut subs: Vec<(&Sub, i64)> = Vec::new();
+    for focus in MASTER {
+        let g = db
+            .element_create(a, master, Some(vision), &input(ElementKind::MainGoal, focus.goal, &[(focus.sdg, false)]))
+            .await?;
+        for sub in focus.subs {
+            let sg = db
+                .element_create(a, master, Some(g), &input(ElementKind::SubGoal, sub.text, &[(sub.target, true)]))
+                .await?;
+            if let Some(s) = sub.strategy {
+                db.element_create(a, master, Some(sg), &input(ElementKind::Strategy, s, &[])).await?;
+            }
+            if let Some(ind) = sub.indicator {
+                db.element_create(a, master, Some(sg), &input(ElementKind::Indicator, ind, &[])).await?;
+            }
+            subs.push((sub, sg));
+        }
+        goals.push(g);
+    }
+    adopt(db, a, master, Some(("sak 52/20", date(2020, 6, 16)))).await?;
+
+    // Cross-cutting strategy plans inherit the goal they serve and add a strategy.
+    for (title, goal_index, strategy_text, years) in THEMATIC {
+        let p = db.plan_create(a, &plan(PlanType::ThematicPlan, title, *years, staff)?, &[master]).await?;
+        let g = db.element_inherit(a, p, goals[*goal_index]).await?;
+        db.element_create(a, p, Some(g), &input(ElementKind::Strategy, strategy_text, &[])).await?;
+        adopt(db, a, p, Some(("sak 48/21", date(2021, 4, 20)))).await?;
+    }
+
+    // The action programme distributes every sub-goal to a service area or staff unit, with an assignment.
+    let programme = db
+        .plan_create(
+            a,
+            &plan(PlanType::ActionProgramme, "Handlingsprogram 2025–2028", (2025, 2028), Some(root))?,
+            &[master],
+        )
+        .await?;
+    for g in &goals {
+        db.element_inherit(a, programme, *g).await?;
+    }
+    let mut assignments: Vec<(&Sub, i64)> = Vec::new();
+    let mut withdrawn = None;
+    for (sub, origin) in &subs {
+        let copy = db.element_inherit(a, programme, *origin).await?;
+        let version = db.element(mid, copy).await?.version;
+        db.element_assign(a, copy, version, area(sub.area)).await?;
+        if let Some(text) = sub.assignment {
+            let mut el = input(ElementKind::Assignment, text, &[]);
+            el.owner_unit_id = area(sub.area);
+            el.status = ElementStatus::Active;
+            el.deadline = Some(date(2028, 12, 31));
+            el.responsible_person_id = area(sub.area).and_then(|u| tree.get(u)).and_then(|u| u.leader_person_id);
+            assignments.push((sub, db.element_create(a, programme, Some(copy), &el).await?));
+        }
+        if withdrawn.is_none() && sub.area == "OPP" {
+            // An assignment later withdrawn from the programme after a school took it (a demo break).
+            let mut el = input(ElementKind::Assignment, "Innføre leksehjelp på alle skoler", &[]);
+            el.owner_unit_id = area("OPP");
+            withdrawn = Some(db.element_create(a, programme, Some(copy), &el).await?);
+        }
+    }
+
+    // Unit plans: the first units of each area take their area's assignments and add measures.
+    let mut first_school = true;
+    let mut planned: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for (sub, assignment) in &assignments {
+        let Some(area_id) = area(sub.area) else { continue };
+        let children = tree.children(Some(area_id));
+        let take = if sub.area == "OPP" { 4 } else { 2 };
+        // Staff units without sub-units keep their own unit plan.
+        let units: Vec<i64> =
+            if children.is_empty() { vec![area_id] } else { children.iter().copied().take(take).collect() };
+        for unit_id in units {
+            let Some(unit) = tree.get(unit_id) else { continue };
+            let existing = db
+                .plans(mid)
+                .await?
+                .into_iter()
+                .find(|p| p.owner_unit_id == Some(unit_id) && p.plan_type() == PlanType::UnitPlan);
+            let up = match existing {
+                Some(p) => p.id,
+                None => {
+                    let title = format!("Virksomhetsplan 2025 – {}", unit.name);
+                    db.plan_create(a, &plan(PlanType::UnitPlan, &title, (2025, 2025), Some(unit_id))?, &[programme])
+                        .await?
+                }
+            };
+            planned.insert(up);
+            let copy = db.element_inherit(a, up, *assignment).await?;
+            for (i, m) in sub.measures.iter().enumerate() {
+                let mut el = input(ElementKind::Measure, m, &[]);
+                el.owner_unit_id = Some(unit_id);
+                el.responsible_person_id = unit.leader_person_id;
+                el.deadline = Some(date(2025, if i == 0 { 6 } else { 11 }, if i == 0 { 20 } else { 30 }));
+                el.status = ElementStatus::Active;
+                db.element_create(a, up, Some(copy), &el).await?;
+            }
+            if first_school
+                && sub.area == "OPP"
+                && let Some(w) = withdrawn
+            {
+                first_school = false;
+                let copy = db.element_inherit(a, up, w).await?;
+                let mut el = input(ElementKind::Measure, "Rekruttere frivillige leksehjelpere", &[]);
+                el.owner_unit_id = Some(unit_id);
+                db.element_create(a, up, Some(copy), &el).await?;
+            }
+        }
+    }
+    for up in planned {
+        adopt(db, a, up, None).await?;
+    }
+    if let Some(w) = withdrawn {
+        let version = db.element(mid, w).await?.version;
+        db.element_remove(a, w, version).await?;
+    }
+    adopt(db, a, programme, Some(("sak 131/24", date(2024, 12, 17)))).await?;
+    Ok(())
+}
