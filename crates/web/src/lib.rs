@@ -13,6 +13,7 @@ pub mod org;
 pub mod pages;
 pub mod people;
 pub mod plans;
+pub mod sdg;
 pub mod state;
 pub mod thread;
 pub mod users;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(people::routes())
         .merge(plans::routes())
         .merge(thread::routes())
+        .merge(sdg::routes())
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())

@@ -59,6 +59,7 @@ impl Page {
             add("/", "nav-home", "home");
             add("/plans", "nav-plans", "plans");
             add("/red-thread", "nav-thread", "thread");
+            add("/sdg", "nav-sdg", "sdg");
             add("/org", "nav-org", "org");
             if a.can_admin_people() {
                 add("/people", "nav-people", "people");

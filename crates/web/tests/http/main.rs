@@ -12,5 +12,6 @@ mod demo;
 mod i18n;
 mod org;
 mod plans;
+mod sdg;
 mod thread;
 mod users;

@@ -1,0 +1,89 @@
+//! SDG catalogue, priorities, contributions and coverage per service area.
+
+use crate::both;
+use crate::harness::TestApp;
+use rodtrad_domain::Name;
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
+use rodtrad_store::Author;
+use rodtrad_store::plans::{ElementInput, PlanInput};
+
+both!(sdg_pages_show_priorities_contributions_and_coverage, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let a = Author { municipality_id: fx.municipality, user_id: None, name: "Test".into() };
+    let input = |kind, text: &str, owner: Option<i64>, sdg: &[(&str, bool)]| ElementInput {
+        kind,
+        text: text.into(),
+        owner_unit_id: owner,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: sdg.iter().map(|(c, ad)| (c.to_string(), *ad)).collect(),
+    };
+    let plan = PlanInput {
+        plan_type: PlanType::ActionProgramme,
+        title: Name::parse("Handlingsprogram").unwrap(),
+        start_year: 2024,
+        end_year: 2027,
+        owner_unit_id: Some(fx.root),
+        published: false,
+    };
+    let p = t.db.plan_create(&a, &plan, &[]).await.unwrap();
+    let g =
+        t.db.element_create(&a, p, None, &input(ElementKind::MainGoal, "Byen har ren luft", None, &[("11.6", true)]))
+            .await
+            .unwrap();
+    t.db.element_create(
+        &a,
+        p,
+        Some(g),
+        &input(
+            ElementKind::Assignment,
+            "Måle luftkvalitet ved skolene",
+            Some(fx.unit_x),
+            &[("11.6", false), ("3.9", false)],
+        ),
+    )
+    .await
+    .unwrap();
+
+    let mut m = t.login("styring").await;
+    // Priorities: bad input refused, then the six goals saved and listed first.
+    m.post("/sdg/priorities", &[("first_year", "20"), ("last_year", "2027"), ("goal", "11")])
+        .await
+        .expect(422)
+        .contains("Årstallet må ha fire siffer.");
+    let year = chrono::Utc::now().date_naive().format("%Y").to_string();
+    let form: Vec<(&str, &str)> = vec![("first_year", &year), ("last_year", &year), ("goal", "11"), ("goal", "3")];
+    m.post("/sdg/priorities", &form).await.expect(303);
+    let page = m.get("/sdg").await.expect(200);
+    let pos = |s: &str| page.body.find(s).unwrap_or(usize::MAX);
+    assert!(pos(">Bærekraftige byer og lokalsamfunn<") < pos(">Ingen fattigdom<"), "prioritised goals come first");
+    page.contains("Prioritert").contains("2 elementer i planene").contains("Dekning per tjenesteområde");
+    // Coverage: Oppvekst has the assignment (unit X belongs to it).
+    let row = page
+        .body
+        .split("<a class=\"ds-link\" href=\"/sdg/11\">")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</tr>")
+        .next()
+        .unwrap_or_default();
+    assert!(row.contains("<td class=\"num\">1</td>"), "Oppvekst row shows one element for goal 11");
+
+    let goal = m.get("/sdg/11").await.expect(200);
+    goal.contains("Bærekraftsmål 11")
+        .contains("Byen har ren luft")
+        .contains("Måle luftkvalitet ved skolene")
+        .contains("11.6")
+        .contains("uoffisiell oversettelse");
+    m.get("/sdg/18").await.expect(404);
+    m.get("/sdg/abc").await.expect(400);
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    m.get("/sdg/11").await.expect(200).contains("SDG 11: Sustainable cities and communities");
+
+    // Everyone signed in reads; only staff set priorities.
+    let mut p = t.login("politiker").await;
+    p.get("/sdg/11").await.expect(200).contains("Byen har ren luft");
+    let mut x = t.login("lederx").await;
+    x.post("/sdg/priorities", &form).await.expect(403);
+});
