@@ -490,3 +490,86 @@ mod tests {
         }
     }
 }
+
+/// One element as frozen in an adopted version of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionEntry {
+    /// Element id (stable across versions).
+    pub id: i64,
+    /// Parent element id.
+    pub parent_id: Option<i64>,
+    /// Kind code.
+    pub kind: String,
+    /// Text as it read when the version was frozen.
+    pub text: String,
+    /// Owner unit name.
+    pub owner: Option<String>,
+    /// Responsible person's name.
+    pub responsible: Option<String>,
+    /// Deadline.
+    pub deadline: Option<chrono::NaiveDate>,
+    /// Status code.
+    pub status: String,
+    /// SDG targets, sorted.
+    pub sdg: Vec<String>,
+}
+
+/// What changed between two versions of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionDiff {
+    /// In the newer version only.
+    pub added: Vec<VersionEntry>,
+    /// In both, with something different: (older, newer).
+    pub changed: Vec<(VersionEntry, VersionEntry)>,
+    /// In the older version only.
+    pub removed: Vec<VersionEntry>,
+}
+
+/// Compares two versions element by element (by id), keeping the newer version's order.
+pub fn diff_versions(older: &[VersionEntry], newer: &[VersionEntry]) -> VersionDiff {
+    use std::collections::HashMap;
+    let old: HashMap<i64, &VersionEntry> = older.iter().map(|e| (e.id, e)).collect();
+    let new_ids: std::collections::HashSet<i64> = newer.iter().map(|e| e.id).collect();
+    let mut diff = VersionDiff::default();
+    for e in newer {
+        match old.get(&e.id) {
+            None => diff.added.push(e.clone()),
+            Some(o) if *o != e => diff.changed.push(((*o).clone(), e.clone())),
+            Some(_) => {}
+        }
+    }
+    diff.removed = older.iter().filter(|e| !new_ids.contains(&e.id)).cloned().collect();
+    diff
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn entry(id: i64, text: &str) -> VersionEntry {
+        VersionEntry {
+            id,
+            parent_id: None,
+            kind: "main_goal".into(),
+            text: text.into(),
+            owner: None,
+            responsible: None,
+            deadline: None,
+            status: "draft".into(),
+            sdg: vec![],
+        }
+    }
+
+    #[test]
+    fn diff_lists_added_changed_and_removed() {
+        let a = vec![entry(1, "Gode liv"), entry(2, "Ren luft"), entry(3, "Trygge veier")];
+        let mut changed = entry(2, "Ren luft for alle");
+        changed.sdg = vec!["11.6".into()];
+        let b = vec![entry(1, "Gode liv"), changed.clone(), entry(4, "Nye arbeidsplasser")];
+        let d = diff_versions(&a, &b);
+        assert_eq!(d.added, vec![entry(4, "Nye arbeidsplasser")]);
+        assert_eq!(d.changed, vec![(entry(2, "Ren luft"), changed)]);
+        assert_eq!(d.removed, vec![entry(3, "Trygge veier")]);
+        assert_eq!(diff_versions(&a, &a), VersionDiff::default());
+    }
+}

@@ -5,8 +5,8 @@ use crate::audit::snapshot;
 use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::plan::{
-    ElementKind, ElementStatus, PlanStatus, PlanType, check_deadline_in_period, check_measure, check_no_plan_cycle,
-    check_period,
+    ElementKind, ElementStatus, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
+    check_no_plan_cycle, check_period,
 };
 use rodtrad_domain::{RuleError, sdg};
 use serde::Serialize;
@@ -414,8 +414,20 @@ impl Db {
         let plan = self.plan(mid, id).await?;
         let has_decision = !self.plan_decisions(id).await?.is_empty();
         plan.status().check_transition(to, plan.plan_type(), has_decision)?;
+        // Adopting freezes the plan as it reads now.
+        let snapshot = if to == PlanStatus::Adopted {
+            Some(serde_json::to_value(self.plan_snapshot(mid, id).await?).unwrap_or_default())
+        } else {
+            None
+        };
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
+            if let Some(snapshot) = &snapshot {
+                sqlx::query(
+                    "INSERT INTO plan_versions (plan_id, number, created_at, snapshot)
+                     VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM plan_versions WHERE plan_id = $1), $2, $3)")
+                    .bind(id).bind(now()).bind(sqlx::types::Json(snapshot)).execute(&mut *tx).await?;
+            }
             let n = sqlx::query("UPDATE plans SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND municipality_id = $4 AND version = $5")
                 .bind(to.code()).bind(now()).bind(id).bind(mid).bind(expected_version)
                 .execute(&mut *tx).await?.rows_affected();
@@ -427,6 +439,50 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// The plan's elements as they read now, for freezing into a version or comparing with one.
+    pub async fn plan_snapshot(&self, municipality_id: i64, plan_id: i64) -> Result<Vec<VersionEntry>> {
+        let links = self.sdg_links(municipality_id).await?;
+        Ok(self
+            .elements(municipality_id, plan_id)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let origin = e.source_element_id.unwrap_or(e.id);
+                let mut sdg: Vec<String> =
+                    links.iter().filter(|l| l.element_id == origin).map(|l| l.target.clone()).collect();
+                sdg.sort();
+                VersionEntry {
+                    id: e.id,
+                    parent_id: e.parent_id,
+                    kind: e.kind.clone(),
+                    text: e.text.clone(),
+                    owner: e.owner_unit_name.clone(),
+                    responsible: e.responsible_name.clone(),
+                    deadline: e.deadline,
+                    status: e.status.clone(),
+                    sdg,
+                }
+            })
+            .collect())
+    }
+
+    /// Frozen versions of a plan: `(number, frozen at)`, oldest first.
+    pub async fn plan_versions(&self, plan_id: i64) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (i64, DateTime<Utc>)>("SELECT number, created_at FROM plan_versions WHERE plan_id = $1 ORDER BY number")
+                .bind(plan_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// One frozen version's elements.
+    pub async fn plan_version(&self, plan_id: i64, number: i64) -> Result<Vec<VersionEntry>> {
+        let row: Option<sqlx::types::Json<Vec<VersionEntry>>> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT snapshot FROM plan_versions WHERE plan_id = $1 AND number = $2")
+                .bind(plan_id).bind(number).fetch_optional(pool).await?
+        });
+        row.map(|j| j.0).ok_or(StoreError::NotFound)
     }
 
     /// Political decisions on a plan, newest first.

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/plans/{id}/decisions", post(add_decision))
         .route("/plans/{id}/elements", post(create_element))
         .route("/plans/{id}/inherit", post(inherit_element))
+        .route("/plans/{id}/versions", get(versions_page))
         .route("/elements/{id}", get(element_page).post(update_element))
         .route("/elements/{id}/remove", post(remove_element))
         .route("/elements/{id}/acknowledge", post(acknowledge_element))
@@ -887,4 +888,84 @@ async fn acknowledge_element(State(state): State<AppState>, ctx: Ctx, Path(id): 
     let (element, _) = element_plan(&state, &ctx, id).await?;
     state.db.element_acknowledge(&ctx.author()?, id).await?;
     Ok(Redirect::to(&format!("/plans/{}?saved=1#e-{id}", element.plan_id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct VersionQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A diff entry as shown: kind label and the entry.
+struct DiffRow {
+    kind_label: String,
+    entry: rodtrad_domain::plan::VersionEntry,
+}
+
+#[derive(Template)]
+#[template(path = "plan_versions.html")]
+struct VersionsTemplate {
+    p: Page,
+    plan: Plan,
+    choices: Vec<Choice>,
+    from: String,
+    to: String,
+    added: Vec<DiffRow>,
+    changed: Vec<(DiffRow, DiffRow)>,
+    removed: Vec<DiffRow>,
+    compared: bool,
+}
+
+async fn versions_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<VersionQuery>,
+) -> AppResult<Response> {
+    let mid = ctx.actor()?.municipality_id;
+    let plan = state.db.plan(mid, id).await?;
+    let versions = state.db.plan_versions(id).await?;
+    let mut choices: Vec<Choice> = versions
+        .iter()
+        .map(|(n, at)| Choice {
+            value: n.to_string(),
+            label: ctx.tr.t1("version-label", "number", n) + &format!(" ({})", at.format("%Y-%m-%d")),
+        })
+        .collect();
+    choices.push(Choice { value: "draft".into(), label: ctx.tr.t("version-current") });
+    let latest = versions.last().map(|(n, _)| n.to_string());
+    let before_latest = versions.iter().rev().nth(1).map(|(n, _)| n.to_string());
+    let from = q.from.or(before_latest).or(latest.clone()).unwrap_or_else(|| "draft".into());
+    let to =
+        q.to.or_else(|| if versions.len() >= 2 { latest } else { Some("draft".into()) })
+            .unwrap_or_else(|| "draft".into());
+    let load = async |which: &str| -> AppResult<Vec<rodtrad_domain::plan::VersionEntry>> {
+        if which == "draft" {
+            return Ok(state.db.plan_snapshot(mid, id).await?);
+        }
+        let n: i64 = which.parse().map_err(|_| AppError::Rule(RuleError::new("err-version-unknown")))?;
+        state.db.plan_version(id, n).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::Rule(RuleError::new("err-version-unknown")),
+            other => other.into(),
+        })
+    };
+    let older = load(&from).await?;
+    let newer = load(&to).await?;
+    let diff = rodtrad_domain::plan::diff_versions(&older, &newer);
+    let row = |entry: rodtrad_domain::plan::VersionEntry| DiffRow {
+        kind_label: ElementKind::parse(&entry.kind).map(|k| ctx.tr.t(k.label_key())).unwrap_or_default(),
+        entry,
+    };
+    let template = VersionsTemplate {
+        p: ctx.page(ctx.tr.t1("versions-title", "plan", &plan.title), "plans"),
+        compared: !versions.is_empty(),
+        added: diff.added.into_iter().map(row).collect(),
+        changed: diff.changed.into_iter().map(|(a, b)| (row(a), row(b))).collect(),
+        removed: diff.removed.into_iter().map(row).collect(),
+        choices,
+        from,
+        to,
+        plan,
+    };
+    Ok(Html(template.render()?).into_response())
 }

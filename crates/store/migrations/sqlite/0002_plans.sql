@@ -94,3 +94,12 @@ CREATE TABLE element_sdg_targets (
     PRIMARY KEY (element_id, target)
 );
 CREATE INDEX element_sdg_targets_target ON element_sdg_targets(target);
+
+CREATE TABLE plan_versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    number INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    UNIQUE (plan_id, number)
+);

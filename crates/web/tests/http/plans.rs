@@ -350,3 +350,48 @@ both!(unit_leaders_edit_only_their_own_unit_plan, |t: TestApp| async move {
     b.get(&format!("/plans/{own}")).await.expect(404);
     b.get("/plans").await.expect(200).lacks("Xskolen");
 });
+
+both!(adopting_freezes_versions_and_diff_shows_changes, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "master_plan_social", "Kommuneplan", None, &[]).await;
+    let a = new_element(&mut m, plan, None, "main_goal", "Innbyggerne har gode liv").await;
+    let b = new_element(&mut m, plan, None, "main_goal", "Veiene er trygge").await;
+    move_to(&mut m, plan, "hearing").await.expect(303);
+    m.post(
+        &format!("/plans/{plan}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", "sak 1/24"), ("decided_on", "2024-02-01")],
+    )
+    .await
+    .expect(303);
+    move_to(&mut m, plan, "adopted").await.expect(303);
+    // Revise: change A, remove B, add C; adopt again.
+    move_to(&mut m, plan, "under_revision").await.expect(303);
+    let v = version_of(&mut m, &format!("/elements/{a}")).await;
+    m.post(
+        &format!("/elements/{a}"),
+        &[("text", "Alle innbyggere har gode liv"), ("sdg_targets", "3.4"), ("version", &v)],
+    )
+    .await
+    .expect(303);
+    let v = version_of(&mut m, &format!("/elements/{b}")).await;
+    m.post(&format!("/elements/{b}/remove"), &[("version", &v)]).await.expect(303);
+    new_element(&mut m, plan, None, "main_goal", "Asker er klimanøytral").await;
+    // Before the second adoption: version 1 against the draft.
+    let draft = m.get(&format!("/plans/{plan}/versions?from=1&to=draft")).await.expect(200);
+    draft.contains("1 lagt til.").contains("1 endret.").contains("1 fjernet.");
+    move_to(&mut m, plan, "adopted").await.expect(303);
+    let page = m.get(&format!("/plans/{plan}/versions?from=1&to=2")).await.expect(200);
+    page.contains("Asker er klimanøytral")
+        .contains("<del>Innbyggerne har gode liv</del>")
+        .contains("<ins>Alle innbyggere har gode liv</ins>")
+        .contains("SDG: 3.4")
+        .contains("Veiene er trygge");
+    m.get(&format!("/plans/{plan}/versions?from=2&to=draft"))
+        .await
+        .expect(200)
+        .contains("0 lagt til.")
+        .contains("0 endret.")
+        .contains("0 fjernet.");
+    m.get(&format!("/plans/{plan}/versions?from=9&to=2")).await.expect(422).contains("Versjonen finnes ikke.");
+    m.get(&format!("/plans/{plan}/versions?from=x")).await.expect(422);
+});
