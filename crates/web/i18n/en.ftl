@@ -408,3 +408,7 @@ versions-removed = Removed
 versions-old = Before
 versions-new = After
 err-version-unknown = The version does not exist.
+export = Export
+export-xlsx = Download the goal structure as Excel (XLSX)
+export-csv = Download as CSV
+export-number = No.

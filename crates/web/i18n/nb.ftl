@@ -408,3 +408,7 @@ versions-removed = Fjernet
 versions-old = Før
 versions-new = Etter
 err-version-unknown = Versjonen finnes ikke.
+export = Eksport
+export-xlsx = Last ned målstrukturen som Excel (XLSX)
+export-csv = Last ned som CSV
+export-number = Nr.

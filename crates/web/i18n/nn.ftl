@@ -408,3 +408,7 @@ versions-removed = Fjerna
 versions-old = Før
 versions-new = Etter
 err-version-unknown = Versjonen finst ikkje.
+export = Eksport
+export-xlsx = Last ned målstrukturen som Excel (XLSX)
+export-csv = Last ned som CSV
+export-number = Nr.

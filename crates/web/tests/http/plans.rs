@@ -395,3 +395,49 @@ both!(adopting_freezes_versions_and_diff_shows_changes, |t: TestApp| async move 
     m.get(&format!("/plans/{plan}/versions?from=9&to=2")).await.expect(422).contains("Versjonen finnes ikke.");
     m.get(&format!("/plans/{plan}/versions?from=x")).await.expect(422);
 });
+
+both!(goal_structure_exports_to_csv_and_xlsx, |t: TestApp| async move {
+    use calamine::{Reader, Xlsx};
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "master_plan_social", "Kommuneplan Ås", Some(t.fx.root), &[]).await;
+    let vision = new_element(&mut m, plan, None, "vision", "Sammen skaper vi livskvalitet").await;
+    let goal = new_element(&mut m, plan, Some(vision), "main_goal", "Byen har ren luft").await;
+    let sub = new_element(&mut m, plan, Some(goal), "sub_goal", "Utslippene er halvert").await;
+    new_element(&mut m, plan, Some(goal), "sub_goal", "Flere sykler").await;
+    let v = version_of(&mut m, &format!("/elements/{sub}")).await;
+    m.post(
+        &format!("/elements/{sub}"),
+        &[("text", "Utslippene er halvert"), ("sdg_targets", "13.2"), ("sdg_adapted", "11.6"), ("version", &v)],
+    )
+    .await
+    .expect(303);
+
+    let csv = m.get(&format!("/plans/{plan}/export.csv")).await.expect(200);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.headers["content-disposition"].to_str().unwrap().contains("Kommuneplan_"));
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Nr.;Type;Tekst;Arvet fra;Eier;Ansvarlig;Frist;Status;Bidrar til bærekraftsdelmål;Tilpasset fra bærekraftsdelmål"
+    );
+    assert_eq!(lines[1], "1;Visjon;Sammen skaper vi livskvalitet;;;;;;;");
+    assert_eq!(lines[3], "1.1.1;Delmål;Utslippene er halvert;;;;;;13.2;11.6");
+    assert_eq!(lines[4], "1.1.2;Delmål;Flere sykler;;;;;;;");
+
+    let xlsx = m.get(&format!("/plans/{plan}/export.xlsx")).await.expect(200);
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.bytes.clone())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let cell = |r: u32, c: u32| range.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+    assert_eq!(cell(0, 0), "Kommuneplan Ås (2020–2032)");
+    assert_eq!(cell(2, 2), "Tekst");
+    assert_eq!(
+        (cell(5, 0), cell(5, 2), cell(5, 8), cell(5, 9)),
+        ("1.1.1".into(), "Utslippene er halvert".into(), "13.2".into(), "11.6".into())
+    );
+    // Other municipalities cannot export it.
+    let mut b = t.client();
+    b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
+    b.get(&format!("/plans/{plan}/export.xlsx")).await.expect(404);
+});
