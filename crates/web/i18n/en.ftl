@@ -412,3 +412,5 @@ export = Export
 export-xlsx = Download the goal structure as Excel (XLSX)
 export-csv = Download as CSV
 export-number = No.
+err-json-invalid = The body is not valid JSON of the expected shape.
+err-version-missing = Send the current version (version).

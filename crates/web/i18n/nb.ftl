@@ -412,3 +412,5 @@ export = Eksport
 export-xlsx = Last ned målstrukturen som Excel (XLSX)
 export-csv = Last ned som CSV
 export-number = Nr.
+err-json-invalid = Innholdet er ikke gyldig JSON i riktig form.
+err-version-missing = Send med gjeldende versjon (version).

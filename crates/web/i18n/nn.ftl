@@ -412,3 +412,5 @@ export = Eksport
 export-xlsx = Last ned målstrukturen som Excel (XLSX)
 export-csv = Last ned som CSV
 export-number = Nr.
+err-json-invalid = Innhaldet er ikkje gyldig JSON i rett form.
+err-version-missing = Send med gjeldande versjon (version).

@@ -26,7 +26,7 @@ pub fn routes() -> Router<AppState> {
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Rødtråd API", description = "Read access to a municipality's organisation and people, scoped by the caller's rights."),
+    info(title = "Rødtråd API", description = "A municipality's organisation, people, plans, goal elements and SDG links, scoped by the caller's rights."),
     paths(list_org_units, get_org_unit, list_people),
     components(schemas(OrgUnitDto, OrgUnitDetailDto, PersonDto, ErrorDto)),
     modifiers(&BearerAuth),
@@ -224,5 +224,7 @@ async fn list_people(
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_plans::PlansDoc::openapi());
+    Json(doc)
 }

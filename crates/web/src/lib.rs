@@ -2,6 +2,7 @@
 //! document, authentication, CSRF, i18n and the router that composes them.
 
 pub mod api;
+pub mod api_plans;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())
+        .merge(api_plans::routes())
         .fallback(not_found)
         // Inside the context middleware, so a panic becomes an error page in the user's language.
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {

@@ -65,3 +65,148 @@ both!(openapi_document_describes_every_api_route, |t: TestApp| async move {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 });
+
+/// Sends JSON with a bearer token.
+async fn json(
+    c: &mut crate::harness::Client,
+    method: axum::http::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> crate::harness::Res {
+    c.send(method, path, Some(body.to_string()), &[("content-type", "application/json")]).await
+}
+
+async fn token_client(t: &TestApp, login: &str) -> crate::harness::Client {
+    let mut c = t.login(login).await;
+    let page = c.post("/profile/tokens", &[("name", "api")]).await.expect(201);
+    let start = page.body.find("rt_").unwrap();
+    let token = page.body[start..].split('<').next().unwrap().to_owned();
+    let mut api = t.client();
+    api.bearer = Some(token);
+    api
+}
+
+both!(plans_and_elements_through_the_api, |t: TestApp| async move {
+    use axum::http::Method;
+    let fx = t.fx.clone();
+    let mut api = token_client(&t, "styring").await;
+    let res = json(&mut api, Method::POST, "/api/v1/plans", serde_json::json!({
+        "plan_type": "action_programme", "title": "Handlingsprogram 2025–2028", "start_year": 2025, "end_year": 2028, "owner_unit_id": fx.root
+    })).await.expect(201);
+    let plan = res.json()["id"].as_i64().unwrap();
+    let res = json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({
+            "kind": "main_goal", "text": "Asker er klimanøytral", "sdg_targets": ["13.2"]
+        }),
+    )
+    .await
+    .expect(201);
+    let goal = res.json()["id"].as_i64().unwrap();
+    let res = json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({
+            "kind": "sub_goal", "parent_id": goal, "text": "Utslippene er halvert"
+        }),
+    )
+    .await
+    .expect(201);
+    let sub = res.json()["id"].as_i64().unwrap();
+    // Rules answer 422 with the message in the caller's language; nothing is stored.
+    let before = t.audit_count().await;
+    let res = json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({
+            "kind": "measure", "parent_id": sub, "text": "Kjøp elbiler", "status": "active"
+        }),
+    )
+    .await
+    .expect(422);
+    assert_eq!(res.json()["error"], "err-measure-needs-deadline-responsible");
+    json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({"kind": "vision", "parent_id": goal, "text": "x"}),
+    )
+    .await
+    .expect(422);
+    json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({"kind": "main_goal", "text": "x", "sdg_targets": ["11.99"]}),
+    )
+    .await
+    .expect(422);
+    let res = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/elements"),
+            Some("{not json".into()),
+            &[("content-type", "application/json")],
+        )
+        .await
+        .expect(422);
+    assert_eq!(res.json()["message"], "Innholdet er ikke gyldig JSON i riktig form.");
+    assert_eq!(t.audit_count().await, before);
+
+    let el = api.get(&format!("/api/v1/elements/{goal}")).await.expect(200).json();
+    assert_eq!((el["text"].as_str(), el["sdg_targets"][0].as_str()), (Some("Asker er klimanøytral"), Some("13.2")));
+    let version = el["version"].as_i64().unwrap();
+    let update =
+        serde_json::json!({"kind": "main_goal", "text": "Asker er et klimanøytralt samfunn", "version": version});
+    let updated =
+        json(&mut api, Method::PUT, &format!("/api/v1/elements/{goal}"), update.clone()).await.expect(200).json();
+    assert_eq!(updated["text"], "Asker er et klimanøytralt samfunn");
+    // The same stale version again: 409.
+    let res = json(&mut api, Method::PUT, &format!("/api/v1/elements/{goal}"), update).await.expect(409);
+    assert_eq!(res.json()["error"], "err-conflict");
+    let list = api.get(&format!("/api/v1/plans/{plan}/elements")).await.expect(200).json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let plans = api.get("/api/v1/plans").await.expect(200).json();
+    assert!(plans.as_array().unwrap().iter().any(|p| p["id"] == plan && p["status"] == "draft"));
+    let sdg = api.get("/api/v1/sdg").await.expect(200).json();
+    assert_eq!(sdg.as_array().unwrap().len(), 17);
+    assert_eq!(sdg[10]["targets"].as_array().unwrap().len(), 10);
+
+    // Same authorisation as the pages: a leader cannot write the staff's plan or create one for another unit.
+    let mut leader = token_client(&t, "lederx").await;
+    json(
+        &mut leader,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({"kind": "main_goal", "text": "x"}),
+    )
+    .await
+    .expect(403);
+    json(&mut leader, Method::POST, "/api/v1/plans", serde_json::json!({
+        "plan_type": "unit_plan", "title": "Yskolen", "start_year": 2025, "end_year": 2025, "owner_unit_id": fx.unit_y
+    })).await.expect(403);
+    json(&mut leader, Method::POST, "/api/v1/plans", serde_json::json!({
+        "plan_type": "unit_plan", "title": "Xskolen", "start_year": 2025, "end_year": 2025, "owner_unit_id": fx.unit_x
+    })).await.expect(201);
+    // A browser session writing the API needs the CSRF token like any form.
+    let mut browser = t.login("styring").await;
+    json(
+        &mut browser,
+        Method::POST,
+        "/api/v1/plans",
+        serde_json::json!({"plan_type": "unit_plan", "title": "x", "start_year": 2025, "end_year": 2025}),
+    )
+    .await
+    .expect(403);
+    // The OpenAPI document has the new paths.
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    for path in
+        ["/api/v1/plans", "/api/v1/plans/{id}", "/api/v1/plans/{id}/elements", "/api/v1/elements/{id}", "/api/v1/sdg"]
+    {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+});

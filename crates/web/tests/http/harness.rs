@@ -365,7 +365,7 @@ impl Client {
         if let Some(token) = &self.bearer {
             req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        if body.is_some() {
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
             req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
         for (k, v) in headers {
