@@ -78,3 +78,49 @@ mod tests {
         assert_eq!((cell(4, 0), cell(4, 1)), ("Tiltak".into(), "Bygg ny skole".into()));
     }
 }
+
+/// Renders user-written Markdown to HTML that is safe to show: raw HTML in the source is escaped by
+/// the sanitiser's allow-list (no scripts, no event handlers, no inline styles), and links get
+/// `rel="noopener noreferrer"`.
+pub fn markdown_to_safe_html(source: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut unsafe_html = String::new();
+    html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .url_schemes(["http", "https", "mailto"].into())
+        .clean(&unsafe_html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::markdown_to_safe_html;
+
+    #[test]
+    fn markdown_renders_and_scripts_do_not() {
+        let html = markdown_to_safe_html(
+            "## Mål\n\nVi vil **samarbeide** med [frivilligheten](https://asker.kommune.no).\n\n- én\n- to",
+        );
+        assert!(html.contains("<h2>Mål</h2>"));
+        assert!(html.contains("<strong>samarbeide</strong>"));
+        assert!(html.contains("<a href=\"https://asker.kommune.no\" rel=\"noopener noreferrer\">frivilligheten</a>"));
+        assert!(html.contains("<li>én</li>"));
+        for evil in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[klikk](javascript:alert(1))",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<div style=\"position:fixed\">x</div>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+        ] {
+            let out = markdown_to_safe_html(evil);
+            for bad in ["<script", "onerror", "javascript:", "style=", "<iframe"] {
+                assert!(!out.contains(bad), "{evil:?} gave {out:?}");
+            }
+        }
+    }
+}

@@ -125,6 +125,8 @@ pub struct Element {
     pub source_removed_at: Option<DateTime<Utc>>,
     /// Text revision (bumped when the text changes).
     pub revision: i64,
+    /// The plan-text section the element is placed in.
+    pub section_id: Option<i64>,
     /// Optimistic-locking version.
     pub version: i64,
 }
@@ -156,12 +158,40 @@ const ELEMENT_COLUMNS: &str = "e.id, e.plan_id, e.parent_id, e.kind, e.position,
     e.responsible_person_id, p.name AS responsible_name, e.deadline, e.status,
     e.source_element_id, s.plan_id AS source_plan_id, sp.title AS source_plan_title,
     e.source_revision_seen, s.revision AS source_revision, s.removed_at AS source_removed_at,
-    e.revision, e.version";
+    e.revision, e.section_id, e.version";
 const ELEMENT_FROM: &str = "goal_elements e
     LEFT JOIN goal_elements s ON s.id = e.source_element_id
     LEFT JOIN plans sp ON sp.id = s.plan_id
     LEFT JOIN org_units u ON u.id = e.owner_unit_id
     LEFT JOIN people p ON p.id = e.responsible_person_id";
+
+/// A section of a plan's text, in Markdown.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+pub struct Section {
+    /// Id.
+    pub id: i64,
+    /// Plan.
+    pub plan_id: i64,
+    /// Order in the plan.
+    pub position: i64,
+    /// Heading.
+    pub heading: String,
+    /// Body in Markdown (rendered through the sanitiser).
+    pub body: String,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+/// New values of a section.
+#[derive(Debug, Clone)]
+pub struct SectionChange {
+    /// Heading.
+    pub heading: rodtrad_domain::Name,
+    /// Markdown body.
+    pub body: String,
+    /// Remove the section instead.
+    pub remove: bool,
+}
 
 /// Values of a local (not inherited) element, already parsed.
 #[derive(Debug, Clone)]
@@ -789,6 +819,108 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// The live sections of a plan, in order.
+    pub async fn sections(&self, plan_id: i64) -> Result<Vec<Section>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Section>(
+                "SELECT id, plan_id, position, heading, body, version FROM plan_sections WHERE plan_id = $1 AND removed_at IS NULL ORDER BY position, id")
+                .bind(plan_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Adds a section at the end of an editable plan's text.
+    pub async fn section_create(
+        &self,
+        author: &Author,
+        plan_id: i64,
+        heading: &rodtrad_domain::Name,
+        body: &str,
+    ) -> Result<i64> {
+        let plan = self.plan(author.municipality_id, plan_id).await?;
+        if !plan.status().editable() {
+            return Err(RuleError::new("err-plan-frozen").into());
+        }
+        let ts = now();
+        Ok(on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO plan_sections (plan_id, position, heading, body, created_at, updated_at)
+                 VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM plan_sections WHERE plan_id = $1), $2, $3, $4, $4) RETURNING id")
+                .bind(plan_id).bind(heading.as_str()).bind(body).bind(ts).fetch_one(&mut *tx).await?;
+            audit_in_tx!(tx, author, "plan_section", id, "create", None,
+                Some(serde_json::json!({"plan_id": plan_id, "heading": heading.as_str(), "body": body})));
+            tx.commit().await?;
+            id
+        }))
+    }
+
+    /// Changes a section's heading and text (or marks it removed) if `expected_version` is current.
+    pub async fn section_update(
+        &self,
+        author: &Author,
+        plan_id: i64,
+        id: i64,
+        expected_version: i64,
+        change: &SectionChange,
+    ) -> Result<()> {
+        let SectionChange { heading, body, remove } = change;
+        let (body, remove) = (body.as_str(), *remove);
+        let plan = self.plan(author.municipality_id, plan_id).await?;
+        if !plan.status().editable() {
+            return Err(RuleError::new("err-plan-frozen").into());
+        }
+        let before = self.sections(plan_id).await?.into_iter().find(|s| s.id == id).ok_or(StoreError::NotFound)?;
+        let ts = now();
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE plan_sections SET heading = $1, body = $2, removed_at = $3, version = version + 1, updated_at = $4
+                 WHERE id = $5 AND plan_id = $6 AND version = $7 AND removed_at IS NULL")
+                .bind(heading.as_str()).bind(body).bind(remove.then_some(ts)).bind(ts).bind(id).bind(plan_id).bind(expected_version)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            if remove {
+                sqlx::query("UPDATE goal_elements SET section_id = NULL WHERE section_id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            audit_in_tx!(tx, author, "plan_section", id, if remove { "remove" } else { "update" }, snapshot(&before),
+                Some(serde_json::json!({"heading": heading.as_str(), "body": body})));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Places an element (and so its subtree) in a section of its plan's text, or takes it out.
+    pub async fn element_place(&self, author: &Author, id: i64, section_id: Option<i64>) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        if let Some(s) = section_id
+            && !self.sections(element.plan_id).await?.iter().any(|x| x.id == s)
+        {
+            return Err(RuleError::new("err-section-unknown").into());
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE goal_elements SET section_id = $1, version = version + 1 WHERE id = $2")
+                .bind(section_id).bind(id).execute(&mut *tx).await?;
+            audit_in_tx!(tx, author, "goal_element", id, "place",
+                Some(serde_json::json!({"section_id": element.section_id})), Some(serde_json::json!({"section_id": section_id})));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A municipality's published plans that are adopted, for the public pages.
+    pub async fn public_plans(&self, municipality_id: i64) -> Result<Vec<Plan>> {
+        Ok(self
+            .plans(municipality_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.published && p.status() == PlanStatus::Adopted)
+            .collect())
     }
 
     /// Marks the current text of an inherited element's source as seen.

@@ -14,6 +14,7 @@ pub mod org;
 pub mod pages;
 pub mod people;
 pub mod plans;
+pub mod public;
 pub mod sdg;
 pub mod state;
 pub mod thread;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plans::routes())
         .merge(thread::routes())
         .merge(sdg::routes())
+        .merge(public::routes())
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())

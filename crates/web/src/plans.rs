@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/plans/{id}/elements", post(create_element))
         .route("/plans/{id}/inherit", post(inherit_element))
         .route("/plans/{id}/versions", get(versions_page))
+        .route("/plans/{id}/sections", post(create_section))
+        .route("/plans/{id}/sections/{section}", post(update_section))
+        .route("/elements/{id}/place", post(place_element))
         .route("/plans/{id}/export.csv", get(export_csv))
         .route("/plans/{id}/export.xlsx", get(export_xlsx))
         .route("/elements/{id}", get(element_page).post(update_element))
@@ -346,6 +349,9 @@ struct PlanTemplate {
     sources: Vec<Plan>,
     derived: Vec<Plan>,
     decisions: Vec<rodtrad_store::plans::Decision>,
+    sections: Vec<SectionView>,
+    section_errors: FieldErrors,
+    municipality_number: String,
     next_statuses: Vec<Choice>,
     rows: Vec<ElementRow>,
     top_kinds: Vec<Choice>,
@@ -364,6 +370,7 @@ struct PlanTemplate {
 
 enum Back {
     None,
+    Section(FieldErrors),
     Plan(PlanForm, FieldErrors, bool),
     Element(FieldErrors),
     Decision(DecisionForm, FieldErrors),
@@ -422,6 +429,9 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
         sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
         derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),
         decisions,
+        sections: state.db.sections(id).await?.into_iter().map(SectionView::from).collect(),
+        section_errors: FieldErrors::default(),
+        municipality_number: state.db.municipality(mid).await?.number,
         next_statuses,
         rows: element_rows(ctx, elements, &sdg),
         top_kinds: ElementKind::top_kinds()
@@ -458,6 +468,7 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
             t.decision_errors = errors;
         }
         Back::Status(message) => t.status_error = Some(message),
+        Back::Section(errors) => t.section_errors = errors,
     }
     Ok(t)
 }
@@ -725,6 +736,9 @@ struct ElementTemplate {
     unit_choices: Vec<Choice>,
     person_choices: Vec<Choice>,
     status_choices: Vec<Choice>,
+    section_choices: Vec<Choice>,
+    section_value: String,
+    plan_editable: bool,
     saved: bool,
 }
 
@@ -795,6 +809,15 @@ async fn render_element(
             .iter()
             .map(|s| Choice { value: s.code().into(), label: ctx.tr.t(s.label_key()) })
             .collect(),
+        section_choices: state
+            .db
+            .sections(plan.id)
+            .await?
+            .into_iter()
+            .map(|s| Choice { value: s.id.to_string(), label: s.heading })
+            .collect(),
+        section_value: element.section_id.map(|s| s.to_string()).unwrap_or_default(),
+        plan_editable,
         saved,
         plan,
         element,
@@ -1067,4 +1090,124 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
     Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
+}
+
+/// Sanitised HTML rendered from a user's Markdown; the only HTML templates print unescaped.
+pub struct SafeHtml(String);
+
+impl std::fmt::Display for SafeHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A section with its Markdown rendered.
+pub struct SectionView {
+    /// The section.
+    pub section: rodtrad_store::plans::Section,
+    /// Its body as sanitised HTML.
+    pub html: SafeHtml,
+}
+
+impl From<rodtrad_store::plans::Section> for SectionView {
+    fn from(section: rodtrad_store::plans::Section) -> Self {
+        Self { html: SafeHtml(rodtrad_export::markdown_to_safe_html(&section.body)), section }
+    }
+}
+
+/// Longest section text.
+const SECTION_MAX: usize = 50_000;
+
+#[derive(Deserialize)]
+struct SectionForm {
+    heading: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    remove: Option<String>,
+}
+
+fn parse_section(ctx: &Ctx, form: &SectionForm, errors: &mut FieldErrors) -> Option<Name> {
+    let heading = Name::parse(&form.heading).map_err(|e| errors.add("heading", ctx.tr.rule(&e))).ok();
+    if form.body.chars().count() > SECTION_MAX {
+        errors.add("body", ctx.tr.t1("err-text-too-long", "max", SECTION_MAX));
+    }
+    heading.filter(|_| errors.is_empty())
+}
+
+async fn create_section(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<SectionForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    if let Some(heading) = parse_section(&ctx, &form, &mut errors) {
+        match state.db.section_create(&ctx.author()?, id, &heading, form.body.trim()).await {
+            Ok(sid) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1#s-{sid}")).into_response()),
+            Err(StoreError::Rule(e)) => errors.add("heading", ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let t = render_plan(&state, &ctx, id, Back::Section(errors), false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}
+
+async fn update_section(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, section)): Path<(i64, i64)>,
+    Form(form): Form<SectionForm>,
+) -> AppResult<Response> {
+    require_plan_editor(&state, &ctx, id).await?;
+    let mut errors = FieldErrors::default();
+    let version = forms::version(&form.version)?;
+    if let Some(heading) = parse_section(&ctx, &form, &mut errors) {
+        match state
+            .db
+            .section_update(
+                &ctx.author()?,
+                id,
+                section,
+                version,
+                &rodtrad_store::plans::SectionChange {
+                    heading,
+                    body: form.body.trim().to_owned(),
+                    remove: form.remove.is_some(),
+                },
+            )
+            .await
+        {
+            Ok(()) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
+            Err(StoreError::Conflict) => errors.add("heading", ctx.tr.t("err-conflict")),
+            Err(StoreError::Rule(e)) => errors.add("heading", ctx.tr.rule(&e)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let status = if errors.get("heading") == Some(ctx.tr.t("err-conflict").as_str()) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let t = render_plan(&state, &ctx, id, Back::Section(errors), false).await?;
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+struct PlaceForm {
+    section_id: String,
+}
+
+async fn place_element(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<PlaceForm>,
+) -> AppResult<Response> {
+    let (element, _) = element_plan(&state, &ctx, id).await?;
+    state.db.element_place(&ctx.author()?, id, forms::optional_id(&form.section_id)?).await?;
+    Ok(Redirect::to(&format!("/elements/{}?saved=1", element.id)).into_response())
 }

@@ -103,3 +103,17 @@ CREATE TABLE plan_versions (
     snapshot TEXT NOT NULL,
     UNIQUE (plan_id, number)
 );
+
+CREATE TABLE plan_sections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id INTEGER NOT NULL REFERENCES plans(id),
+    position INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    body TEXT NOT NULL,
+    removed_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX plan_sections_plan ON plan_sections(plan_id, position);
+ALTER TABLE goal_elements ADD COLUMN section_id INTEGER REFERENCES plan_sections(id);

@@ -441,3 +441,76 @@ both!(goal_structure_exports_to_csv_and_xlsx, |t: TestApp| async move {
     b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
     b.get(&format!("/plans/{plan}/export.xlsx")).await.expect(404);
 });
+
+both!(plan_text_and_public_page, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "master_plan_social", "Kommuneplan", Some(t.fx.root), &[]).await;
+    let goal = new_element(&mut m, plan, None, "main_goal", "Alle har en trygg bolig").await;
+    new_element(&mut m, plan, Some(goal), "sub_goal", "Ingen er bostedsløse").await;
+    let other = new_element(&mut m, plan, None, "main_goal", "Luften er ren").await;
+    // Sections: bad input refused; Markdown rendered, scripts never.
+    m.post(&format!("/plans/{plan}/sections"), &[("heading", ""), ("body", "x")])
+        .await
+        .expect(422)
+        .contains("Navnet kan ikke være tomt.");
+    let body =
+        "Asker skal være et **godt sted å bo**.\n\n<script>alert('x')</script>\n\n[les mer](javascript:alert(1))";
+    let res =
+        m.post(&format!("/plans/{plan}/sections"), &[("heading", "Bolig for alle"), ("body", body)]).await.expect(303);
+    let section = id_in(res.location(), "#s-");
+    let page = m.get(&format!("/plans/{plan}")).await.expect(200);
+    page.contains("<strong>godt sted å bo</strong>");
+    let rendered = page.body.split("<div class=\"markdown\">").nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(
+        !rendered.contains("<script") && !rendered.contains("javascript:"),
+        "Markdown output is sanitised: {rendered}"
+    );
+    assert!(!page.body.contains("<script>alert"), "the source in the edit form is escaped");
+    m.post(&format!("/elements/{goal}/place"), &[("section_id", &section.to_string())]).await.expect(303);
+    m.post(&format!("/elements/{goal}/place"), &[("section_id", "999999")])
+        .await
+        .expect(422)
+        .contains("Kapittelet finnes ikke");
+
+    // Not public until adopted and published.
+    let public = format!("/public/0301/plans/{plan}");
+    let mut anon = t.client();
+    anon.get(&public).await.expect(404);
+    let v = version_of(&mut m, &format!("/plans/{plan}")).await;
+    m.post(
+        &format!("/plans/{plan}"),
+        &[
+            ("title", "Kommuneplan"),
+            ("start_year", "2020"),
+            ("end_year", "2032"),
+            ("owner_unit_id", &t.fx.root.to_string()),
+            ("published", "1"),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(303);
+    anon.get(&public).await.expect(404);
+    move_to(&mut m, plan, "hearing").await.expect(303);
+    m.post(
+        &format!("/plans/{plan}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", "sak 12/25"), ("decided_on", "2025-03-04")],
+    )
+    .await
+    .expect(303);
+    move_to(&mut m, plan, "adopted").await.expect(303);
+    let page = anon.get(&public).await.expect(200);
+    page.contains("Bolig for alle").contains("<strong>godt sted å bo</strong>").contains("sak 12/25");
+    // The goal placed in the section comes with its sub-goal, before the unplaced goal.
+    let pos = |s: &str| page.body.find(s).unwrap();
+    assert!(
+        pos("Bolig for alle") < pos("Alle har en trygg bolig") && pos("Ingen er bostedsløse") < pos("Luften er ren")
+    );
+    let _ = other;
+    anon.get("/public/0301/plans").await.expect(200).contains("Kommuneplan");
+    anon.get("/public/9999/plans").await.expect(404);
+    // The other municipality's number does not reach this plan.
+    anon.get(&format!("/public/4601/plans/{plan}")).await.expect(404);
+    // Anonymous visitors still cannot reach anything else.
+    assert!(anon.get(&format!("/plans/{plan}")).await.expect(303).location().starts_with("/login"));
+});
