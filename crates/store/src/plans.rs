@@ -913,6 +913,32 @@ impl Db {
         Ok(())
     }
 
+    /// The municipality's own names for goal-structure levels: `(kind, lang, label)`.
+    pub async fn element_labels(&self, municipality_id: i64) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (String, String, String)>("SELECT kind, lang, label FROM element_labels WHERE municipality_id = $1")
+                .bind(municipality_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Replaces the municipality's level names; an empty label restores the default.
+    pub async fn element_labels_set(&self, author: &Author, labels: &[(ElementKind, String, String)]) -> Result<()> {
+        let mid = author.municipality_id;
+        let before = self.element_labels(mid).await?;
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM element_labels WHERE municipality_id = $1").bind(mid).execute(&mut *tx).await?;
+            for (kind, lang, label) in labels.iter().filter(|(_, _, l)| !l.trim().is_empty()) {
+                sqlx::query("INSERT INTO element_labels (municipality_id, kind, lang, label) VALUES ($1, $2, $3, $4)")
+                    .bind(mid).bind(kind.code()).bind(lang).bind(label.trim()).execute(&mut *tx).await?;
+            }
+            let after: Vec<(&str, &String, &String)> = labels.iter().map(|(k, l, x)| (k.code(), l, x)).collect();
+            audit_in_tx!(tx, author, "element_labels", mid, "update", Some(serde_json::json!(before)), Some(serde_json::json!(after)));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// A municipality's published plans that are adopted, for the public pages.
     pub async fn public_plans(&self, municipality_id: i64) -> Result<Vec<Plan>> {
         Ok(self

@@ -435,3 +435,5 @@ public-intro = Vedtatte planer, med mål, strategier og tiltak.
 public-none = Ingen planer er publisert ennå.
 public-adopted = Vedtatt
 public-goal-structure = Mål og tiltak
+labels-title = Navn på nivåene i målstrukturen
+labels-intro = Kommunen kan gi nivåene egne navn, for eksempel «Satsingsområde» for hovedmål. Typene og reglene er de samme. La feltet stå tomt for standardnavnet.

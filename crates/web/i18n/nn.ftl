@@ -435,3 +435,5 @@ public-intro = Vedtekne planar, med mål, strategiar og tiltak.
 public-none = Ingen planar er publiserte enno.
 public-adopted = Vedteken
 public-goal-structure = Mål og tiltak
+labels-title = Namn på nivåa i målstrukturen
+labels-intro = Kommunen kan gi nivåa eigne namn, til dømes «Satsingsområde» for hovudmål. Typane og reglane er dei same. La feltet stå tomt for standardnamnet.

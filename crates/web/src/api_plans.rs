@@ -343,7 +343,8 @@ async fn list_elements(
     let mid = ctx.actor()?.municipality_id;
     state.db.plan(mid, id).await?;
     let links = state.db.sdg_links(mid).await?;
-    let rows = crate::plans::element_rows(&ctx, state.db.elements(mid, id).await?, &links);
+    let rows =
+        crate::plans::element_rows(&ctx, &crate::plans::Labels::default(), state.db.elements(mid, id).await?, &links);
     Ok(Json(rows.into_iter().map(|r| element_dto(r.element, &links)).collect()))
 }
 

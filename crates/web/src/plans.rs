@@ -26,6 +26,7 @@ use std::collections::HashMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/plans", get(register).post(create_plan))
+        .route("/plans/labels", get(labels_page).post(save_labels))
         .route("/plans/{id}", get(plan_page).post(update_plan))
         .route("/plans/{id}/status", post(change_status))
         .route("/plans/{id}/decisions", post(add_decision))
@@ -41,6 +42,32 @@ pub fn routes() -> Router<AppState> {
         .route("/elements/{id}/remove", post(remove_element))
         .route("/elements/{id}/acknowledge", post(acknowledge_element))
         .route("/elements/{id}/assign", post(assign_element))
+}
+
+/// The municipality's names for the goal-structure levels, falling back to the translations.
+#[derive(Default)]
+pub struct Labels(HashMap<(String, String), String>);
+
+impl Labels {
+    /// Loads the municipality's custom level names.
+    pub async fn load(state: &AppState, municipality_id: i64) -> AppResult<Self> {
+        Ok(Self(state.db.element_labels(municipality_id).await?.into_iter().map(|(k, l, x)| ((k, l), x)).collect()))
+    }
+
+    /// The label of `kind` in the translator's language.
+    pub fn kind(&self, tr: &crate::i18n::Tr, kind: ElementKind) -> String {
+        self.0.get(&(kind.code().to_owned(), tr.code().to_owned())).cloned().unwrap_or_else(|| tr.t(kind.label_key()))
+    }
+
+    /// The custom label for `kind` in `lang`, if any (for the settings form).
+    pub fn custom(&self, kind: ElementKind, lang: &str) -> String {
+        self.0.get(&(kind.code().to_owned(), lang.to_owned())).cloned().unwrap_or_default()
+    }
+
+    /// Select options for `kinds`.
+    pub fn choices(&self, tr: &crate::i18n::Tr, kinds: Vec<ElementKind>) -> Vec<Choice> {
+        kinds.into_iter().map(|k| Choice { value: k.code().into(), label: self.kind(tr, k) }).collect()
+    }
 }
 
 /// Whether the caller may edit `plan` (owner unit in scope, or municipality-wide editor).
@@ -102,6 +129,7 @@ struct RegisterTemplate {
     p: Page,
     rows: Vec<PlanRow>,
     can_create: bool,
+    can_label: bool,
     form: PlanForm,
     errors: FieldErrors,
     type_choices: Vec<Choice>,
@@ -223,6 +251,7 @@ async fn register_page(
         p: ctx.page(ctx.tr.t("plans-title"), "plans"),
         rows,
         can_create: actor.can_restructure() || !unit_choices.is_empty(),
+        can_label: actor.can_restructure(),
         form,
         errors,
         type_choices: type_choices(ctx),
@@ -289,7 +318,7 @@ pub struct ElementRow {
 }
 
 /// Orders a plan's elements depth first and decorates them for display.
-pub fn element_rows(ctx: &Ctx, elements: Vec<Element>, links: &[SdgLink]) -> Vec<ElementRow> {
+pub fn element_rows(ctx: &Ctx, labels: &Labels, elements: Vec<Element>, links: &[SdgLink]) -> Vec<ElementRow> {
     let kinds: HashMap<i64, ElementKind> = elements.iter().map(|e| (e.id, e.kind())).collect();
     let mut children: HashMap<Option<i64>, Vec<Element>> = HashMap::new();
     for e in elements {
@@ -316,7 +345,7 @@ pub fn element_rows(ctx: &Ctx, elements: Vec<Element>, links: &[SdgLink]) -> Vec
         let status_label = matches!(kind, ElementKind::Assignment | ElementKind::Measure)
             .then(|| ElementStatus::parse(&element.status).map(|s| ctx.tr.t(s.label_key())).unwrap_or_default());
         out.push(ElementRow {
-            kind_label: ctx.tr.t(kind.label_key()),
+            kind_label: labels.kind(&ctx.tr, kind),
             status_label,
             warnings,
             sdg: links
@@ -324,11 +353,7 @@ pub fn element_rows(ctx: &Ctx, elements: Vec<Element>, links: &[SdgLink]) -> Vec
                 .filter(|l| l.element_id == element.source_element_id.unwrap_or(element.id))
                 .cloned()
                 .collect(),
-            child_kinds: kind
-                .child_kinds()
-                .into_iter()
-                .map(|k| Choice { value: k.code().into(), label: ctx.tr.t(k.label_key()) })
-                .collect(),
+            child_kinds: labels.choices(&ctx.tr, kind.child_kinds()),
             element,
             depth,
         });
@@ -388,6 +413,7 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
     let can_edit = can_edit(state, ctx, plan.owner_unit_id).await?;
     let editable = can_edit && plan.status().editable();
     let elements = state.db.elements(mid, id).await?;
+    let labels = Labels::load(state, mid).await?;
     let sdg = state.db.sdg_links(mid).await?;
     // Elements of the plans this plan builds on that are not inherited yet.
     let ancestors = state.db.plan_ancestors(mid, id).await?;
@@ -402,7 +428,7 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
                     && !e.orphaned()
                     && !inheritable.iter().any(|c: &Choice| c.value == origin.to_string())
                 {
-                    let kind = ctx.tr.t(e.kind().label_key());
+                    let kind = labels.kind(&ctx.tr, e.kind());
                     inheritable
                         .push(Choice { value: origin.to_string(), label: format!("{title} – {kind}: {}", e.text) });
                 }
@@ -433,11 +459,8 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
         section_errors: FieldErrors::default(),
         municipality_number: state.db.municipality(mid).await?.number,
         next_statuses,
-        rows: element_rows(ctx, elements, &sdg),
-        top_kinds: ElementKind::top_kinds()
-            .into_iter()
-            .map(|k| Choice { value: k.code().into(), label: ctx.tr.t(k.label_key()) })
-            .collect(),
+        rows: element_rows(ctx, &labels, elements, &sdg),
+        top_kinds: labels.choices(&ctx.tr, ElementKind::top_kinds()),
         inheritable,
         form: PlanForm::from_plan(&plan, source_ids),
         unit_choices: unit_choices(state, ctx, false).await?,
@@ -751,6 +774,7 @@ async fn render_element(
 ) -> AppResult<ElementTemplate> {
     let mid = ctx.actor()?.municipality_id;
     let element = state.db.element(mid, id).await?;
+    let labels = Labels::load(state, mid).await?;
     let plan = state.db.plan(mid, element.plan_id).await?;
     let plan_editable = can_edit(state, ctx, plan.owner_unit_id).await? && plan.status().editable();
     let editable = plan_editable && !element.inherited();
@@ -794,8 +818,8 @@ async fn render_element(
         Vec::new()
     };
     Ok(ElementTemplate {
-        p: ctx.page(ctx.tr.t(kind.label_key()), "plans"),
-        kind_label: ctx.tr.t(kind.label_key()),
+        p: ctx.page(labels.kind(&ctx.tr, kind), "plans"),
+        kind_label: labels.kind(&ctx.tr, kind),
         warnings,
         form,
         errors,
@@ -949,6 +973,7 @@ async fn versions_page(
 ) -> AppResult<Response> {
     let mid = ctx.actor()?.municipality_id;
     let plan = state.db.plan(mid, id).await?;
+    let labels = Labels::load(&state, mid).await?;
     let versions = state.db.plan_versions(id).await?;
     let mut choices: Vec<Choice> = versions
         .iter()
@@ -978,7 +1003,7 @@ async fn versions_page(
     let newer = load(&to).await?;
     let diff = rodtrad_domain::plan::diff_versions(&older, &newer);
     let row = |entry: rodtrad_domain::plan::VersionEntry| DiffRow {
-        kind_label: ElementKind::parse(&entry.kind).map(|k| ctx.tr.t(k.label_key())).unwrap_or_default(),
+        kind_label: ElementKind::parse(&entry.kind).map(|k| labels.kind(&ctx.tr, k)).unwrap_or_default(),
         entry,
     };
     let template = VersionsTemplate {
@@ -1001,7 +1026,8 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Plan, 
     let mid = ctx.actor()?.municipality_id;
     let plan = state.db.plan(mid, id).await?;
     let links = state.db.sdg_links(mid).await?;
-    let rows = element_rows(ctx, state.db.elements(mid, id).await?, &links);
+    let labels = Labels::load(state, mid).await?;
+    let rows = element_rows(ctx, &labels, state.db.elements(mid, id).await?, &links);
     let header = [
         "export-number",
         "element-kind",
@@ -1210,4 +1236,61 @@ async fn place_element(
     let (element, _) = element_plan(&state, &ctx, id).await?;
     state.db.element_place(&ctx.author()?, id, forms::optional_id(&form.section_id)?).await?;
     Ok(Redirect::to(&format!("/elements/{}?saved=1", element.id)).into_response())
+}
+
+/// A level on the labels page: code, default label, and per language `(code, language name, custom label)`.
+type LabelRow = (String, String, Vec<(String, String, String)>);
+
+#[derive(Template)]
+#[template(path = "plan_labels.html")]
+struct LabelsTemplate {
+    p: Page,
+    rows: Vec<LabelRow>,
+    saved: bool,
+}
+
+async fn labels_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    if !actor.can_restructure() {
+        return Err(AppError::Forbidden);
+    }
+    let labels = Labels::load(&state, actor.municipality_id).await?;
+    let rows = ElementKind::ALL
+        .iter()
+        .map(|k| {
+            let fields = crate::i18n::Lang::ALL
+                .iter()
+                .map(|l| (l.code().to_owned(), l.native_name().to_owned(), labels.custom(*k, l.code())))
+                .collect();
+            (k.code().to_owned(), ctx.tr.t(k.label_key()), fields)
+        })
+        .collect();
+    let t = LabelsTemplate { p: ctx.page(ctx.tr.t("labels-title"), "plans"), rows, saved: q.saved.is_some() };
+    Ok(Html(t.render()?).into_response())
+}
+
+async fn save_labels(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    if !ctx.actor()?.can_restructure() {
+        return Err(AppError::Forbidden);
+    }
+    let mut labels = Vec::new();
+    for (key, value) in pairs {
+        // Fields are named `label-{kind}-{lang}`.
+        let Some(rest) = key.strip_prefix("label-") else { continue };
+        let Some((kind, lang)) = rest.rsplit_once('-') else { continue };
+        let kind = ElementKind::parse(kind)?;
+        if crate::i18n::Lang::parse(lang).is_none() {
+            return Err(AppError::Rule(RuleError::new("err-lang-unknown")));
+        }
+        if value.trim().chars().count() > 60 {
+            return Err(AppError::Rule(RuleError::new("err-text-too-long").with("max", "60")));
+        }
+        labels.push((kind, lang.to_owned(), value));
+    }
+    state.db.element_labels_set(&ctx.author()?, &labels).await?;
+    Ok(Redirect::to("/plans/labels?saved=1").into_response())
 }

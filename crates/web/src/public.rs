@@ -70,7 +70,8 @@ async fn plan_page(
     let m = municipality(&state, &number).await?;
     let plan = state.db.public_plans(m.id).await?.into_iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
     let links = state.db.sdg_links(m.id).await?;
-    let rows = element_rows(&ctx, state.db.elements(m.id, id).await?, &links);
+    let labels = crate::plans::Labels::load(&state, m.id).await?;
+    let rows = element_rows(&ctx, &labels, state.db.elements(m.id, id).await?, &links);
     // Each top-level element takes its subtree along into the section it is placed in.
     let mut placed: Vec<(Option<i64>, ElementRow)> = Vec::new();
     let mut current = None;

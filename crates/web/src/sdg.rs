@@ -198,6 +198,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
         })
         .collect();
     let tree = state.org_tree(mid).await?;
+    let labels = crate::plans::Labels::load(&state, mid).await?;
     let contributions = ElementKind::ALL
         .iter()
         .map(|k| {
@@ -213,7 +214,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
                 })
                 .collect();
             items.sort_by(|a, b| a.1.cmp(&b.1));
-            (ctx.tr.t(k.label_key()), items)
+            (labels.kind(&ctx.tr, *k), items)
         })
         .filter(|(_, items)| !items.is_empty())
         .collect();

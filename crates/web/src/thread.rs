@@ -170,6 +170,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     let data = ThreadData::load(&state, mid).await?;
     let t = &data.thread;
     let all_breaks = t.breaks();
+    let labels = crate::plans::Labels::load(&state, mid).await?;
 
     // Which elements match the filters: by SDG goal (own links, or its source's), area, unit subtree, plan.
     let unit_scope: Option<HashSet<i64>> = filter.unit.map(|u| tree.subtree(u).into_iter().collect());
@@ -250,7 +251,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     for (id, depth, has_children, closes) in flat {
         let Some(element) = data.elements.get(&id) else { continue };
         rows.push(Row {
-            kind_label: ctx.tr.t(element.kind().label_key()),
+            kind_label: labels.kind(&ctx.tr, element.kind()),
             plan_title: plan_title(element),
             unit_name: unit_name(id),
             sdg: data.links.iter().filter(|l| l.element_id == id).collect(),

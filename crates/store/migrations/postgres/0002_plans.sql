@@ -117,3 +117,11 @@ CREATE TABLE plan_sections (
 );
 CREATE INDEX plan_sections_plan ON plan_sections(plan_id, position);
 ALTER TABLE goal_elements ADD COLUMN section_id BIGINT REFERENCES plan_sections(id);
+
+CREATE TABLE element_labels (
+    municipality_id BIGINT NOT NULL REFERENCES municipalities(id),
+    kind TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (municipality_id, kind, lang)
+);

@@ -514,3 +514,35 @@ both!(plan_text_and_public_page, |t: TestApp| async move {
     // Anonymous visitors still cannot reach anything else.
     assert!(anon.get(&format!("/plans/{plan}")).await.expect(303).location().starts_with("/login"));
 });
+
+both!(municipalities_rename_levels_without_changing_types, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "master_plan_social", "Kommuneplan", None, &[]).await;
+    new_element(&mut m, plan, None, "main_goal", "Alle har gode liv").await;
+    m.post(
+        "/plans/labels",
+        &[("label-main_goal-nb", "Satsingsområde"), ("label-main_goal-en", "Focus area"), ("label-measure-nb", "")],
+    )
+    .await
+    .expect(303);
+    m.get("/plans/labels").await.expect(200).contains("value=\"Satsingsområde\"");
+    let page = m.get(&format!("/plans/{plan}")).await.expect(200);
+    page.contains(">Satsingsområde</span>").contains("<option value=\"main_goal\">Satsingsområde</option>");
+    let csv = m.get(&format!("/plans/{plan}/export.csv")).await.expect(200);
+    assert!(csv.body.contains("1;Satsingsområde;Alle har gode liv"));
+    m.post("/language", &[("lang", "nn"), ("next", "/")]).await.expect(303);
+    m.get(&format!("/plans/{plan}")).await.expect(200).contains(">Hovudmål</span>");
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    m.get(&format!("/plans/{plan}")).await.expect(200).contains(">Focus area</span>");
+    // The type is unchanged: the rules still treat it as a main goal.
+    assert_eq!(t.db.elements(t.fx.municipality, plan).await.unwrap()[0].kind, "main_goal");
+    m.post("/plans/labels", &[("label-main_goal-xx", "x")]).await.expect(422);
+    m.post("/plans/labels", &[("label-king-nb", "x")]).await.expect(422);
+    let mut x = t.login("lederx").await;
+    x.get("/plans/labels").await.expect(403);
+    x.post("/plans/labels", &[("label-main_goal-nb", "Kapret")]).await.expect(403);
+    // Other municipalities keep their own names.
+    let mut b = t.client();
+    b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
+    b.get("/plans/labels").await.expect(200).lacks("value=\"Satsingsområde\"");
+});
