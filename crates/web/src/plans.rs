@@ -107,16 +107,43 @@ struct PlanRow {
     warnings: Vec<String>,
 }
 
-/// Revision warnings: a plan past its period, or a plan not adopted within its period.
-fn revision_warnings(ctx: &Ctx, plan: &Plan, year: i32) -> Vec<String> {
+/// What the revision warnings need to know about the plan system.
+pub struct RevisionContext {
+    year: i32,
+    /// The adopted planning strategy covering this year, if any.
+    strategy: Option<i64>,
+    /// `(plan, source)` links.
+    links: Vec<(i64, i64)>,
+}
+
+impl RevisionContext {
+    async fn load(state: &AppState, municipality_id: i64, plans: &[Plan]) -> AppResult<Self> {
+        let year = Utc::now().year();
+        let strategy = plans
+            .iter()
+            .find(|p| {
+                p.plan_type() == PlanType::PlanningStrategy
+                    && p.status() == PlanStatus::Adopted
+                    && p.start_year <= i64::from(year)
+                    && i64::from(year) <= p.end_year
+            })
+            .map(|p| p.id);
+        Ok(Self { year, strategy, links: state.db.plan_sources_all(municipality_id).await? })
+    }
+}
+
+/// Revision warnings: a plan past its period; a thematic plan the current planning strategy has not
+/// assessed (it does not build on that strategy).
+fn revision_warnings(ctx: &Ctx, plan: &Plan, rc: &RevisionContext) -> Vec<String> {
     let mut out = Vec::new();
     let status = plan.status();
-    if matches!(status, PlanStatus::Adopted | PlanStatus::UnderRevision) && plan.end_year < i64::from(year) {
+    if matches!(status, PlanStatus::Adopted | PlanStatus::UnderRevision) && plan.end_year < i64::from(rc.year) {
         out.push(ctx.tr.t1("plan-warn-past-horizon", "year", plan.end_year));
     }
     if plan.plan_type() == PlanType::ThematicPlan
         && status == PlanStatus::Adopted
-        && i64::from(year) - plan.start_year >= i64::from(plan.plan_type().horizon_years() / 3)
+        && let Some(strategy) = rc.strategy
+        && !rc.links.contains(&(plan.id, strategy))
     {
         out.push(ctx.tr.t("plan-warn-assess"));
     }
@@ -235,14 +262,14 @@ async fn register_page(
 ) -> AppResult<RegisterTemplate> {
     let actor = ctx.actor()?;
     let plans = state.db.plans(actor.municipality_id).await?;
-    let year = Utc::now().year();
+    let rc = RevisionContext::load(state, actor.municipality_id, &plans).await?;
     let source_choices = plans.iter().map(|p| Choice { value: p.id.to_string(), label: p.title.clone() }).collect();
     let rows = plans
         .into_iter()
         .map(|plan| PlanRow {
             type_label: ctx.tr.t(plan.plan_type().label_key()),
             status_label: ctx.tr.t(plan.status().label_key()),
-            warnings: revision_warnings(ctx, &plan, year),
+            warnings: revision_warnings(ctx, &plan, &rc),
             plan,
         })
         .collect();
@@ -451,7 +478,7 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
         status_label: ctx.tr.t(plan.status().label_key()),
         can_edit,
         editable,
-        warnings: revision_warnings(ctx, &plan, Utc::now().year()),
+        warnings: revision_warnings(ctx, &plan, &RevisionContext::load(state, mid, &all).await?),
         sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
         derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),
         decisions,

@@ -546,3 +546,44 @@ both!(municipalities_rename_levels_without_changing_types, |t: TestApp| async mo
     b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
     b.get("/plans/labels").await.expect(200).lacks("value=\"Satsingsområde\"");
 });
+
+both!(revision_warnings_follow_the_planning_strategy, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let year = chrono::Utc::now().date_naive().format("%Y").to_string();
+    let next = (year.parse::<i32>().unwrap() + 3).to_string();
+    let strategy = {
+        let res = create_plan(&mut m, "planning_strategy", "Planstrategi", (&year, &next), None, &[]).await.expect(303);
+        id_in(res.location(), "/plans/")
+    };
+    m.post(
+        &format!("/plans/{strategy}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", "sak 9/24"), ("decided_on", "2024-10-01")],
+    )
+    .await
+    .expect(303);
+    move_to(&mut m, strategy, "adopted").await.expect(303);
+    let adopt = async |m: &mut Client, plan: i64| {
+        move_to(m, plan, "hearing").await.expect(303);
+        m.post(
+            &format!("/plans/{plan}/decisions"),
+            &[("body", "Kommunestyret"), ("case_number", "sak 1/21"), ("decided_on", "2021-01-01")],
+        )
+        .await
+        .expect(303);
+        move_to(m, plan, "adopted").await.expect(303);
+    };
+    let assessed = new_plan(&mut m, "thematic_plan", "Vurdert temaplan", None, &[strategy]).await;
+    let unassessed = new_plan(&mut m, "thematic_plan", "Glemt temaplan", None, &[]).await;
+    let old = {
+        let res = create_plan(&mut m, "thematic_plan", "Utløpt temaplan", ("2010", "2020"), None, &[strategy])
+            .await
+            .expect(303);
+        id_in(res.location(), "/plans/")
+    };
+    for p in [assessed, unassessed, old] {
+        adopt(&mut m, p).await;
+    }
+    m.get(&format!("/plans/{unassessed}")).await.expect(200).contains("ikke vurdert i gjeldende planstrategi");
+    m.get(&format!("/plans/{assessed}")).await.expect(200).lacks("ikke vurdert i gjeldende planstrategi");
+    m.get(&format!("/plans/{old}")).await.expect(200).contains("Planperioden gikk ut i 2020");
+});
