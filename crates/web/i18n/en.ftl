@@ -437,3 +437,4 @@ public-adopted = Adopted
 public-goal-structure = Goals and measures
 labels-title = Names of the goal-structure levels
 labels-intro = The municipality can give the levels its own names, for example “Focus area” for main goals. The types and rules stay the same. Leave a field empty for the default name.
+sdg-indicators = { $count } global indicators

@@ -437,3 +437,4 @@ public-adopted = Vedtatt
 public-goal-structure = Mål og tiltak
 labels-title = Navn på nivåene i målstrukturen
 labels-intro = Kommunen kan gi nivåene egne navn, for eksempel «Satsingsområde» for hovedmål. Typene og reglene er de samme. La feltet stå tomt for standardnavnet.
+sdg-indicators = { $count } globale indikatorer

@@ -437,3 +437,4 @@ public-adopted = Vedteken
 public-goal-structure = Mål og tiltak
 labels-title = Namn på nivåa i målstrukturen
 labels-intro = Kommunen kan gi nivåa eigne namn, til dømes «Satsingsområde» for hovudmål. Typane og reglane er dei same. La feltet stå tomt for standardnamnet.
+sdg-indicators = { $count } globale indikatorar

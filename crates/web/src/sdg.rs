@@ -163,6 +163,7 @@ struct TargetView {
     text: String,
     note: Option<String>,
     elements: usize,
+    indicators: Vec<(String, String)>,
 }
 
 /// A contributing element with its target code and plan, and its unit.
@@ -185,6 +186,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
     let data = ThreadData::load(&state, mid).await?;
     let linked: Vec<(i64, String)> =
         data.links.iter().filter(|l| l.goal == goal).map(|l| (l.element_id, l.target.clone())).collect();
+    let indicators = sdg::indicators();
     let targets = sdg::targets()
         .into_iter()
         .filter(|t| t.goal == goal)
@@ -194,7 +196,21 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
                 _ if t.text_nb.is_empty() => (t.text_en.clone(), Some(ctx.tr.t("sdg-text-english"))),
                 _ => (t.text_nb.clone(), Some(ctx.tr.t("sdg-text-unofficial"))),
             };
-            TargetView { elements: linked.iter().filter(|(_, c)| *c == t.target).count(), code: t.target, text, note }
+            let indicators = indicators
+                .iter()
+                .filter(|i| i.target == t.target)
+                .map(|i| {
+                    let text = if ctx.tr.lang != Lang::En && !i.text_nb.is_empty() { &i.text_nb } else { &i.text_en };
+                    (i.indicator.clone(), text.clone())
+                })
+                .collect();
+            TargetView {
+                elements: linked.iter().filter(|(_, c)| *c == t.target).count(),
+                code: t.target,
+                text,
+                note,
+                indicators,
+            }
         })
         .collect();
     let tree = state.org_tree(mid).await?;
