@@ -287,9 +287,12 @@ async fn adopt(db: &Db, a: &Author, id: i64, decision: Option<(&str, NaiveDate)>
     db.plan_transition(a, id, plan.version, PlanStatus::Adopted).await
 }
 
-/// Loads the demo plans into the demo municipality.
+/// Loads the demo plans into the demo municipality. Unit plans are for the year the demo is loaded,
+/// so the demo always looks current.
 pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
+    use chrono::Datelike;
     let mid = a.municipality_id;
+    let year = chrono::Utc::now().year();
     let root = tree.children(None).first().copied().unwrap_or_default();
     let area = |short: &str| {
         tree.units()
@@ -360,7 +363,12 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
     let programme = db
         .plan_create(
             a,
-            &plan(PlanType::ActionProgramme, "Handlingsprogram 2025–2028", (2025, 2028), Some(root))?,
+            &plan(
+                PlanType::ActionProgramme,
+                &format!("Handlingsprogram {year}–{}", year + 3),
+                (year, year + 3),
+                Some(root),
+            )?,
             &[master],
         )
         .await?;
@@ -377,7 +385,7 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
             let mut el = input(ElementKind::Assignment, text, &[]);
             el.owner_unit_id = area(sub.area);
             el.status = ElementStatus::Active;
-            el.deadline = Some(date(2028, 12, 31));
+            el.deadline = Some(date(year + 3, 12, 31));
             el.responsible_person_id = area(sub.area).and_then(|u| tree.get(u)).and_then(|u| u.leader_person_id);
             assignments.push((sub, db.element_create(a, programme, Some(copy), &el).await?));
         }
@@ -409,8 +417,8 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
             let up = match existing {
                 Some(p) => p.id,
                 None => {
-                    let title = format!("Virksomhetsplan 2025 – {}", unit.name);
-                    db.plan_create(a, &plan(PlanType::UnitPlan, &title, (2025, 2025), Some(unit_id))?, &[programme])
+                    let title = format!("Virksomhetsplan {year} – {}", unit.name);
+                    db.plan_create(a, &plan(PlanType::UnitPlan, &title, (year, year), Some(unit_id))?, &[programme])
                         .await?
                 }
             };
@@ -420,7 +428,7 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
                 let mut el = input(ElementKind::Measure, m, &[]);
                 el.owner_unit_id = Some(unit_id);
                 el.responsible_person_id = unit.leader_person_id;
-                el.deadline = Some(date(2025, if i == 0 { 6 } else { 11 }, if i == 0 { 20 } else { 30 }));
+                el.deadline = Some(date(year, if i == 0 { 6 } else { 11 }, if i == 0 { 20 } else { 30 }));
                 el.status = ElementStatus::Active;
                 db.element_create(a, up, Some(copy), &el).await?;
             }
@@ -443,6 +451,8 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
         let version = db.element(mid, w).await?.version;
         db.element_remove(a, w, version).await?;
     }
-    adopt(db, a, programme, Some(("sak 131/24", date(2024, 12, 17)))).await?;
+    // The action programme is adopted in December the year before it starts.
+    let case = format!("sak 131/{:02}", (year - 1) % 100);
+    adopt(db, a, programme, Some((case.as_str(), date(year - 1, 12, 17)))).await?;
     Ok(())
 }

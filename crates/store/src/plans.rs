@@ -155,7 +155,7 @@ impl Element {
 
 const ELEMENT_COLUMNS: &str = "e.id, e.plan_id, e.parent_id, e.kind, e.position,
     COALESCE(s.text, e.text) AS text, e.owner_unit_id, u.name AS owner_unit_name,
-    e.responsible_person_id, p.name AS responsible_name, e.deadline, e.status,
+    e.responsible_person_id, p.name AS responsible_name, e.deadline, COALESCE(s.status, e.status) AS status,
     e.source_element_id, s.plan_id AS source_plan_id, sp.title AS source_plan_title,
     e.source_revision_seen, s.revision AS source_revision, s.removed_at AS source_removed_at,
     e.revision, e.section_id, e.version";

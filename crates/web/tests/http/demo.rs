@@ -57,6 +57,19 @@ both!(demo_loads_once_with_leaders_on_all_levels, |t: TestApp| async move {
         thread.contains(&format!("<td>{label}</td>"));
     }
     thread.contains("Sammen skaper vi et godt og bærekraftig liv i Asker").contains("Kartlegge leseferdigheter");
+    // A unit plan for the current year, whose inherited assignment shows the source's status.
+    let year = chrono::Utc::now().date_naive().format("%Y").to_string();
+    let unit_plan =
+        t.db.plans(first.municipality_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.plan_type == "unit_plan" && p.title.contains("Bondi skole"))
+            .unwrap();
+    assert_eq!(unit_plan.start_year.to_string(), year);
+    let listed = c.get(&format!("/api/v1/plans/{}/elements", unit_plan.id)).await.expect(200).json();
+    let inherited = listed.as_array().unwrap().iter().find(|e| e["source_element_id"].is_i64()).unwrap();
+    assert_eq!(inherited["status"], "active", "an inherited assignment shows its source's status");
     let elements = t.db.elements_all(first.municipality_id).await.unwrap();
     let goals = elements.iter().filter(|e| e.kind().is_goal() && !e.inherited()).count();
     assert!((20..=30).contains(&goals), "{goals} goals and sub-goals in the master plan");
