@@ -118,6 +118,10 @@ pub struct RevisionContext {
 
 impl RevisionContext {
     async fn load(state: &AppState, municipality_id: i64, plans: &[Plan]) -> AppResult<Self> {
+        Ok(Self::new(plans, state.db.plan_sources_all(municipality_id).await?))
+    }
+
+    fn new(plans: &[Plan], links: Vec<(i64, i64)>) -> Self {
         let year = Utc::now().year();
         let strategy = plans
             .iter()
@@ -128,7 +132,7 @@ impl RevisionContext {
                     && i64::from(year) <= p.end_year
             })
             .map(|p| p.id);
-        Ok(Self { year, strategy, links: state.db.plan_sources_all(municipality_id).await? })
+        Self { year, strategy, links }
     }
 }
 
@@ -478,7 +482,7 @@ async fn render_plan(state: &AppState, ctx: &Ctx, id: i64, back: Back, saved: bo
         status_label: ctx.tr.t(plan.status().label_key()),
         can_edit,
         editable,
-        warnings: revision_warnings(ctx, &plan, &RevisionContext::load(state, mid, &all).await?),
+        warnings: revision_warnings(ctx, &plan, &RevisionContext::new(&all, links.clone())),
         sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
         derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),
         decisions,
