@@ -11,6 +11,8 @@ use sqlx::types::Json;
 macro_rules! audit_in_tx {
     ($tx:expr, $author:expr, $entity:expr, $entity_id:expr, $action:expr, $before:expr, $after:expr) => {{
         let author: &$crate::Author = $author;
+        // Typed here so an untyped literal cannot be sent as a 32-bit integer to a BIGINT column.
+        let entity_id: i64 = $entity_id;
         let before: Option<serde_json::Value> = $before;
         let after: Option<serde_json::Value> = $after;
         sqlx::query(
@@ -22,7 +24,7 @@ macro_rules! audit_in_tx {
         .bind(author.user_id)
         .bind(&author.name)
         .bind($entity)
-        .bind($entity_id)
+        .bind(entity_id)
         .bind($action)
         .bind(before.map(sqlx::types::Json))
         .bind(after.map(sqlx::types::Json))

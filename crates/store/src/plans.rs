@@ -273,6 +273,38 @@ impl Db {
         Ok(n > 0)
     }
 
+    /// Corrected target texts for this installation: `(code, lang, text)`.
+    pub async fn sdg_target_texts(&self) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (String, String, String)>("SELECT code, lang, text FROM sdg_target_texts ORDER BY code")
+                .fetch_all(pool).await?
+        }))
+    }
+
+    /// Corrects (or, with an empty text, restores) a target's wording in `lang` for the installation.
+    pub async fn sdg_target_text_set(&self, author: &Author, code: &str, lang: &str, text: &str) -> Result<()> {
+        if !self.sdg_target_exists(code).await? {
+            return Err(RuleError::new("err-sdg-target-unknown").with("code", code).into());
+        }
+        let before: Option<String> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT text FROM sdg_target_texts WHERE code = $1 AND lang = $2").bind(code).bind(lang).fetch_optional(pool).await?
+        });
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM sdg_target_texts WHERE code = $1 AND lang = $2").bind(code).bind(lang).execute(&mut *tx).await?;
+            if !text.trim().is_empty() {
+                sqlx::query("INSERT INTO sdg_target_texts (code, lang, text, updated_at) VALUES ($1, $2, $3, $4)")
+                    .bind(code).bind(lang).bind(text.trim()).bind(now()).execute(&mut *tx).await?;
+            }
+            // The audit log is per municipality; the correction is recorded under the editor's.
+            audit_in_tx!(tx, author, "sdg_target", 0, "update",
+                Some(serde_json::json!({"code": code, "lang": lang, "text": before})),
+                Some(serde_json::json!({"code": code, "lang": lang, "text": text.trim()})));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Goals the municipality prioritised for the period covering `year`.
     pub async fn sdg_priorities(&self, municipality_id: i64, year: i32) -> Result<Vec<i64>> {
         Ok(on_db!(self, pool => {

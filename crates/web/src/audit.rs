@@ -21,7 +21,21 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Entity types that appear in the log.
-pub const ENTITIES: [&str; 6] = ["municipality", "org_unit", "person", "user", "delegation", "api_token"];
+pub const ENTITIES: [&str; 13] = [
+    "municipality",
+    "org_unit",
+    "person",
+    "user",
+    "delegation",
+    "api_token",
+    "plan",
+    "plan_decision",
+    "plan_section",
+    "goal_element",
+    "sdg_priorities",
+    "sdg_target",
+    "element_labels",
+];
 const LIMIT: i64 = 500;
 
 #[derive(Deserialize, Default, Clone)]
@@ -89,6 +103,13 @@ fn entity_key(entity: &str) -> &'static str {
         "user" => "entity-user",
         "delegation" => "entity-delegation",
         "api_token" => "entity-api_token",
+        "plan" => "entity-plan",
+        "plan_decision" => "entity-plan_decision",
+        "plan_section" => "entity-plan_section",
+        "goal_element" => "entity-goal_element",
+        "sdg_priorities" => "entity-sdg_priorities",
+        "sdg_target" => "entity-sdg_target",
+        "element_labels" => "entity-element_labels",
         _ => "entity-other",
     }
 }
@@ -102,6 +123,12 @@ fn action_key(action: &str) -> &'static str {
         "login" => "action-login",
         "logout" => "action-logout",
         "password" => "action-password",
+        "status" => "action-status",
+        "inherit" => "action-inherit",
+        "assign" => "action-assign",
+        "acknowledge" => "action-acknowledge",
+        "remove" => "action-remove",
+        "place" => "action-place",
         _ => "action-other",
     }
 }

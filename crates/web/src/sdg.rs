@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sdg", get(overview))
         .route("/sdg/priorities", post(set_priorities))
         .route("/sdg/{goal}", get(goal_page))
+        .route("/sdg/targets/{code}", post(correct_target))
 }
 
 /// A goal as shown: number and name always, colour as decoration only.
@@ -161,6 +162,7 @@ async fn set_priorities(
 struct TargetView {
     code: String,
     text: String,
+    corrected_nb: String,
     note: Option<String>,
     elements: usize,
     indicators: Vec<(String, String)>,
@@ -173,6 +175,7 @@ type Contribution<'a> = (&'a Element, String, String);
 #[template(path = "sdg_goal.html")]
 struct GoalTemplate<'a> {
     p: Page,
+    can_correct: bool,
     goal: GoalView,
     targets: Vec<TargetView>,
     contributions: Vec<(String, Vec<Contribution<'a>>)>,
@@ -187,15 +190,21 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
     let linked: Vec<(i64, String)> =
         data.links.iter().filter(|l| l.goal == goal).map(|l| (l.element_id, l.target.clone())).collect();
     let indicators = sdg::indicators();
+    let corrections = state.db.sdg_target_texts().await?;
+    let corrected =
+        |code: &str, lang: &str| corrections.iter().find(|(c, l, _)| c == code && l == lang).map(|(_, _, t)| t.clone());
     let targets = sdg::targets()
         .into_iter()
         .filter(|t| t.goal == goal)
         .map(|t| {
-            let (text, note) = match ctx.tr.lang {
-                Lang::En => (t.text_en.clone(), None),
+            let corrected_nb = corrected(&t.target, "nb");
+            let (text, note) = match (ctx.tr.lang, &corrected_nb) {
+                (Lang::En, _) => (t.text_en.clone(), None),
+                (_, Some(fixed)) => (fixed.clone(), None),
                 _ if t.text_nb.is_empty() => (t.text_en.clone(), Some(ctx.tr.t("sdg-text-english"))),
                 _ => (t.text_nb.clone(), Some(ctx.tr.t("sdg-text-unofficial"))),
             };
+            let corrected_nb = corrected_nb.unwrap_or_default();
             let indicators = indicators
                 .iter()
                 .filter(|i| i.target == t.target)
@@ -208,6 +217,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
                 elements: linked.iter().filter(|(_, c)| *c == t.target).count(),
                 code: t.target,
                 text,
+                corrected_nb,
                 note,
                 indicators,
             }
@@ -236,10 +246,35 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
         .collect();
     let elements = linked.len();
     let template = GoalTemplate {
+        can_correct: actor.can_admin_users(),
         p: ctx.page(format!("{} {}", g.goal, if ctx.tr.lang == Lang::En { &g.short_en } else { &g.short_nb }), "sdg"),
         goal: view(g.clone(), ctx.tr.lang, priorities.contains(&goal), elements),
         targets,
         contributions,
     };
     Ok(Html(template.render()?).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CorrectionForm {
+    text: String,
+    goal: i64,
+}
+
+/// System administrators correct a target's bokmål wording for the installation (empty restores it).
+async fn correct_target(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(form): Form<CorrectionForm>,
+) -> AppResult<Response> {
+    if !ctx.actor()?.can_admin_users() {
+        return Err(AppError::Forbidden);
+    }
+    let (_, code) = rodtrad_domain::plan::parse_sdg_target(&code)?;
+    if form.text.chars().count() > 1000 {
+        return Err(AppError::Rule(rodtrad_domain::RuleError::new("err-text-too-long").with("max", "1000")));
+    }
+    state.db.sdg_target_text_set(&ctx.author()?, &code, "nb", &form.text).await?;
+    Ok(Redirect::to(&format!("/sdg/{}#t-{code}", form.goal)).into_response())
 }

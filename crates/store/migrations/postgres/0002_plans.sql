@@ -125,3 +125,12 @@ CREATE TABLE element_labels (
     label TEXT NOT NULL,
     PRIMARY KEY (municipality_id, kind, lang)
 );
+
+-- Corrected target texts for this installation (the shipped bokmål texts are unofficial).
+CREATE TABLE sdg_target_texts (
+    code TEXT NOT NULL REFERENCES sdg_targets(code),
+    lang TEXT NOT NULL,
+    text TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (code, lang)
+);

@@ -87,3 +87,27 @@ both!(sdg_pages_show_priorities_contributions_and_coverage, |t: TestApp| async m
     let mut x = t.login("lederx").await;
     x.post("/sdg/priorities", &form).await.expect(403);
 });
+
+both!(administrators_correct_unofficial_target_wording, |t: TestApp| async move {
+    let mut a = t.login("admin").await;
+    // 1.a has no usable bokmål text in the shipped data: the English original is shown, marked.
+    a.get("/sdg/1").await.expect(200).contains("norsk tekst mangler, engelsk original").contains("Rett ordlyden");
+    let fixed = "Sikre betydelig mobilisering av ressurser fra mange kilder for å avskaffe fattigdom";
+    a.post("/sdg/targets/1.a", &[("text", fixed), ("goal", "1")]).await.expect(303);
+    let page = a.get("/sdg/1").await.expect(200);
+    page.contains(fixed);
+    assert!(
+        !page.body.split("id=\"t-1.a\"").nth(1).unwrap().split("</tr>").next().unwrap().contains("engelsk original")
+    );
+    a.post("/sdg/targets/18.1", &[("text", "x"), ("goal", "1")]).await.expect(422);
+    let row = t.db.audit_list(t.fx.municipality, &Default::default(), 1).await.unwrap().remove(0);
+    assert_eq!((row.entity.as_str(), row.after_json.unwrap().0["code"].as_str()), ("sdg_target", Some("1.a")));
+    // Only system administrators; staff and leaders see no form and are refused.
+    let mut m = t.login("styring").await;
+    m.get("/sdg/1").await.expect(200).contains(fixed).lacks("Rett ordlyden");
+    m.post("/sdg/targets/1.a", &[("text", "x"), ("goal", "1")]).await.expect(403);
+    // An empty text restores the shipped wording.
+    a.post("/sdg/targets/1.a", &[("text", ""), ("goal", "1")]).await.expect(303);
+    a.get("/sdg/1").await.expect(200).lacks(fixed);
+    a.get("/audit?entity=sdg_target").await.expect(200).contains("Bærekraftsdelmål");
+});
