@@ -971,14 +971,21 @@ impl Db {
         Ok(())
     }
 
-    /// A municipality's published plans that are adopted, for the public pages.
+    /// A municipality's published plans with an adopted version, for the public pages: adopted plans,
+    /// and plans under revision (whose last adopted version is shown, never the draft).
     pub async fn public_plans(&self, municipality_id: i64) -> Result<Vec<Plan>> {
-        Ok(self
-            .plans(municipality_id)
-            .await?
-            .into_iter()
-            .filter(|p| p.published && p.status() == PlanStatus::Adopted)
-            .collect())
+        let mut out = Vec::new();
+        for plan in self.plans(municipality_id).await? {
+            let shown = match plan.status() {
+                PlanStatus::Adopted => true,
+                PlanStatus::UnderRevision => !self.plan_versions(plan.id).await?.is_empty(),
+                _ => false,
+            };
+            if plan.published && shown {
+                out.push(plan);
+            }
+        }
+        Ok(out)
     }
 
     /// Marks the current text of an inherited element's source as seen.

@@ -454,3 +454,4 @@ action-assign = Distributed
 action-acknowledge = Change acknowledged
 action-remove = Removed
 action-place = Placed in plan text
+public-under-revision = The plan is under revision. This is the last adopted version.

@@ -454,3 +454,4 @@ action-assign = Fordelt
 action-acknowledge = Endring bekreftet
 action-remove = Fjernet
 action-place = Plassert i plantekst
+public-under-revision = Planen er under revisjon. Her vises sist vedtatte versjon.

@@ -454,3 +454,4 @@ action-assign = Fordelt
 action-acknowledge = Endring stadfesta
 action-remove = Fjerna
 action-place = Plassert i plantekst
+public-under-revision = Planen er under revisjon. Her blir sist vedtekne versjon vist.

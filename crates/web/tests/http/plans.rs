@@ -506,8 +506,15 @@ both!(plan_text_and_public_page, |t: TestApp| async move {
     assert!(
         pos("Bolig for alle") < pos("Alle har en trygg bolig") && pos("Ingen er bostedsløse") < pos("Luften er ren")
     );
-    let _ = other;
     anon.get("/public/0301/plans").await.expect(200).contains("Kommuneplan");
+    // Under revision: the public keeps seeing the last adopted version, never the draft.
+    move_to(&mut m, plan, "under_revision").await.expect(303);
+    let v = version_of(&mut m, &format!("/elements/{other}")).await;
+    m.post(&format!("/elements/{other}"), &[("text", "Utkast som ikke er vedtatt"), ("version", &v)]).await.expect(303);
+    let page = anon.get(&public).await.expect(200);
+    page.contains("Planen er under revisjon. Her vises sist vedtatte versjon.")
+        .contains("Luften er ren")
+        .lacks("Utkast som ikke er vedtatt");
     anon.get("/public/9999/plans").await.expect(404);
     // The other municipality's number does not reach this plan.
     anon.get(&format!("/public/4601/plans/{plan}")).await.expect(404);
