@@ -261,8 +261,24 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
 
 /// Renders error markers as pages or JSON.
 fn finish(state: &AppState, ctx: Option<&Ctx>, response: Response, api: bool) -> Response {
-    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else { return response };
     let status = response.status();
+    let page = match response.extensions().get::<ErrorPage>().cloned() {
+        Some(page) => page,
+        // The framework's own rejections (a malformed id in the path, a bad query string, a wrong
+        // method) come as plain text; users get the same localised page as for our own errors.
+        None if status == StatusCode::METHOD_NOT_ALLOWED || (status.is_client_error() && is_plain_text(&response)) => {
+            ErrorPage {
+                key: match status {
+                    StatusCode::NOT_FOUND => "err-not-found",
+                    StatusCode::METHOD_NOT_ALLOWED => "err-method",
+                    StatusCode::PAYLOAD_TOO_LARGE => "err-too-large",
+                    _ => "err-bad-request",
+                },
+                args: Vec::new(),
+            }
+        }
+        None => return response,
+    };
     let fallback;
     let ctx = match ctx {
         Some(c) => c,
@@ -294,6 +310,14 @@ fn finish(state: &AppState, ctx: Option<&Ctx>, response: Response, api: bool) ->
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message).into_response(),
     }
+}
+
+fn is_plain_text(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"))
 }
 
 /// Security headers on every response.

@@ -37,6 +37,8 @@ pub struct TreeRow<'a> {
     pub level: u8,
     /// Whether children follow.
     pub has_children: bool,
+    /// How many children are shown.
+    pub children: usize,
     /// Shown expanded.
     pub open: bool,
     /// Lists to close after this row.
@@ -61,6 +63,7 @@ pub fn flatten(tree: &OrgTree, today: NaiveDate, include_retired: bool, open_dep
             unit,
             level: tree.leader_level(id).get(),
             has_children: !children.is_empty(),
+            children: children.len(),
             open: depth < open_depth,
             closes: 0,
             retired,

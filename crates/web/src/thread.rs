@@ -117,6 +117,7 @@ struct Row<'a> {
     sdg: Vec<&'a SdgLink>,
     breaks: Vec<String>,
     has_children: bool,
+    children: usize,
     open: bool,
     closes: usize,
 }
@@ -226,14 +227,14 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
         depth: usize,
         t: &Thread,
         shown: &dyn Fn(&i64) -> bool,
-        out: &mut Vec<(i64, usize, bool, usize)>,
+        out: &mut Vec<(i64, usize, usize, usize)>,
         seen: &mut HashSet<i64>,
     ) {
         if !seen.insert(id) {
             return;
         }
         let kids: Vec<i64> = t.children(id).iter().copied().filter(|c| shown(c)).collect();
-        out.push((id, depth, !kids.is_empty(), 0));
+        out.push((id, depth, kids.len(), 0));
         for c in &kids {
             visit(c.to_owned(), depth + 1, t, shown, out, seen);
         }
@@ -248,7 +249,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     for root in t.roots().iter().filter(|r| shown(r)) {
         visit(*root, 0, t, &shown, &mut flat, &mut seen);
     }
-    for (id, depth, has_children, closes) in flat {
+    for (id, depth, children, closes) in flat {
         let Some(element) = data.elements.get(&id) else { continue };
         rows.push(Row {
             kind_label: labels.kind(&ctx.tr, element.kind()),
@@ -256,7 +257,8 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
             unit_name: unit_name(id),
             sdg: data.links.iter().filter(|l| l.element_id == id).collect(),
             breaks: breaks_by_element.get(&id).into_iter().flatten().map(|b| ctx.tr.t(b.label_key())).collect(),
-            has_children,
+            has_children: children > 0,
+            children,
             open: depth < 2 || filtered,
             closes,
             element,

@@ -146,3 +146,24 @@ both!(security_headers_are_set, |t: TestApp| async move {
     let res = c.get("/healthz").await.expect(200);
     assert!(res.body.starts_with("ok "));
 });
+
+both!(framework_rejections_get_localised_pages, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    // A malformed id in the path: a page in the user's language with title and lang, not plain text.
+    let res = c.get("/plans/abc").await.expect(400);
+    res.contains("<html lang=\"nb\">").contains("<title>").contains("Adressen eller skjemaet er ugyldig.");
+    // The API answers the same failure as JSON.
+    let res = c.get("/api/v1/plans/abc").await.expect(400);
+    assert_eq!(res.json()["error"], "err-bad-request");
+    // A wrong method (with a valid CSRF token, which is checked first).
+    let token = c.csrf().await;
+    let res = c.send(axum::http::Method::DELETE, "/plans", None, &[("x-csrf-token", &token)]).await;
+    assert_eq!(res.status.as_u16(), 405);
+    res.contains("Denne handlingen er ikke tillatt her.");
+    c.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    c.get("/elements/undefined")
+        .await
+        .expect(400)
+        .contains("<html lang=\"en\">")
+        .contains("The address or form is invalid.");
+});
