@@ -97,6 +97,17 @@ macro_rules! bump_org_generation {
     };
 }
 
+/// Bumps the municipality's plan generation inside a transaction.
+#[macro_export]
+macro_rules! bump_plan_generation {
+    ($tx:expr, $municipality_id:expr) => {
+        sqlx::query("UPDATE municipalities SET plan_generation = plan_generation + 1 WHERE id = $1")
+            .bind($municipality_id)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// Who makes a change: written into the audit log with it.
 #[derive(Debug, Clone)]
 pub struct Author {

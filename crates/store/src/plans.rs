@@ -2,7 +2,7 @@
 //! catalogue with prioritised goals and element links.
 
 use crate::audit::snapshot;
-use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
+use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_plan_generation, now, on_db};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::plan::{
     ElementKind, ElementStatus, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
@@ -415,6 +415,7 @@ impl Db {
             let after = serde_json::json!({"plan_type": input.plan_type.code(), "title": input.title.as_str(),
                 "start_year": input.start_year, "end_year": input.end_year, "owner_unit_id": input.owner_unit_id, "sources": sources});
             audit_in_tx!(tx, author, "plan", id, "create", None, Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
             id
         });
@@ -465,6 +466,7 @@ impl Db {
             let after = serde_json::json!({"title": input.title.as_str(), "start_year": input.start_year, "end_year": input.end_year,
                 "owner_unit_id": input.owner_unit_id, "published": input.published, "sources": sources});
             audit_in_tx!(tx, author, "plan", id, "update", Some(b), Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -498,6 +500,7 @@ impl Db {
             }
             audit_in_tx!(tx, author, "plan", id, "status",
                 Some(serde_json::json!({"status": plan.status})), Some(serde_json::json!({"status": to.code()})));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -528,6 +531,16 @@ impl Db {
                 }
             })
             .collect())
+    }
+
+    /// The generations of the municipality's organisation and plans: together they tell when
+    /// anything the red thread is computed from has changed.
+    pub async fn generations(&self, municipality_id: i64) -> Result<(i64, i64)> {
+        let row: Option<(i64, i64)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT org_generation, plan_generation FROM municipalities WHERE id = $1")
+                .bind(municipality_id).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)
     }
 
     /// Frozen versions of a plan: `(number, frozen at)`, oldest first.
@@ -686,6 +699,7 @@ impl Db {
             after["plan_id"] = serde_json::json!(plan_id);
             after["parent_id"] = serde_json::json!(parent_id);
             audit_in_tx!(tx, author, "goal_element", id, "create", None, Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
             id
         });
@@ -736,6 +750,7 @@ impl Db {
             let mut b = snapshot(&before).unwrap_or_default();
             b["sdg_targets"] = serde_json::json!(links_before.iter().map(|l| (&l.target, l.adapted)).collect::<Vec<_>>());
             audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(input.audit_json()));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -771,6 +786,7 @@ impl Db {
             }
             audit_in_tx!(tx, author, "goal_element", id, "remove", snapshot(&element),
                 Some(serde_json::json!({"removed_with_children": &doomed[1..]})));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -817,6 +833,7 @@ impl Db {
                 .fetch_one(&mut *tx).await?;
             let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision, "parent_id": parent});
             audit_in_tx!(tx, author, "goal_element", id, "inherit", None, Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
             id
         });
@@ -848,6 +865,7 @@ impl Db {
             }
             audit_in_tx!(tx, author, "goal_element", id, "assign",
                 Some(serde_json::json!({"owner_unit_id": element.owner_unit_id})), Some(serde_json::json!({"owner_unit_id": owner_unit_id})));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -940,6 +958,7 @@ impl Db {
                 .bind(section_id).bind(id).execute(&mut *tx).await?;
             audit_in_tx!(tx, author, "goal_element", id, "place",
                 Some(serde_json::json!({"section_id": element.section_id})), Some(serde_json::json!({"section_id": section_id})));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())
@@ -1002,6 +1021,7 @@ impl Db {
             audit_in_tx!(tx, author, "goal_element", id, "acknowledge",
                 Some(serde_json::json!({"source_revision_seen": element.source_revision_seen})),
                 Some(serde_json::json!({"source_revision_seen": revision})));
+            bump_plan_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::pages::{FieldErrors, Page};
 use crate::state::AppState;
-use crate::thread::ThreadData;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -74,7 +74,7 @@ async fn render_overview(
     let mid = actor.municipality_id;
     let year = Utc::now().year();
     let priorities = state.db.sdg_priorities(mid, year).await?;
-    let data = ThreadData::load(state, mid).await?;
+    let data = state.thread_data(mid).await?;
     let tree = state.org_tree(mid).await?;
     // Goal per element, through its own links or (for an inherited copy) its source's.
     let mut goals_of: std::collections::HashMap<i64, std::collections::BTreeSet<i64>> = Default::default();
@@ -186,7 +186,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
     let mid = actor.municipality_id;
     let g = sdg::goals().into_iter().find(|x| x.goal == goal).ok_or(AppError::NotFound)?;
     let priorities = state.db.sdg_priorities(mid, Utc::now().year()).await?;
-    let data = ThreadData::load(&state, mid).await?;
+    let data = state.thread_data(mid).await?;
     let linked: Vec<(i64, String)> =
         data.links.iter().filter(|l| l.goal == goal).map(|l| (l.element_id, l.target.clone())).collect();
     let indicators = sdg::indicators();

@@ -48,6 +48,9 @@ impl Default for WebConfig {
 /// An organisation tree and the generation it was read at.
 type CachedTree = (i64, Arc<OrgTree>);
 
+/// The red thread and the (organisation, plan) generations it was computed at.
+type CachedThread = ((i64, i64), Arc<crate::thread::ThreadData>);
+
 /// Everything a handler may use.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -59,12 +62,36 @@ pub struct AppState {
     pub i18n: Arc<I18n>,
     /// Organisation trees by municipality, with the generation they were read at.
     org_trees: Arc<Mutex<HashMap<i64, CachedTree>>>,
+    /// Red-thread data by municipality.
+    threads: Arc<Mutex<HashMap<i64, CachedThread>>>,
 }
 
 impl AppState {
     /// Builds the state; fails only if the embedded translations do not parse.
     pub fn new(db: Db, config: WebConfig) -> Result<Self, String> {
-        Ok(Self { db, config: Arc::new(config), i18n: Arc::new(I18n::load()?), org_trees: Arc::default() })
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            i18n: Arc::new(I18n::load()?),
+            org_trees: Arc::default(),
+            threads: Arc::default(),
+        })
+    }
+
+    /// The municipality's red thread, recomputed only when its organisation or plans changed.
+    /// Generations are read before the data, as for the organisation tree.
+    pub async fn thread_data(&self, municipality_id: i64) -> AppResult<Arc<crate::thread::ThreadData>> {
+        let generations = self.db.generations(municipality_id).await?;
+        if let Some((cached, data)) = self.threads.lock().ok().and_then(|m| m.get(&municipality_id).cloned())
+            && cached == generations
+        {
+            return Ok(data);
+        }
+        let data = Arc::new(crate::thread::ThreadData::load(self, municipality_id).await?);
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.insert(municipality_id, (generations, data.clone()));
+        }
+        Ok(data)
     }
 
     /// The municipality's organisation tree, reloaded only when its generation has changed.

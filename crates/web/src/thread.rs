@@ -31,7 +31,8 @@ pub fn area_of(tree: &OrgTree, unit: i64) -> Option<i64> {
         .find(|id| tree.get(*id).is_some_and(|u| matches!(u.kind(), OrgUnitKind::ServiceArea | OrgUnitKind::Staff)))
 }
 
-/// Everything the red thread is computed from, loaded once per request.
+/// Everything the red thread is computed from; cached per municipality by `AppState::thread_data`.
+#[derive(Debug)]
 pub struct ThreadData {
     /// Elements by id.
     pub elements: HashMap<i64, Element>,
@@ -168,7 +169,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     };
     let mid = actor.municipality_id;
     let tree = state.org_tree(mid).await?;
-    let data = ThreadData::load(&state, mid).await?;
+    let data = state.thread_data(mid).await?;
     let t = &data.thread;
     let all_breaks = t.breaks();
     let labels = crate::plans::Labels::load(&state, mid).await?;

@@ -134,3 +134,6 @@ CREATE TABLE sdg_target_texts (
     updated_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (code, lang)
 );
+
+-- Bumped with every change to plans and goal elements, so caches of the red thread know when to reload.
+ALTER TABLE municipalities ADD COLUMN plan_generation BIGINT NOT NULL DEFAULT 0;

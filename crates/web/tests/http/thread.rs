@@ -167,3 +167,50 @@ both!(every_break_type_is_found_and_linked, |t: TestApp| async move {
     b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
     b.get("/red-thread").await.expect(200).lacks("Barn og unge mestrer livet").contains("0 elementer");
 });
+
+both!(cached_thread_follows_changes_from_any_process, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let a = Author { municipality_id: fx.municipality, user_id: None, name: "Test".into() };
+    let master =
+        t.db.plan_create(&a, &plan(PlanType::MasterPlanSocial, "Kommuneplan", Some(fx.root)), &[]).await.unwrap();
+    let goal =
+        t.db.element_create(&a, master, None, &element(ElementKind::MainGoal, "Gammel tekst", None, &[]))
+            .await
+            .unwrap();
+    let mut here = t.login("styring").await;
+    here.get("/red-thread").await.expect(200).contains("Gammel tekst");
+    // A second process on the same database changes the element and the plan.
+    let other_state = rodtrad_web::AppState::new(
+        t.db.clone(),
+        rodtrad_web::WebConfig {
+            hash_cost: rodtrad_store::password::HashCost { memory_kib: 1024, iterations: 1 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let other = TestApp { app: rodtrad_web::router(other_state), db: t.db.clone(), fx: fx.clone(), backend: t.backend };
+    let mut there = other.login("admin").await;
+    let v = there.get(&format!("/elements/{goal}")).await.expect(200).input_value("version").unwrap();
+    there.post(&format!("/elements/{goal}"), &[("text", "Ny tekst"), ("version", &v)]).await.expect(303);
+    here.get("/red-thread").await.expect(200).contains("Ny tekst").lacks("Gammel tekst");
+    let v = there.get(&format!("/plans/{master}")).await.expect(200).input_value("version").unwrap();
+    there
+        .post(
+            &format!("/plans/{master}"),
+            &[("title", "Kommuneplan 2030"), ("start_year", "2024"), ("end_year", "2027"), ("version", &v)],
+        )
+        .await
+        .expect(303);
+    here.get("/red-thread").await.expect(200).contains("Kommuneplan 2030");
+    // Adding a strategy under the goal removes that break at once.
+    let before = here.get("/red-thread").await.expect(200);
+    before.contains("<td>Mål uten strategi</td>");
+    there
+        .post(
+            &format!("/plans/{master}/elements"),
+            &[("kind", "strategy"), ("text", "Vi skal gjøre det"), ("parent_id", &goal.to_string())],
+        )
+        .await
+        .expect(303);
+    here.get("/red-thread").await.expect(200).lacks("<td>Mål uten strategi</td>");
+});
