@@ -100,12 +100,15 @@ where
     };
     db.migrate().await.expect("migrate");
     let fx = fixture(&db).await;
-    let config = WebConfig { hash_cost: CHEAP, ..WebConfig::default() };
-    let state = AppState::new(db.clone(), config).expect("i18n loads");
-    let app = rodtrad_web::router(state);
-    body(TestApp { app, db: db.clone(), fx, backend }).await;
+    body(TestApp { app: app_on(&db), db: db.clone(), fx, backend }).await;
     db.close().await;
     cleanup.run().await;
+}
+
+/// A router on `db` with the test configuration, as a separate application process would have.
+fn app_on(db: &Db) -> Router {
+    let config = WebConfig { hash_cost: CHEAP, ..WebConfig::default() };
+    rodtrad_web::router(AppState::new(db.clone(), config).expect("i18n loads"))
 }
 
 /// What to remove after a test.
@@ -346,6 +349,11 @@ impl TestApp {
         let mut c = self.client();
         c.login(&format!("{login}@a.test"), PASSWORD).await.expect(303);
         c
+    }
+
+    /// Another application process on the same database, with its own caches.
+    pub fn second_process(&self) -> TestApp {
+        TestApp { app: app_on(&self.db), db: self.db.clone(), fx: self.fx.clone(), backend: self.backend }
     }
 
     /// Number of audit rows in municipality A.

@@ -277,15 +277,7 @@ both!(tree_cache_follows_changes_from_any_process, |t: TestApp| async move {
     let mut here = t.login("styring").await;
     here.get("/org?retired=1").await.expect(200).contains("Yskolen");
     // A second application process on the same database: its writes must show up here at once.
-    let other_state = rodtrad_web::AppState::new(
-        t.db.clone(),
-        rodtrad_web::WebConfig {
-            hash_cost: rodtrad_store::password::HashCost { memory_kib: 1024, iterations: 1 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let other = TestApp { app: rodtrad_web::router(other_state), db: t.db.clone(), fx: fx.clone(), backend: t.backend };
+    let other = t.second_process();
     let mut there = other.login("admin").await;
     let v = t.db.org_unit(fx.municipality, fx.unit_y).await.unwrap().version.to_string();
     save_unit(&mut there, fx.unit_y, &[("name", "Yskolen omdøpt"), ("valid_from", "2020-01-01"), ("version", &v)])

@@ -180,15 +180,7 @@ both!(cached_thread_follows_changes_from_any_process, |t: TestApp| async move {
     let mut here = t.login("styring").await;
     here.get("/red-thread").await.expect(200).contains("Gammel tekst");
     // A second process on the same database changes the element and the plan.
-    let other_state = rodtrad_web::AppState::new(
-        t.db.clone(),
-        rodtrad_web::WebConfig {
-            hash_cost: rodtrad_store::password::HashCost { memory_kib: 1024, iterations: 1 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let other = TestApp { app: rodtrad_web::router(other_state), db: t.db.clone(), fx: fx.clone(), backend: t.backend };
+    let other = t.second_process();
     let mut there = other.login("admin").await;
     let v = there.get(&format!("/elements/{goal}")).await.expect(200).input_value("version").unwrap();
     there.post(&format!("/elements/{goal}"), &[("text", "Ny tekst"), ("version", &v)]).await.expect(303);
