@@ -3,10 +3,10 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::routes::Routes;
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use rodtrad_store::org::{OrgTree, OrgUnit};
 use rodtrad_store::people::{PeopleFilter, Person};
@@ -15,12 +15,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/org-units", get(list_org_units))
-        .route("/api/v1/org-units/{id}", get(get_org_unit))
-        .route("/api/v1/people", get(list_people))
-        .route("/api/v1/openapi.json", get(openapi))
+pub fn routes() -> Routes {
+    Routes::new("api")
+        .get("/api/v1/org-units", list_org_units)
+        .get("/api/v1/org-units/{id}", get_org_unit)
+        .get("/api/v1/people", list_people)
+        .get("/api/v1/openapi.json", openapi)
 }
 
 /// The OpenAPI document.

@@ -5,12 +5,12 @@ use crate::api::ErrorDto;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::plans::can_edit;
+use crate::routes::Routes;
 use crate::state::AppState;
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate, Utc};
 use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType, parse_sdg_target};
 use rodtrad_domain::{Name, RuleError};
@@ -19,13 +19,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/plans", get(list_plans).post(create_plan))
-        .route("/api/v1/plans/{id}", get(get_plan).put(update_plan))
-        .route("/api/v1/plans/{id}/elements", get(list_elements).post(create_element))
-        .route("/api/v1/elements/{id}", get(get_element).put(update_element))
-        .route("/api/v1/sdg", get(list_sdg))
+pub fn routes() -> Routes {
+    Routes::new("api_plans")
+        .get("/api/v1/plans", list_plans)
+        .post("/api/v1/plans", create_plan)
+        .get("/api/v1/plans/{id}", get_plan)
+        .put("/api/v1/plans/{id}", update_plan)
+        .get("/api/v1/plans/{id}/elements", list_elements)
+        .post("/api/v1/plans/{id}/elements", create_element)
+        .get("/api/v1/elements/{id}", get_element)
+        .put("/api/v1/elements/{id}", update_element)
+        .get("/api/v1/sdg", list_sdg)
 }
 
 /// Paths documented in the OpenAPI document.

@@ -1,12 +1,10 @@
 //! Static files, embedded in the binary so one file is the whole application.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
-use crate::state::AppState;
+use crate::routes::Routes;
 
 const FILES: &[(&str, &str, &[u8])] = &[
     ("app.css", "text/css; charset=utf-8", include_bytes!("../static/app.css")),
@@ -20,8 +18,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
 ];
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(serve))
+pub fn routes() -> Routes {
+    Routes::new("assets").get("/static/{*path}", serve)
 }
 
 async fn serve(Path(path): Path<String>) -> Response {

@@ -5,19 +5,18 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use rodtrad_store::audit::{AuditFilter, AuditRow, JsonValue};
 use serde::Deserialize;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit", get(page)).route("/audit.csv", get(csv))
+pub fn routes() -> Routes {
+    Routes::new("audit").get("/audit", page).get("/audit.csv", csv)
 }
 
 /// Entity types that appear in the log.

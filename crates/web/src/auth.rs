@@ -4,13 +4,13 @@ use crate::ctx::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::Utc;
 use rodtrad_domain::{Name, Role};
 use rodtrad_store::org::OrgUnit;
@@ -19,16 +19,17 @@ use rodtrad_store::users::ApiToken;
 use serde::Deserialize;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/language", post(set_language))
-        .route("/profile", get(profile))
-        .route("/profile/password", post(change_password))
-        .route("/profile/tokens", post(create_token))
-        .route("/profile/tokens/{id}/revoke", post(revoke_token))
+pub fn routes() -> Routes {
+    Routes::new("auth")
+        .get("/", home)
+        .get("/login", login_page)
+        .post("/login", login)
+        .post("/logout", logout)
+        .post("/language", set_language)
+        .get("/profile", profile)
+        .post("/profile/password", change_password)
+        .post("/profile/tokens", create_token)
+        .post("/profile/tokens/{id}/revoke", revoke_token)
 }
 
 /// Only local paths are accepted as redirect targets.

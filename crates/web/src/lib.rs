@@ -15,6 +15,7 @@ pub mod pages;
 pub mod people;
 pub mod plans;
 pub mod public;
+pub mod routes;
 pub mod sdg;
 pub mod state;
 pub mod thread;
@@ -25,17 +26,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use routes::{RouteInfo, Routes};
 pub use state::{AppState, WebConfig};
 
-/// The whole application: every route at a glance, then the layers every request passes.
-pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .merge(auth::routes())
+/// Every route of the application, in two groups: pages and API behind the request context
+/// (session, language, CSRF), and the bare routes (static files, health check) outside it.
+/// [`router`] and [`route_table`] both come from here, so the table cannot drift from the router.
+fn compose() -> (Routes, Routes) {
+    let app = auth::routes()
         .merge(org::routes())
         .merge(people::routes())
         .merge(plans::routes())
@@ -45,7 +47,23 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())
-        .merge(api_plans::routes())
+        .merge(api_plans::routes());
+    let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
+    (app, bare)
+}
+
+/// Every registered route (method, path pattern, module), as the router serves them.
+pub fn route_table() -> Vec<RouteInfo> {
+    let (app, bare) = compose();
+    app.table().iter().chain(bare.table()).cloned().collect()
+}
+
+/// The whole application: the routes from [`compose`], then the layers every request passes.
+pub fn router(state: AppState) -> Router {
+    let (app, bare) = compose();
+    let (app, _) = app.into_parts();
+    let (bare, _) = bare.into_parts();
+    let pages = app
         .fallback(not_found)
         // Inside the context middleware, so a panic becomes an error page in the user's language.
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
@@ -54,8 +72,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), ctx::request_context));
     Router::new()
         .merge(pages)
-        .merge(assets::routes())
-        .route("/healthz", get(healthz))
+        .merge(bare)
         .layer(middleware::from_fn(ctx::security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -4,13 +4,13 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::forms;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{NaiveDate, Utc};
 use rodtrad_domain::text::optional_text;
 use rodtrad_domain::{Name, OrgUnitKind, RuleError};
@@ -20,13 +20,14 @@ use rodtrad_store::people::{PeopleFilter, Person};
 use serde::Deserialize;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/org", get(tree_page))
-        .route("/org/{id}", get(unit_page).post(update_unit))
-        .route("/org/{id}/units", post(create_sub_unit))
-        .route("/org/{id}/delegations", post(create_delegation))
-        .route("/org/{id}/delegations/{delegation_id}/revoke", post(revoke_delegation))
+pub fn routes() -> Routes {
+    Routes::new("org")
+        .get("/org", tree_page)
+        .get("/org/{id}", unit_page)
+        .post("/org/{id}", update_unit)
+        .post("/org/{id}/units", create_sub_unit)
+        .post("/org/{id}/delegations", create_delegation)
+        .post("/org/{id}/delegations/{delegation_id}/revoke", revoke_delegation)
 }
 
 /// One row of the flattened tree.

@@ -5,13 +5,13 @@ use crate::error::{AppError, AppResult};
 use crate::forms;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Form, Router};
 use rodtrad_domain::text::optional_text;
 use rodtrad_domain::{Email, Name};
 use rodtrad_store::StoreError;
@@ -19,11 +19,13 @@ use rodtrad_store::people::{PeopleFilter, Person, PersonInput};
 use serde::Deserialize;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/people", get(list).post(create))
-        .route("/people/new", get(new_form))
-        .route("/people/{id}", get(show).post(update))
+pub fn routes() -> Routes {
+    Routes::new("people")
+        .get("/people", list)
+        .post("/people", create)
+        .get("/people/new", new_form)
+        .get("/people/{id}", show)
+        .post("/people/{id}", update)
 }
 
 const PAGE_SIZE: i64 = 500;

@@ -6,13 +6,13 @@ use crate::error::{AppError, AppResult};
 use crate::forms;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings, parse_sdg_target};
 use rodtrad_domain::{Name, RuleError};
@@ -23,25 +23,29 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/plans", get(register).post(create_plan))
-        .route("/plans/labels", get(labels_page).post(save_labels))
-        .route("/plans/{id}", get(plan_page).post(update_plan))
-        .route("/plans/{id}/status", post(change_status))
-        .route("/plans/{id}/decisions", post(add_decision))
-        .route("/plans/{id}/elements", post(create_element))
-        .route("/plans/{id}/inherit", post(inherit_element))
-        .route("/plans/{id}/versions", get(versions_page))
-        .route("/plans/{id}/sections", post(create_section))
-        .route("/plans/{id}/sections/{section}", post(update_section))
-        .route("/elements/{id}/place", post(place_element))
-        .route("/plans/{id}/export.csv", get(export_csv))
-        .route("/plans/{id}/export.xlsx", get(export_xlsx))
-        .route("/elements/{id}", get(element_page).post(update_element))
-        .route("/elements/{id}/remove", post(remove_element))
-        .route("/elements/{id}/acknowledge", post(acknowledge_element))
-        .route("/elements/{id}/assign", post(assign_element))
+pub fn routes() -> Routes {
+    Routes::new("plans")
+        .get("/plans", register)
+        .post("/plans", create_plan)
+        .get("/plans/labels", labels_page)
+        .post("/plans/labels", save_labels)
+        .get("/plans/{id}", plan_page)
+        .post("/plans/{id}", update_plan)
+        .post("/plans/{id}/status", change_status)
+        .post("/plans/{id}/decisions", add_decision)
+        .post("/plans/{id}/elements", create_element)
+        .post("/plans/{id}/inherit", inherit_element)
+        .get("/plans/{id}/versions", versions_page)
+        .post("/plans/{id}/sections", create_section)
+        .post("/plans/{id}/sections/{section}", update_section)
+        .post("/elements/{id}/place", place_element)
+        .get("/plans/{id}/export.csv", export_csv)
+        .get("/plans/{id}/export.xlsx", export_xlsx)
+        .get("/elements/{id}", element_page)
+        .post("/elements/{id}", update_element)
+        .post("/elements/{id}/remove", remove_element)
+        .post("/elements/{id}/acknowledge", acknowledge_element)
+        .post("/elements/{id}/assign", assign_element)
 }
 
 /// The municipality's names for the goal-structure levels, falling back to the translations.

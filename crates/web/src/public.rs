@@ -5,19 +5,18 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::pages::Page;
 use crate::plans::{Labels, SectionView, element_rows};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use rodtrad_domain::plan::{ElementKind, PlanStatus, VersionEntry};
 use rodtrad_store::plans::{Decision, Plan};
 use rodtrad_store::users::Municipality;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/public/{number}/plans", get(index)).route("/public/{number}/plans/{id}", get(plan_page))
+pub fn routes() -> Routes {
+    Routes::new("public").get("/public/{number}/plans", index).get("/public/{number}/plans/{id}", plan_page)
 }
 
 async fn municipality(state: &AppState, number: &str) -> AppResult<Municipality> {

@@ -5,14 +5,14 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::OrgUnitKind;
 use rodtrad_domain::plan::ElementKind;
@@ -20,12 +20,12 @@ use rodtrad_domain::sdg::{self, SdgGoal};
 use rodtrad_store::plans::Element;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sdg", get(overview))
-        .route("/sdg/priorities", post(set_priorities))
-        .route("/sdg/{goal}", get(goal_page))
-        .route("/sdg/targets/{code}", post(correct_target))
+pub fn routes() -> Routes {
+    Routes::new("sdg")
+        .get("/sdg", overview)
+        .post("/sdg/priorities", set_priorities)
+        .get("/sdg/{goal}", goal_page)
+        .post("/sdg/targets/{code}", correct_target)
 }
 
 /// A goal as shown: number and name always, colour as decoration only.

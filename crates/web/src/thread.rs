@@ -5,13 +5,12 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::org::Choice;
 use crate::pages::Page;
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use rodtrad_domain::OrgUnitKind;
 use rodtrad_domain::thread::{Break, Node, Thread};
 use rodtrad_store::org::OrgTree;
@@ -20,8 +19,8 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/red-thread", get(page))
+pub fn routes() -> Routes {
+    Routes::new("thread").get("/red-thread", page)
 }
 
 /// The service area (or staff unit) a unit belongs to.

@@ -5,13 +5,13 @@ use crate::error::{AppError, AppResult};
 use crate::forms;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Form, Router};
 use rodtrad_domain::{Email, Name, Role};
 use rodtrad_store::StoreError;
 use rodtrad_store::password;
@@ -20,11 +20,13 @@ use rodtrad_store::users::{NewUser, UserChange, UserSummary};
 use serde::Deserialize;
 
 /// Routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list).post(create))
-        .route("/users/new", get(new_form))
-        .route("/users/{id}", get(show).post(update))
+pub fn routes() -> Routes {
+    Routes::new("users")
+        .get("/users", list)
+        .post("/users", create)
+        .get("/users/new", new_form)
+        .get("/users/{id}", show)
+        .post("/users/{id}", update)
 }
 
 fn require_admin(ctx: &Ctx) -> AppResult<i64> {
