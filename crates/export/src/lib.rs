@@ -1,4 +1,6 @@
-//! Everything that leaves Rødtråd as a file: CSV and XLSX tables.
+//! Everything that leaves Rødtråd as a file: CSV and XLSX tables, JSON-stat datasets (which are also read here).
+
+pub mod jsonstat;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
