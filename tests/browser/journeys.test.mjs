@@ -1,0 +1,169 @@
+// Journeys a real user makes, each once with the mouse and once with the keyboard only, on each
+// backend. Every (backend, driver) pair gets its own fresh demo instance, so the journeys that
+// change data see the demo as it ships.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startApp, backends } from './lib/server.mjs';
+import { launch, newPage, withArtifacts, demoEmail, PASSWORD } from './lib/browser.mjs';
+import { drivers, messages } from './lib/drive.mjs';
+
+const nb = messages('nb');
+const nn = messages('nn');
+const en = messages('en');
+const exact = (s) => ({ name: s, exact: true });
+
+/** Logs in through the form with the given driver and checks the signed-in front page. */
+async function signIn(d, page, role) {
+  await page.goto('/login');
+  await d.fill(page, page.locator('#f-email'), demoEmail(role));
+  await d.fill(page, page.locator('#f-password'), PASSWORD);
+  await d.click(page, page.locator('form[action="/login"] button[type=submit]'));
+  assert.equal(new URL(page.url()).pathname, '/');
+}
+
+const nav = (page, key) => page.locator('nav.main-nav').getByRole('link', exact(nb[key]));
+
+const journeys = {
+  async 'log in'(d, page) {
+    await signIn(d, page, 'leder');
+    await assertText(page.locator('.user-name'), 'Oskar Edvardsen');
+    await assertText(page.locator('nav.main-nav'), nb['nav-plans']);
+  },
+
+  async "find one's unit"(d, page) {
+    await signIn(d, page, 'leder');
+    await d.click(page, nav(page, 'nav-org'));
+    await d.fill(page, page.locator('#f-q'), 'Bondi');
+    // The search answers through htmx without a page load (and with one when JavaScript is off).
+    await d.click(page, page.getByRole('button', exact(nb['org-search-submit'])), { nav: false });
+    const hit = page.locator('#org-results').getByRole('link', exact('Bondi skole'));
+    await hit.waitFor();
+    await d.click(page, hit);
+    assert.match(new URL(page.url()).pathname, /^\/org\/\d+$/);
+    await assertText(page.locator('h1'), 'Bondi skole');
+    await assertText(page.locator('main'), 'Oskar Edvardsen');
+  },
+
+  async 'create a measure with deadline and responsible person'(d, page) {
+    await signIn(d, page, 'leder');
+    await d.click(page, nav(page, 'nav-plans'));
+    await d.click(page, page.locator('main').getByRole('link', exact(`Virksomhetsplan ${new Date().getFullYear()} – Bondi skole`)));
+    const planPath = new URL(page.url()).pathname;
+    // An adopted plan is frozen: the unit manager opens it for revision first.
+    await d.click(page, page.getByRole('button', exact(nb['plan-move-to'].replace('{ $status }', nb['plan-status-under_revision']))));
+    await assertText(page.locator('.facts'), nb['plan-status-under_revision']);
+    const assignment = page.locator('li.goal', { has: page.locator('.ds-tag', { hasText: nb['element-assignment'] }) }).first();
+    await d.click(page, assignment.locator('summary', { hasText: nb['element-add-under'] }), { nav: false });
+    const form = assignment.locator('form');
+    await d.select(page, form.locator('select[name=kind]'), nb['element-measure']);
+    const text = `Nettverksmøte for foreldrekontakter ${d.name}`;
+    await d.fill(page, form.locator('textarea[name=text]'), text);
+    await d.click(page, form.getByRole('button', exact(nb['element-add'])));
+    assert.equal(new URL(page.url()).pathname, planPath);
+    await d.click(page, page.locator('.goal-tree').getByRole('link', exact(text)));
+    assert.match(new URL(page.url()).pathname, /^\/elements\/\d+$/);
+    await d.select(page, page.locator('#f-responsible_person_id'), 'Oskar Edvardsen (Bondi skole)');
+    await d.date(page, page.locator('#f-deadline'), `${new Date().getFullYear()}-10-10`);
+    await d.select(page, page.locator('#f-status'), nb['element-status-active']);
+    await d.click(page, page.locator('form[action$="' + new URL(page.url()).pathname + '"]').getByRole('button', exact(nb.save)));
+    await assertText(page.locator('.ds-alert[data-color=success]'), nb.saved);
+    await page.goto(planPath);
+    const row = page.locator('li.goal', { has: page.getByRole('link', exact(text)) });
+    await assertText(row, `${nb['element-responsible']}: Oskar Edvardsen`);
+    await assertText(row, `${nb['element-deadline']}: ${new Date().getFullYear()}-10-10`);
+    await assertText(row, nb['element-status-active']);
+  },
+
+  async 'follow a red-thread break to its fix'(d, page) {
+    await signIn(d, page, 'kommunedirektor');
+    await d.click(page, nav(page, 'nav-thread'));
+    const goal = 'Færre innbyggere opplever ensomhet';
+    const breakRow = () => page.locator('#h-breaks ~ table tbody tr', { hasText: nb['break-no-indicator'] }).filter({ hasText: goal });
+    assert.equal(await breakRow().count(), 1, 'the demo break "goal without indicator" is listed');
+    // The break list links to the element's place in its plan, where it is fixed.
+    await d.click(page, breakRow().getByRole('link').nth(1));
+    const planUrl = new URL(page.url());
+    assert.match(planUrl.pathname, /^\/plans\/\d+$/);
+    await d.click(page, page.getByRole('button', exact(nb['plan-move-to'].replace('{ $status }', nb['plan-status-under_revision']))));
+    const item = page.locator('li.goal', { has: page.locator('.goal__text').getByRole('link', exact(goal)) });
+    await d.click(page, item.locator('summary', { hasText: nb['element-add-under'] }), { nav: false });
+    await d.select(page, item.locator('select[name=kind]'), nb['element-indicator']);
+    await d.fill(page, item.locator('textarea[name=text]'), `Andel som oppgir at de ofte er ensomme (${d.name})`);
+    await d.click(page, item.getByRole('button', exact(nb['element-add'])));
+    await d.click(page, nav(page, 'nav-thread'));
+    assert.equal(await breakRow().count(), 0, 'the break is gone once the goal has an indicator');
+    await assertText(page.locator('#thread-results'), goal);
+  },
+
+  async 'export a plan to XLSX'(d, page) {
+    await signIn(d, page, 'styring');
+    await d.click(page, nav(page, 'nav-plans'));
+    await d.click(page, page.locator('main a[href^="/plans/"]', { hasText: 'Handlingsprogram' }).first());
+    const responseSeen = page.waitForResponse((r) => r.url().endsWith('/export.xlsx'));
+    const downloadSeen = page.waitForEvent('download');
+    await d.click(page, page.getByRole('link', exact(nb['export-xlsx'])), { nav: false });
+    const [response, download] = await Promise.all([responseSeen, downloadSeen]);
+    assert.equal(response.status(), 200);
+    assert.equal(response.headers()['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    assert.match(download.suggestedFilename(), /\.xlsx$/);
+    const bytes = readFileSync(await download.path());
+    assert.ok(bytes.length > 1000, `xlsx of ${bytes.length} bytes`);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04], 'an XLSX file is a zip archive');
+  },
+
+  async 'switch language to nynorsk and English'(d, page) {
+    await signIn(d, page, 'ansatt');
+    for (const [code, m] of [['nn', nn], ['en', en], ['nb', nb]]) {
+      await d.select(page, page.locator('#lang-select'), { value: code });
+      await d.click(page, page.locator('form.lang-switch button[type=submit]'));
+      assert.equal(await page.locator('html').getAttribute('lang'), code);
+      await assertText(page.locator('nav.main-nav'), m['nav-thread']);
+      await assertText(page.locator('form.lang-switch button'), m['lang-change']);
+      await assertText(page.locator('.ds-skip-link'), m['skip-to-content']);
+    }
+    assert.notEqual(nn['nav-thread'], en['nav-thread']);
+  },
+
+  async 'log out'(d, page) {
+    await signIn(d, page, 'politiker');
+    await d.click(page, page.getByRole('button', exact(nb.logout)));
+    assert.equal(new URL(page.url()).pathname, '/login');
+    const res = await page.goto('/plans');
+    assert.equal(new URL(page.url()).pathname, '/login', 'a protected page sends the signed-out user to the login page');
+    assert.equal(res.status(), 200);
+    await assertText(page.locator('h1'), nb['login-title']);
+  },
+};
+
+async function assertText(locator, expected) {
+  const text = (await locator.first().innerText()).replace(/\s+/g, ' ');
+  assert.ok(text.includes(expected), `expected "${expected}" in "${text.slice(0, 300)}"`);
+}
+
+for (const backend of backends()) {
+  for (const d of drivers) {
+    describe(`journeys on ${backend} with the ${d.name}`, () => {
+      let app;
+      let browser;
+      before(async () => {
+        app = await startApp(backend);
+        browser = await launch();
+      });
+      after(async () => {
+        await browser?.close();
+        await app?.stop();
+      });
+      for (const [title, journey] of Object.entries(journeys)) {
+        test(title, async () => {
+          const page = await newPage(browser, app.base);
+          try {
+            await withArtifacts(page, `journey-${backend}-${d.name}-${title}`, () => journey(d, page));
+          } finally {
+            await page.context().close();
+          }
+        });
+      }
+    });
+  }
+}
