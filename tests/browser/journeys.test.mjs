@@ -3,8 +3,9 @@
 // change data see the demo as it ships.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { startApp, backends } from './lib/server.mjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApp, backends, repoRoot } from './lib/server.mjs';
 import { launch, newPage, withArtifacts, demoEmail, PASSWORD } from './lib/browser.mjs';
 import { drivers, messages } from './lib/drive.mjs';
 
@@ -125,6 +126,31 @@ const journeys = {
     assert.notEqual(nn['nav-thread'], en['nav-thread']);
   },
 
+  async 'import a statistics file and open the comparison chart'(d, page, t) {
+    await signIn(d, page, 'styring');
+    const probe = await page.request.get('/statistics/import', { maxRedirects: 0 });
+    if (probe.status() === 404) {
+      t.skip('/statistics/import answers 404: the statistics pages have not landed');
+      return;
+    }
+    const file = join(repoRoot, 'crates', 'export', 'tests', 'data', 'jsonstat', 'ssb-v2-07459.json');
+    assert.ok(existsSync(file), `the JSON-stat sample ${file} exists`);
+    await d.click(page, nav(page, 'nav-statistics'));
+    await d.click(page, page.locator('main a[href="/statistics/import"]').first());
+    await d.file(page, page.locator('#f-file'), file);
+    await d.click(page, page.getByRole('button', exact(nb['stat-preview'])));
+    await d.click(page, page.getByRole('button', exact(nb['stat-import-confirm'])));
+    assert.match(new URL(page.url()).pathname, /^\/statistics\/imports\/\d+$/);
+    // A running import refreshes its page until it is done.
+    await page.locator('.ds-alert[data-color=success]').waitFor({ timeout: 60_000 });
+    await d.click(page, page.locator('main a[href^="/statistics/tables/"]').first());
+    await d.click(page, page.locator('main a[href^="/statistics/series/"]').first());
+    assert.match(new URL(page.url()).pathname, /^\/statistics\/series\/\d+$/);
+    const chart = page.locator('figure.chart-figure svg');
+    await chart.waitFor();
+    assert.ok((await chart.locator('path, polyline, line').count()) > 0, 'the chart draws lines');
+  },
+
   async 'log out'(d, page) {
     await signIn(d, page, 'politiker');
     await d.click(page, page.getByRole('button', exact(nb.logout)));
@@ -155,10 +181,10 @@ for (const backend of backends()) {
         await app?.stop();
       });
       for (const [title, journey] of Object.entries(journeys)) {
-        test(title, async () => {
+        test(title, async (t) => {
           const page = await newPage(browser, app.base);
           try {
-            await withArtifacts(page, `journey-${backend}-${d.name}-${title}`, () => journey(d, page));
+            await withArtifacts(page, `journey-${backend}-${d.name}-${title}`, () => journey(d, page, t));
           } finally {
             await page.context().close();
           }

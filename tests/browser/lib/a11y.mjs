@@ -98,7 +98,7 @@ export async function crawl(page, base, starts, { cap = 400, perPattern = 3, vis
 }
 
 /**
- * Submits each POST form with required text fields once per form type (its action's route
+ * Submits each POST form with required text (or file) fields once per form type (its action's route
  * pattern), with those fields emptied and browser validation off, so the server's error state
  * is rendered. Returns the patterns it submitted. Nothing is written: the server refuses.
  */
@@ -109,7 +109,7 @@ export async function formErrorStates(page, base, done, visit) {
         i,
         action: f.getAttribute('action') || '',
         required: [...f.querySelectorAll('input[required], textarea[required]')].filter(
-          (el) => !['checkbox', 'radio', 'hidden', 'file'].includes(el.type),
+          (el) => !['checkbox', 'radio', 'hidden'].includes(el.type),
         ).length,
       }))
       .filter((f) => f.required > 0),

@@ -40,6 +40,11 @@ export const mouse = {
   async date(page, locator, iso) {
     await locator.fill(iso);
   },
+  /** A file field: clicking opens the file chooser, which gets the file. */
+  async file(page, locator, path) {
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), locator.click()]);
+    await chooser.setFiles(path);
+  },
 };
 
 /** Describes the focused element and whether a focus indicator is drawn for it. */
@@ -121,6 +126,12 @@ export const keyboard = {
     assert.equal(d, m, 'keyboard dates need day == month to be locale-independent');
     await page.keyboard.type(`${d}${m}${y}`);
     assert.equal(await locator.first().inputValue(), iso, 'the date typed with the keyboard');
+  },
+  /** A file field: Space on the focused field opens the file chooser, which gets the file. */
+  async file(page, locator, path) {
+    await tabTo(page, locator);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(path);
   },
 };
 
