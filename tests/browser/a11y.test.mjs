@@ -2,10 +2,10 @@
 // each backend: a breadth-first crawl over same-origin links, the error state of every form type,
 // and the 404/403 pages. Also a keyboard pass (Tab order, visible focus, skip link) on one instance
 // of every route pattern. New pages join by being linked from an existing one.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, backends } from './lib/server.mjs';
-import { launch, newPage, login, demoEmail, withArtifacts } from './lib/browser.mjs';
+import { backends } from './lib/server.mjs';
+import { appAndBrowser, newPage, login, demoEmail, withArtifacts } from './lib/browser.mjs';
 import { axeViolations, formatViolation, crawl, formErrorStates, keyboardProblems, routePattern } from './lib/a11y.mjs';
 
 const ALL_ROLES = ['anonymous', 'admin', 'kommunedirektor', 'styring', 'direktor', 'leder', 'avdelingsleder', 'ansatt', 'politiker', 'revisor'];
@@ -20,22 +20,15 @@ const KEYBOARD_ROLES = new Set(['anonymous', 'styring', 'leder']);
 
 for (const backend of backends()) {
   describe(`accessibility on ${backend}`, () => {
-    let app;
-    let browser;
+    const env = appAndBrowser(backend);
     const totals = { pages: 0, violations: 0 };
-    before(async () => {
-      app = await startApp(backend);
-      browser = await launch();
-    });
-    after(async () => {
-      await browser?.close();
-      await app?.stop();
+    after(() => {
       console.log(`# axe on ${backend}: ${totals.pages} pages checked, ${totals.violations} violations`);
     });
 
     // The checks must be able to fail: known faults put into a real page are reported.
     test('axe and the keyboard pass report known faults', async () => {
-      const page = await newPage(browser, app.base);
+      const page = await newPage(env.browser, env.app.base);
       await page.goto('/login');
       await page.evaluate(() => {
         const main = document.querySelector('main');
@@ -56,7 +49,7 @@ for (const backend of backends()) {
     const keyboardDone = new Set();
     for (const role of ROLES) {
       test(`axe and keyboard as ${role}`, async (t) => {
-        const page = await newPage(browser, app.base);
+        const page = await newPage(env.browser, env.app.base);
         await withArtifacts(page, `a11y-${backend}-${role}`, async () => {
           if (role !== 'anonymous') await login(page, demoEmail(role));
           const violations = [];
@@ -75,13 +68,13 @@ for (const backend of backends()) {
             await check(p, p.url());
           };
           const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans'] : ['/', '/profile'];
-          const visited = await crawl(page, app.base, [...starts, ...PROBES], { cap: CAP, perPattern: PER_PATTERN, visit });
+          const visited = await crawl(page, env.app.base, [...starts, ...PROBES], { cap: CAP, perPattern: PER_PATTERN, visit });
           // Forms' error states: revisit one page per pattern and submit each form type empty once.
           const formsDone = new Set();
           const formPages = [...new Map(visited.map((v) => [v.pattern, v.url])).values()];
           for (const url of formPages) {
             await page.goto(url);
-            await formErrorStates(page, app.base, formsDone, check);
+            await formErrorStates(page, env.app.base, formsDone, check);
           }
           totals.pages += checked.length;
           totals.violations += violations.length;

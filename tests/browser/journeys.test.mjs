@@ -1,12 +1,12 @@
 // Journeys a real user makes, each once with the mouse and once with the keyboard only, on each
 // backend. Every (backend, driver) pair gets its own fresh demo instance, so the journeys that
 // change data see the demo as it ships.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApp, backends, repoRoot } from './lib/server.mjs';
-import { launch, newPage, withArtifacts, demoEmail, PASSWORD } from './lib/browser.mjs';
+import { backends, repoRoot } from './lib/server.mjs';
+import { appAndBrowser, newPage, withArtifacts, demoEmail, PASSWORD } from './lib/browser.mjs';
 import { drivers, messages } from './lib/drive.mjs';
 
 const nb = messages('nb');
@@ -170,19 +170,10 @@ async function assertText(locator, expected) {
 for (const backend of backends()) {
   for (const d of drivers) {
     describe(`journeys on ${backend} with the ${d.name}`, () => {
-      let app;
-      let browser;
-      before(async () => {
-        app = await startApp(backend);
-        browser = await launch();
-      });
-      after(async () => {
-        await browser?.close();
-        await app?.stop();
-      });
+      const env = appAndBrowser(backend);
       for (const [title, journey] of Object.entries(journeys)) {
         test(title, async (t) => {
-          const page = await newPage(browser, app.base);
+          const page = await newPage(env.browser, env.app.base);
           try {
             await withArtifacts(page, `journey-${backend}-${d.name}-${title}`, () => journey(d, page, t));
           } finally {

@@ -3,7 +3,8 @@
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './server.mjs';
+import { before, after } from 'node:test';
+import { repoRoot, startApp } from './server.mjs';
 
 export const PASSWORD = 'rodtrad-demo';
 export const artifactsDir = join(repoRoot, 'target', 'browser-artifacts');
@@ -59,4 +60,21 @@ export async function login(page, email) {
 
 export function demoEmail(role) {
   return `${role}@demo.rodtrad.no`;
+}
+
+/**
+ * Inside a describe(): a fresh application on `backend` and a browser for the suite's tests,
+ * stopped afterwards. Returns the holder; its `app` and `browser` are set once the suite starts.
+ */
+export function appAndBrowser(backend) {
+  const env = { app: null, browser: null };
+  before(async () => {
+    env.app = await startApp(backend);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.app?.stop();
+  });
+  return env;
 }
