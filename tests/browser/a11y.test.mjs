@@ -67,7 +67,8 @@ for (const backend of backends()) {
             }
             await check(p, p.url());
           };
-          const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans'] : ['/', '/profile'];
+          // Besides links: a search result list (the org search is a GET form, not a link).
+          const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans'] : ['/', '/profile', '/org?q=skole'];
           const visited = await crawl(page, env.app.base, [...starts, ...PROBES], { cap: CAP, perPattern: PER_PATTERN, visit });
           // Forms' error states: revisit one page per pattern and submit each form type empty once.
           const formsDone = new Set();
@@ -79,6 +80,7 @@ for (const backend of backends()) {
           totals.pages += checked.length;
           totals.violations += violations.length;
           const patterns = new Set(visited.map((v) => v.pattern)).size;
+          t.diagnostic(`${role} on ${backend} route patterns: ${[...new Set(visited.map((v) => v.pattern))].join(' ')}`);
           t.diagnostic(`${role} on ${backend}: ${checked.length} pages checked (${visited.length} crawled over ${patterns} route patterns, ${formsDone.size} form error states), ${violations.length} violations`);
           assert.ok(visited.length > (role === 'anonymous' ? 2 : 5), `the crawl found too few pages: ${visited.map((v) => v.url).join(', ')}`);
           assert.deepEqual(violations.map(formatViolation), [], `axe found ${violations.length} WCAG 2.1 A/AA violations`);
