@@ -6,7 +6,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends } from './lib/server.mjs';
 import { appAndBrowser, newPage, login, demoEmail, withArtifacts } from './lib/browser.mjs';
-import { axeViolations, formatViolation, crawl, formErrorStates, keyboardProblems, routePattern } from './lib/a11y.mjs';
+import { axeViolations, formatViolation, crawl, formErrorStates, getFormStates, keyboardProblems, routePattern } from './lib/a11y.mjs';
 
 const ALL_ROLES = ['anonymous', 'admin', 'kommunedirektor', 'styring', 'direktor', 'leder', 'avdelingsleder', 'ansatt', 'politiker', 'revisor'];
 // RODTRAD_BROWSER_ROLES=anonymous,leder narrows the run while working on a page.
@@ -70,18 +70,21 @@ for (const backend of backends()) {
           // Besides links: a search result list (the org search is a GET form, not a link).
           const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans'] : ['/', '/profile', '/org?q=skole'];
           const visited = await crawl(page, env.app.base, [...starts, ...PROBES], { cap: CAP, perPattern: PER_PATTERN, visit });
-          // Forms' error states: revisit one page per pattern and submit each form type empty once.
+          // Forms: revisit one page per pattern; submit each POST form type empty once (its error
+          // state) and each GET form type once as it stands (its result state).
           const formsDone = new Set();
           const formPages = [...new Map(visited.map((v) => [v.pattern, v.url])).values()];
           for (const url of formPages) {
             await page.goto(url);
             await formErrorStates(page, env.app.base, formsDone, check);
+            if (page.url() !== url) await page.goto(url);
+            await getFormStates(page, formsDone, check);
           }
           totals.pages += checked.length;
           totals.violations += violations.length;
           const patterns = new Set(visited.map((v) => v.pattern)).size;
           t.diagnostic(`${role} on ${backend} route patterns: ${[...new Set(visited.map((v) => v.pattern))].join(' ')}`);
-          t.diagnostic(`${role} on ${backend}: ${checked.length} pages checked (${visited.length} crawled over ${patterns} route patterns, ${formsDone.size} form error states), ${violations.length} violations`);
+          t.diagnostic(`${role} on ${backend}: ${checked.length} pages checked (${visited.length} crawled over ${patterns} route patterns, ${formsDone.size} form states), ${violations.length} violations`);
           assert.ok(visited.length > (role === 'anonymous' ? 2 : 5), `the crawl found too few pages: ${visited.map((v) => v.url).join(', ')}`);
           assert.deepEqual(violations.map(formatViolation), [], `axe found ${violations.length} WCAG 2.1 A/AA violations`);
           assert.deepEqual(keyboard, [], 'keyboard problems');

@@ -202,3 +202,23 @@ export async function keyboardProblems(page, maxTabs = 800) {
   }
   return problems;
 }
+
+/**
+ * Submits each GET form (filters, searches, version comparisons) once per form type with the
+ * values it starts with, so the result state is checked too.
+ */
+export async function getFormStates(page, done, visit) {
+  const origin = page.url();
+  const forms = await page.$$eval('form[method=get]', (fs) => fs.map((f, i) => ({ i, action: f.getAttribute('action') || '' })));
+  for (const form of forms) {
+    const action = normalise(form.action || origin, origin);
+    if (!action) continue;
+    const key = `GET ${routePattern(action)}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    if (page.url() !== origin) await page.goto(origin);
+    // A plain submit(): htmx does not intercept it, so the whole result page loads.
+    await Promise.all([page.waitForEvent('load'), page.evaluate((i) => document.querySelectorAll('form[method=get]')[i].submit(), form.i)]);
+    await visit(page, `${key} (submitted)`);
+  }
+}
