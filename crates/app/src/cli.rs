@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: MunicipalityCommand,
     },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the app runs.
     Backup {
         /// Target file; must not exist.
@@ -52,6 +57,19 @@ enum Command {
     Restore {
         /// Backup file.
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import JSON-stat files (2.0 datasets or collections, or 1.x bundles) as statistics tables.
+    Stats {
+        /// Municipality number the statistics are for, e.g. 3203.
+        #[arg(long)]
+        municipality: String,
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -182,8 +200,12 @@ async fn run(command: Command, config: Config) -> Result<()> {
         Command::Demo => {
             let db = open(&config).await?;
             let summary = demo::load(&db, config.hash_cost()).await?;
+            rodtrad_web::stat_import::load_demo(&db, summary.municipality_id).await?;
             print_demo(&summary, None);
             Ok(())
+        }
+        Command::Import { command: ImportCommand::Stats { municipality, files } } => {
+            import_stats(&config, &municipality, &files).await
         }
         Command::User { command } => user(config, command).await,
         Command::Municipality { command: MunicipalityCommand::Add { number, name } } => {
@@ -273,9 +295,42 @@ fn print_demo(summary: &demo::DemoSummary, url: Option<&str>) {
     println!();
 }
 
+/// Imports statistics files, printing each table, its dimensions and the cells stored.
+async fn import_stats(config: &Config, municipality: &str, files: &[PathBuf]) -> Result<()> {
+    let db = open(config).await?;
+    let m = db
+        .municipality_by_number(municipality)
+        .await?
+        .ok_or_else(|| anyhow!("no municipality with number {municipality}"))?;
+    let author = Author { municipality_id: m.id, user_id: None, name: "CLI".into() };
+    let progress = rodtrad_web::stat_import::Progress::default();
+    for file in files {
+        let reader = std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+        );
+        let prepared = rodtrad_web::stat_import::prepare_all(reader).with_context(|| format!("{}", file.display()))?;
+        for p in &prepared {
+            let dims: Vec<String> =
+                p.dataset.dimensions.iter().map(|d| format!("{} ({})", d.id, d.categories.len())).collect();
+            println!("{}: {} [{}]", file.display(), p.meta.label, p.meta.source_key);
+            println!("  dimensions: {}", dims.join(" × "));
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (id, counts) = rodtrad_web::stat_import::run(&db, &author, p, "cli", &name, &progress).await?;
+            println!(
+                "  import {id}: {} cells stored ({} new, {} changed, {} unchanged)",
+                counts.total, counts.added, counts.changed, counts.unchanged
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Result<()> {
     let db = open(&config).await?;
     let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
+    if let Some(s) = &summary {
+        rodtrad_web::stat_import::load_demo(&db, s.municipality_id).await?;
+    }
     let state = rodtrad_web::AppState::new(db.clone(), config.web(with_demo)).map_err(|e| anyhow!(e))?;
     let app = rodtrad_web::router(state);
     let addr = listen.unwrap_or_else(|| config.listen.clone());
@@ -299,10 +354,28 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
             }
         }
     });
+    let fetcher = (!config.stats_fetch.is_empty()).then(|| {
+        let db = db.clone();
+        let specs = config.stats_fetch.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(120)).build();
+            let Ok(client) = client else { return };
+            let progress = rodtrad_web::stat_import::Progress::default();
+            // Each query runs when it is due (its own interval since its last successful import).
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                rodtrad_web::stat_import::fetch_due(&db, &client, &specs, &progress).await;
+            }
+        })
+    });
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     pruner.abort();
+    if let Some(f) = fetcher {
+        f.abort();
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

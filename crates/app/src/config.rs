@@ -26,6 +26,9 @@ pub struct Config {
     pub argon_memory_kib: u32,
     /// argon2 iterations.
     pub argon_iterations: u32,
+    /// Saved statistics queries fetched from a PxWebApi on a schedule (`[[stats_fetch]]` tables).
+    #[serde(default)]
+    pub stats_fetch: Vec<rodtrad_web::stat_import::FetchSpec>,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             log_format: "text".into(),
             argon_memory_kib: cost.memory_kib,
             argon_iterations: cost.iterations,
+            stats_fetch: Vec::new(),
         }
     }
 }

@@ -143,6 +143,11 @@ impl Actor {
         self.municipality_wide_editor() || owner_ancestry.is_some_and(|a| self.can_edit_unit(a))
     }
 
+    /// May import statistics, keep peer groups and link series to SDGs: municipality-wide editors.
+    pub fn can_manage_statistics(&self) -> bool {
+        self.municipality_wide_editor()
+    }
+
     /// May read the audit log.
     pub fn can_read_audit(&self) -> bool {
         self.has(Role::SystemAdmin) || self.has(Role::Auditor)

@@ -2,6 +2,8 @@
 
 pub mod jsonstat;
 
+pub mod chart;
+
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// Writes a table as CSV with a header row, in UTF-8 with a BOM so spreadsheet programs

@@ -13,6 +13,7 @@ pub mod org;
 pub mod password;
 pub mod people;
 pub mod plans;
+pub mod statistics;
 pub mod users;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -28,6 +28,8 @@ pub const CSRF_FIELD: &str = "csrf_token";
 /// Header carrying the CSRF token (htmx sends it).
 pub const CSRF_HEADER: &str = "x-csrf-token";
 const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// Largest file upload (statistics files), in bytes.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The signed-in account with what the rules need.
 #[derive(Debug, Clone)]
@@ -234,14 +236,22 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
     if unsafe_method && !via_token {
         let expected = if ctx.signed_in.is_some() { Some(csrf.as_str()) } else { anon_cookie.as_deref() };
         let (parts, body) = req.into_parts();
-        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| (Some(ctx.clone()), AppError::Csrf))?;
-        let provided = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
-            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                .ok()?
-                .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v)
-        });
+        let boundary = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|ct| multer::parse_boundary(ct).ok());
+        let limit = if boundary.is_some() { MAX_UPLOAD_BYTES } else { MAX_FORM_BYTES };
+        let too_large = |_| (Some(ctx.clone()), AppError::PayloadTooLarge);
+        let bytes = to_bytes(body, limit).await.map_err(too_large)?;
+        let mut provided = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if provided.is_none() {
+            provided = match &boundary {
+                Some(b) => multipart_field(bytes.clone(), b, CSRF_FIELD).await,
+                None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                    .ok()
+                    .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v)),
+            };
+        }
         let valid = matches!((expected, provided.as_deref()), (Some(e), Some(p)) if constant_time_eq(e, p));
         if !valid {
             return Err((Some(ctx), AppError::Csrf));
@@ -257,6 +267,18 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// The text of the first multipart field called `name`, if any.
+pub async fn multipart_field(bytes: axum::body::Bytes, boundary: &str, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Renders error markers as pages or JSON.

@@ -21,6 +21,9 @@ pub enum AppError {
     /// Missing or wrong CSRF token.
     #[error("csrf")]
     Csrf,
+    /// The request body is larger than allowed.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// Too many attempts.
     #[error("too many requests")]
     TooManyRequests,
@@ -56,6 +59,7 @@ impl AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, page("err-forbidden")),
             AppError::LoginRequired => (StatusCode::UNAUTHORIZED, page("err-login-required")),
             AppError::Csrf => (StatusCode::FORBIDDEN, page("err-csrf")),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, page("err-too-large")),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, page("err-too-many")),
             AppError::Rule(e) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorPage { key: e.key, args: e.args.clone() }),
             AppError::Conflict => (StatusCode::CONFLICT, page("err-conflict")),

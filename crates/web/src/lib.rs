@@ -17,7 +17,9 @@ pub mod plans;
 pub mod public;
 pub mod routes;
 pub mod sdg;
+pub mod stat_import;
 pub mod state;
+pub mod statistics;
 pub mod thread;
 pub mod users;
 
@@ -43,6 +45,7 @@ fn compose() -> (Routes, Routes) {
         .merge(plans::routes())
         .merge(thread::routes())
         .merge(sdg::routes())
+        .merge(statistics::routes())
         .merge(public::routes())
         .merge(audit::routes())
         .merge(users::routes())

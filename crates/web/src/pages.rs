@@ -60,6 +60,7 @@ impl Page {
             add("/plans", "nav-plans", "plans");
             add("/red-thread", "nav-thread", "thread");
             add("/sdg", "nav-sdg", "sdg");
+            add("/statistics", "nav-statistics", "statistics");
             add("/org", "nav-org", "org");
             if a.can_admin_people() {
                 add("/people", "nav-people", "people");

@@ -1109,7 +1109,7 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Plan, 
     Ok((plan, header, table))
 }
 
-fn attachment(name: &str, ext: &str) -> String {
+pub fn attachment(name: &str, ext: &str) -> String {
     let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let ascii: String = safe.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
     // RFC 6266: an ASCII fallback plus the UTF-8 name.

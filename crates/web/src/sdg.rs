@@ -42,7 +42,8 @@ pub struct GoalView {
     pub elements: usize,
 }
 
-fn view(goal: SdgGoal, lang: Lang, prioritised: bool, elements: usize) -> GoalView {
+/// A goal as shown in `lang`.
+pub fn view(goal: SdgGoal, lang: Lang, prioritised: bool, elements: usize) -> GoalView {
     let (name, title) = match lang {
         Lang::En => (goal.short_en.clone(), goal.title_en.clone()),
         _ => (goal.short_nb.clone(), goal.title_nb.clone()),

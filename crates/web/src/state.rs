@@ -64,6 +64,8 @@ pub struct AppState {
     org_trees: Arc<Mutex<HashMap<i64, CachedTree>>>,
     /// Red-thread data by municipality.
     threads: Arc<Mutex<HashMap<i64, CachedThread>>>,
+    /// Progress of statistics imports running in this process.
+    pub imports: crate::stat_import::Progress,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             i18n: Arc::new(I18n::load()?),
             org_trees: Arc::default(),
             threads: Arc::default(),
+            imports: Default::default(),
         })
     }
 

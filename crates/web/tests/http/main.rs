@@ -13,5 +13,6 @@ mod i18n;
 mod org;
 mod plans;
 mod sdg;
+mod statistics;
 mod thread;
 mod users;

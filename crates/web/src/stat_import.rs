@@ -1,0 +1,524 @@
+//! Statistics import: a JSON-stat dataset becomes a table, its series and cells; the preview a user
+//! sees before anything is written; the run with progress; and fetching saved queries from a
+//! PxWebApi on a schedule. Used by the upload pages, the `rodtrad import stats` command and the
+//! scheduler alike.
+
+use rodtrad_domain::regions;
+use rodtrad_export::jsonstat::{self, Dataset, JsonStatError};
+use rodtrad_store::statistics::{CellIn, ImportCounts, SeriesMeta, TableMeta};
+use rodtrad_store::{Author, Db, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// Why a file cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not valid JSON-stat.
+    #[error("{0}")]
+    Format(#[from] JsonStatError),
+    /// Valid JSON-stat, but not something that can be stored (message key and arguments).
+    #[error("{0}")]
+    Unusable(&'static str, String),
+    /// The store failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// A dataset made ready for the store.
+pub struct Prepared {
+    /// The table.
+    pub meta: TableMeta,
+    /// Its series.
+    pub series: Vec<SeriesMeta>,
+    /// The dataset the cells come from.
+    pub dataset: Dataset,
+    geo: usize,
+    time: usize,
+    /// Dimensions that make up a series, with their sizes.
+    others: Vec<(usize, usize)>,
+}
+
+/// A dimension in the preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionSummary {
+    /// Id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// `time`, `geo`, `metric` or empty.
+    pub role: &'static str,
+    /// Number of categories.
+    pub size: usize,
+    /// The first few category labels.
+    pub sample: Vec<String>,
+}
+
+/// A region in the preview, with the municipality it belongs to today.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionSummary {
+    /// Code in the file.
+    pub code: String,
+    /// Label in the file.
+    pub label: String,
+    /// Today's code(s) of the territory, when the code is an older municipality number.
+    pub current: Vec<String>,
+}
+
+/// What the user sees before confirming an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// Table id at the source.
+    pub source_key: String,
+    /// Title.
+    pub label: String,
+    /// Publisher.
+    pub source: Option<String>,
+    /// Updated at the source.
+    pub updated: Option<String>,
+    /// Dimensions.
+    pub dimensions: Vec<DimensionSummary>,
+    /// Periods, in order.
+    pub periods: Vec<String>,
+    /// Regions.
+    pub regions: Vec<RegionSummary>,
+    /// Number of series.
+    pub series: usize,
+    /// Cells in the file.
+    pub cells: usize,
+    /// Cells with a figure.
+    pub with_value: usize,
+    /// Cells without a figure, by status symbol (empty symbol: no status).
+    pub missing: Vec<(String, usize)>,
+    /// Rows of a sample table: region, period, series, value.
+    pub sample: Vec<(String, String, String, String)>,
+}
+
+/// One dataset's place in the file (a collection or bundle may hold several).
+pub fn prepare(dataset: Dataset) -> Result<Prepared, ImportError> {
+    let geo = dataset.geo_dimension().ok_or(ImportError::Unusable("err-stat-no-geo", String::new()))?;
+    let time = dataset.time_dimension().ok_or(ImportError::Unusable("err-stat-no-time", String::new()))?;
+    if geo == time {
+        return Err(ImportError::Unusable("err-stat-no-time", String::new()));
+    }
+    let metric = dataset.metric_dimension();
+    let others: Vec<(usize, usize)> = (0..dataset.dimensions.len())
+        .filter(|i| *i != geo && *i != time)
+        .map(|i| (i, dataset.dimensions[i].len()))
+        .collect();
+    let label = dataset.label.clone().unwrap_or_else(|| dataset.table_id().unwrap_or("?").to_owned());
+    let source_key = dataset.table_id().map(str::to_owned).unwrap_or_else(|| label.clone());
+    let role_of = |i: usize| match i {
+        _ if i == geo => "geo",
+        _ if i == time => "time",
+        _ if Some(i) == metric => "metric",
+        _ => "",
+    };
+    let dims_json = serde_json::json!(
+        dataset
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| serde_json::json!({
+                "id": d.id,
+                "label": d.label.clone().unwrap_or_else(|| d.id.clone()),
+                "role": role_of(i),
+                "categories": d.categories.iter().map(|c| serde_json::json!([c.id, c.label])).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>()
+    );
+    let meta = TableMeta {
+        source_key,
+        label,
+        source: dataset.source.clone(),
+        source_updated: dataset.updated.clone(),
+        time_dimension: Some(dataset.dimensions[time].id.clone()),
+        geo_dimension: Some(dataset.dimensions[geo].id.clone()),
+        metric_dimension: metric.map(|m| dataset.dimensions[m].id.clone()),
+        dimensions_json: dims_json.to_string(),
+    };
+    // Every combination of the other dimensions is a series, in the file's order.
+    let count: usize = others.iter().map(|(_, n)| *n).product();
+    let mut series = Vec::with_capacity(count);
+    let mut choice = vec![0usize; others.len()];
+    for _ in 0..count {
+        let mut key = Vec::new();
+        let mut label = Vec::new();
+        let mut unit = None;
+        let mut decimals = None;
+        for (k, (d, _)) in others.iter().enumerate() {
+            let dim = &dataset.dimensions[*d];
+            let cat = &dim.categories[choice[k]];
+            key.push(format!("{}={}", dim.id, cat.id));
+            label.push(cat.label.clone());
+            if let Some(u) = &cat.unit {
+                unit = u.label.clone().or_else(|| u.symbol.clone()).or(unit);
+                decimals = u.decimals.map(i64::from).or(decimals);
+            }
+        }
+        series.push(SeriesMeta {
+            key: if key.is_empty() { "-".into() } else { key.join(";") },
+            label: if label.is_empty() { meta.label.clone() } else { label.join(", ") },
+            unit,
+            decimals,
+        });
+        advance(&mut choice, &others);
+    }
+    Ok(Prepared { meta, series, dataset, geo, time, others })
+}
+
+/// Steps an odometer over `sizes` (last position fastest).
+fn advance(choice: &mut [usize], sizes: &[(usize, usize)]) {
+    for k in (0..choice.len()).rev() {
+        choice[k] += 1;
+        if choice[k] < sizes[k].1 {
+            return;
+        }
+        choice[k] = 0;
+    }
+}
+
+impl Prepared {
+    /// Every cell with a figure or a status, in the file's order.
+    pub fn cells(&self) -> impl Iterator<Item = CellIn> + Send + '_ {
+        let d = &self.dataset;
+        let sizes: Vec<usize> = d.dimensions.iter().map(|x| x.len()).collect();
+        let mut coords = vec![0usize; sizes.len()];
+        let n = d.cell_count();
+        (0..n).filter_map(move |flat| {
+            if flat > 0 {
+                for k in (0..coords.len()).rev() {
+                    coords[k] += 1;
+                    if coords[k] < sizes[k] {
+                        break;
+                    }
+                    coords[k] = 0;
+                }
+            }
+            let value = d.value(flat);
+            let status = d.status(flat);
+            if value.is_none() && status.is_none() {
+                return None;
+            }
+            let mut series = 0usize;
+            for (dim, size) in &self.others {
+                series = series * size + coords[*dim];
+            }
+            Some(CellIn {
+                series,
+                region: d.dimensions[self.geo].categories[coords[self.geo]].id.clone(),
+                period: d.dimensions[self.time].categories[coords[self.time]].id.clone(),
+                value,
+                status: status.map(str::to_owned),
+            })
+        })
+    }
+
+    /// Number of cells that will be stored.
+    pub fn stored_cells(&self) -> usize {
+        (0..self.dataset.cell_count())
+            .filter(|i| self.dataset.value(*i).is_some() || self.dataset.status(*i).is_some())
+            .count()
+    }
+
+    /// The summary shown before confirming.
+    pub fn preview(&self) -> Preview {
+        let d = &self.dataset;
+        let dimensions = d
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(i, dim)| DimensionSummary {
+                id: dim.id.clone(),
+                label: dim.label.clone().unwrap_or_else(|| dim.id.clone()),
+                role: if i == self.geo {
+                    "geo"
+                } else if i == self.time {
+                    "time"
+                } else if Some(i) == d.metric_dimension() {
+                    "metric"
+                } else {
+                    ""
+                },
+                size: dim.len(),
+                sample: dim.categories.iter().take(6).map(|c| c.label.clone()).collect(),
+            })
+            .collect();
+        let r = regions::regions();
+        let region_list = d.dimensions[self.geo]
+            .categories
+            .iter()
+            .map(|c| {
+                let current = if r.is_municipality(&c.id) { r.current_codes(&c.id) } else { Vec::new() };
+                let current = if current == [c.id.clone()] { Vec::new() } else { current };
+                RegionSummary { code: c.id.clone(), label: c.label.clone(), current }
+            })
+            .collect();
+        let mut with_value = 0;
+        let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+        for i in 0..d.cell_count() {
+            if d.value(i).is_some() {
+                with_value += 1;
+            } else {
+                *missing.entry(d.status(i).unwrap_or("").to_owned()).or_default() += 1;
+            }
+        }
+        let sample = self
+            .cells()
+            .take(12)
+            .map(|c| {
+                let value = c.value.map(|v| v.to_string()).or(c.status.clone()).unwrap_or_default();
+                (c.region, c.period, self.series[c.series].label.clone(), value)
+            })
+            .collect();
+        Preview {
+            source_key: self.meta.source_key.clone(),
+            label: self.meta.label.clone(),
+            source: self.meta.source.clone(),
+            updated: self.meta.source_updated.clone(),
+            dimensions,
+            periods: d.dimensions[self.time].categories.iter().map(|c| c.id.clone()).collect(),
+            regions: region_list,
+            series: self.series.len(),
+            cells: d.cell_count(),
+            with_value,
+            missing: missing.into_iter().collect(),
+            sample,
+        }
+    }
+}
+
+/// Reads every dataset of a JSON-stat file and prepares it.
+pub fn prepare_all<R: std::io::Read>(reader: R) -> Result<Vec<Prepared>, ImportError> {
+    let datasets = jsonstat::read_datasets(reader)?;
+    if datasets.is_empty() {
+        return Err(ImportError::Unusable("err-stat-empty", String::new()));
+    }
+    datasets.into_iter().map(prepare).collect()
+}
+
+/// Progress of running imports in this process, by import id: cells written so far.
+#[derive(Debug, Default, Clone)]
+pub struct Progress(Arc<std::sync::Mutex<BTreeMap<i64, Arc<AtomicU64>>>>);
+
+impl Progress {
+    /// The counter of an import, created on first use.
+    pub fn counter(&self, import_id: i64) -> Arc<AtomicU64> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(import_id).or_default().clone()
+    }
+
+    /// Cells written so far by an import running in this process.
+    pub fn get(&self, import_id: i64) -> Option<u64> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&import_id).map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Forgets a finished import.
+    pub fn finish(&self, import_id: i64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&import_id);
+    }
+}
+
+/// Registers an import about to run, so its progress can be shown; returns its id.
+pub async fn start(
+    db: &Db,
+    author: &Author,
+    prepared: &Prepared,
+    origin: &str,
+    file_name: &str,
+) -> Result<i64, ImportError> {
+    Ok(db.stat_import_begin(author, &prepared.meta, origin, file_name, prepared.stored_cells() as i64).await?)
+}
+
+/// Runs a registered import; a failure is recorded on the import and leaves the stored values as
+/// they were.
+pub async fn execute(
+    db: &Db,
+    author: &Author,
+    import_id: i64,
+    prepared: &Prepared,
+    progress: &Progress,
+) -> Result<ImportCounts, ImportError> {
+    let counter = progress.counter(import_id);
+    let result =
+        db.stat_import_run(author, import_id, &prepared.meta, &prepared.series, &mut prepared.cells(), &counter).await;
+    progress.finish(import_id);
+    match result {
+        Ok(counts) => Ok(counts),
+        Err(e) => {
+            tracing::error!(import_id, error = %e, "statistics import failed");
+            db.stat_import_fail(import_id, &e.to_string()).await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Registers and runs one prepared dataset's import.
+pub async fn run(
+    db: &Db,
+    author: &Author,
+    prepared: &Prepared,
+    origin: &str,
+    file_name: &str,
+    progress: &Progress,
+) -> Result<(i64, ImportCounts), ImportError> {
+    let import_id = start(db, author, prepared, origin, file_name).await?;
+    Ok((import_id, execute(db, author, import_id, prepared, progress).await?))
+}
+
+/// A saved query to fetch from a PxWebApi on a schedule.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct FetchSpec {
+    /// The municipality (kommunenummer) the statistics are imported for.
+    pub municipality: String,
+    /// Base URL of the table's data, e.g. `https://data.ssb.no/api/pxwebapi/v2/tables/07459/data`.
+    pub url: String,
+    /// The saved query: a query string (`lang=no&valueCodes[Region]=3203`) sent with GET, or a JSON
+    /// body (starting with `{`) sent with POST, as the older API takes it.
+    #[serde(default)]
+    pub query: String,
+    /// Hours between fetches.
+    #[serde(default = "default_every_hours")]
+    pub every_hours: u64,
+}
+
+fn default_every_hours() -> u64 {
+    24
+}
+
+impl FetchSpec {
+    /// The address fetched, for the import log.
+    pub fn address(&self) -> String {
+        if self.query.is_empty() || self.query.trim_start().starts_with('{') {
+            self.url.clone()
+        } else {
+            format!("{}?{}", self.url, self.query.trim_start_matches('?'))
+        }
+    }
+
+    /// Whether the query is due, given when it last ran.
+    pub fn due(&self, last_run: Option<chrono::DateTime<chrono::Utc>>, now: chrono::DateTime<chrono::Utc>) -> bool {
+        last_run.is_none_or(|t| now - t >= chrono::Duration::hours(self.every_hours.max(1) as i64))
+    }
+}
+
+/// Fetches a saved query and imports every dataset in the answer.
+pub async fn fetch_and_import(
+    db: &Db,
+    client: &reqwest::Client,
+    spec: &FetchSpec,
+    progress: &Progress,
+) -> Result<Vec<(i64, ImportCounts)>, ImportError> {
+    let municipality = db
+        .municipality_by_number(&spec.municipality)
+        .await?
+        .ok_or(ImportError::Unusable("err-municipality-unknown", spec.municipality.clone()))?;
+    let author = Author { municipality_id: municipality.id, user_id: None, name: "PxWebApi".into() };
+    let request = if spec.query.trim_start().starts_with('{') {
+        client.post(&spec.url).header("content-type", "application/json").body(spec.query.clone())
+    } else {
+        client.get(spec.address())
+    };
+    let unusable = |e: reqwest::Error| ImportError::Unusable("err-stat-fetch", e.to_string());
+    let response = request.send().await.map_err(unusable)?.error_for_status().map_err(unusable)?;
+    let body = response.bytes().await.map_err(unusable)?;
+    let prepared = prepare_all(body.as_ref())?;
+    let mut out = Vec::new();
+    for p in &prepared {
+        out.push(run(db, &author, p, "fetch", &spec.address(), progress).await?);
+    }
+    Ok(out)
+}
+
+/// Runs every due saved query once; returns how many ran. Errors are logged, not fatal.
+pub async fn fetch_due(db: &Db, client: &reqwest::Client, specs: &[FetchSpec], progress: &Progress) -> usize {
+    let mut ran = 0;
+    for spec in specs {
+        let last = match db.stat_last_fetch(&spec.address()).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "statistics fetch: cannot read last run");
+                continue;
+            }
+        };
+        if !spec.due(last, chrono::Utc::now()) {
+            continue;
+        }
+        ran += 1;
+        match fetch_and_import(db, client, spec, progress).await {
+            Ok(runs) => tracing::info!(url = %spec.address(), imports = runs.len(), "statistics fetched"),
+            Err(e) => tracing::error!(url = %spec.address(), error = %e, "statistics fetch failed"),
+        }
+    }
+    ran
+}
+
+/// The demo statistics: hand-made files in SSB's shapes (see `crates/store/demo/statistics/README.md`).
+const DEMO_FILES: [(&str, &[u8], &[i64]); 4] = [
+    ("07459-befolkning.json", include_bytes!("../../store/demo/statistics/07459-befolkning.json"), &[11]),
+    (
+        "12210-andel-80-aar-og-over.json",
+        include_bytes!("../../store/demo/statistics/12210-andel-80-aar-og-over.json"),
+        &[3],
+    ),
+    (
+        "12971-gjennomforing-vgo-v0.json",
+        include_bytes!("../../store/demo/statistics/12971-gjennomforing-vgo-v0.json"),
+        &[4],
+    ),
+    ("13931-klimagassutslipp.json", include_bytes!("../../store/demo/statistics/13931-klimagassutslipp.json"), &[13]),
+];
+
+/// Indicators of the demo plans that take their values from a demo series: indicator text, table, series key.
+const DEMO_INDICATORS: [(&str, &str, &str); 2] = [
+    ("Andel elever som fullfører videregående opplæring", "12971", "ContentsCode=KOSgjennomf0000"),
+    ("Utslipp av klimagasser i tonn CO2-ekvivalenter", "13931", "ContentsCode=Utslipp"),
+];
+
+/// Loads the demo statistics into the demo municipality once: tables, peer groups, SDG links and
+/// indicators fed from statistics. Returns false when they were already there.
+pub async fn load_demo(db: &Db, municipality_id: i64) -> Result<bool, ImportError> {
+    if !db.stat_tables(municipality_id).await?.is_empty() {
+        return Ok(false);
+    }
+    let author = Author { municipality_id, user_id: None, name: "Demo".into() };
+    let progress = Progress::default();
+    for (name, bytes, goals) in DEMO_FILES {
+        for p in prepare_all(bytes)? {
+            run(db, &author, &p, "demo", name, &progress).await?;
+            let table = db.stat_table_by_key(municipality_id, &p.meta.source_key).await?;
+            for s in db.stat_series_list(municipality_id, table).await? {
+                db.stat_series_set_goals(&author, s.id, goals).await?;
+            }
+        }
+    }
+    let neighbours = ["3201".to_owned(), "3301".to_owned()];
+    db.peer_group_save(&author, None, "Nabokommuner", "neighbours", &neighbours).await?;
+    let large = ["0301".to_owned(), "3201".to_owned(), "3301".to_owned()];
+    db.peer_group_save(&author, None, "Store kommuner på Østlandet", "custom", &large).await?;
+    let series = db.stat_series_list(municipality_id, None).await?;
+    let elements = db.elements_all(municipality_id).await?;
+    for (text, table, key) in DEMO_INDICATORS {
+        let element =
+            elements.iter().find(|e| e.text == text && e.kind() == rodtrad_domain::plan::ElementKind::Indicator);
+        let s = series.iter().find(|s| s.source_key == table && s.series_key == key);
+        if let (Some(e), Some(s)) = (element, s) {
+            db.indicator_source_set(&author, e.id, Some((s.id, "3203".into())), None).await?;
+        }
+    }
+    Ok(true)
+}
+
+impl From<ImportError> for crate::error::AppError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Store(e) => e.into(),
+            ImportError::Unusable(key, value) => {
+                crate::error::AppError::Rule(rodtrad_domain::RuleError::new(key).with("value", value))
+            }
+            ImportError::Format(e) => crate::error::AppError::Internal(e.to_string()),
+        }
+    }
+}
