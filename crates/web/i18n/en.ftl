@@ -476,7 +476,6 @@ err-stat-no-geo = The table has no region dimension (role “geo” or “Region
 err-stat-no-time = The table has no time dimension (role “time” or “Tid”).
 err-stat-region-required = Give the region to take the values for.
 err-stat-series-unknown = Unknown statistics series.
-err-too-large = The file or form is too large.
 stat-title = Statistics
 stat-intro = Sustainability statistics from Statistics Norway and other sources, compared with other municipalities across the municipal reforms.
 stat-tables = Tables

@@ -476,7 +476,6 @@ err-stat-no-geo = Tabellen har ingen regiondimensjon (rolle «geo» eller «Regi
 err-stat-no-time = Tabellen har ingen tidsdimensjon (rolle «time» eller «Tid»).
 err-stat-region-required = Oppgi regionen verdiene skal hentes for.
 err-stat-series-unknown = Ukjent statistikkserie.
-err-too-large = Filen eller skjemaet er for stort.
 stat-title = Statistikk
 stat-intro = Bærekraftstatistikk fra SSB og andre kilder, sammenlignet med andre kommuner over kommunereformene.
 stat-tables = Tabeller

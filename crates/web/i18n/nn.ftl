@@ -476,7 +476,6 @@ err-stat-no-geo = Tabellen har ingen regiondimensjon (rolle «geo» eller «Regi
 err-stat-no-time = Tabellen har ingen tidsdimensjon (rolle «time» eller «Tid»).
 err-stat-region-required = Oppgi regionen verdiane skal hentast for.
 err-stat-series-unknown = Ukjend statistikkserie.
-err-too-large = Fila eller skjemaet er for stort.
 stat-title = Statistikk
 stat-intro = Berekraftsstatistikk frå SSB og andre kjelder, samanlikna med andre kommunar over kommunereformene.
 stat-tables = Tabellar

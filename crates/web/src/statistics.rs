@@ -786,7 +786,7 @@ async fn peers_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
 /// codes, `0` for the whole country, or SSB's group codes such as `EKG13`.
 fn parse_regions(text: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
-    for raw in text.split(|c: char| c == ',' || c == '\n' || c == ';').map(str::trim).filter(|s| !s.is_empty()) {
+    for raw in text.split([',', '\n', ';']).map(str::trim).filter(|s| !s.is_empty()) {
         let code = raw.split_whitespace().next().unwrap_or(raw);
         let ok = code.len() <= 12 && code.chars().all(|c| c.is_ascii_alphanumeric());
         if !ok {
