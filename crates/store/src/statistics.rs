@@ -240,6 +240,13 @@ pub struct IndicatorValue {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A municipality's tables with their number of series; callers add the ordering or the id.
+const TABLE_SELECT: &str =
+    "SELECT t.id, t.source_key, t.label, t.source, t.source_updated, t.time_dimension, t.geo_dimension,
+        t.metric_dimension, t.dimensions_json, t.updated_at,
+        (SELECT COUNT(*) FROM stat_series s WHERE s.table_id = t.id) AS series_count
+    FROM stat_tables t WHERE t.municipality_id = $1";
+
 /// Peer-group kinds.
 pub const PEER_GROUP_KINDS: [&str; 3] = ["kostra", "neighbours", "custom"];
 
@@ -382,9 +389,7 @@ impl Db {
     pub async fn stat_tables(&self, municipality_id: i64) -> Result<Vec<StatTable>> {
         Ok(on_db!(self, pool => {
             sqlx::query_as::<_, StatTable>(
-                "SELECT t.id, t.source_key, t.label, t.source, t.source_updated, t.time_dimension, t.geo_dimension, t.metric_dimension,
-                        t.dimensions_json, t.updated_at, (SELECT COUNT(*) FROM stat_series s WHERE s.table_id = t.id) AS series_count
-                 FROM stat_tables t WHERE t.municipality_id = $1 ORDER BY t.label")
+                sqlx::AssertSqlSafe(format!("{TABLE_SELECT} ORDER BY t.label")))
                 .bind(municipality_id).fetch_all(pool).await?
         }))
     }
@@ -393,9 +398,7 @@ impl Db {
     pub async fn stat_table(&self, municipality_id: i64, id: i64) -> Result<StatTable> {
         let row = on_db!(self, pool => {
             sqlx::query_as::<_, StatTable>(
-                "SELECT t.id, t.source_key, t.label, t.source, t.source_updated, t.time_dimension, t.geo_dimension, t.metric_dimension,
-                        t.dimensions_json, t.updated_at, (SELECT COUNT(*) FROM stat_series s WHERE s.table_id = t.id) AS series_count
-                 FROM stat_tables t WHERE t.municipality_id = $1 AND t.id = $2")
+                sqlx::AssertSqlSafe(format!("{TABLE_SELECT} AND t.id = $2")))
                 .bind(municipality_id).bind(id).fetch_optional(pool).await?
         });
         row.ok_or(StoreError::NotFound)
