@@ -206,7 +206,7 @@ async fn csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery
         })
         .collect();
     let header = ["tidspunkt", "utfort_av", "bruker_id", "entitet", "entitet_id", "handling", "for", "etter"];
-    let bytes = rodtrad_export::csv_table(&header, &table).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = rodtrad_export::csv_table(&header, &table).map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -51,6 +51,11 @@ pub struct ErrorPage {
 }
 
 impl AppError {
+    /// An unexpected failure whose cause is logged, never shown: `.map_err(AppError::internal)`.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
     /// Status code and message key.
     pub fn parts(&self) -> (StatusCode, ErrorPage) {
         let page = |key| ErrorPage { key, args: Vec::new() };

@@ -1129,7 +1129,7 @@ pub fn attachment(name: &str, ext: &str) -> String {
 async fn export_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let (plan, header, rows) = export_table(&state, &ctx, id).await?;
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
     let disposition = attachment(&plan.title, "csv");
     Ok((
         [
@@ -1145,8 +1145,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let (plan, header, rows) = export_table(&state, &ctx, id).await?;
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let title = format!("{} ({}–{})", plan.title, plan.start_year, plan.end_year);
-    let bytes = rodtrad_export::xlsx_table(&plan.title, &title, &header, &rows)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = rodtrad_export::xlsx_table(&plan.title, &title, &header, &rows).map_err(AppError::internal)?;
     let disposition = attachment(&plan.title, "xlsx");
     let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
     Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)

@@ -621,32 +621,48 @@ fn download(bytes: Vec<u8>, mime: &str, name: &str, ext: &str) -> Response {
     ([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
 }
 
-async fn compare_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<CompareQuery>,
-) -> AppResult<Response> {
-    let c = comparison(&state, &ctx, id, q.group()?).await?;
-    let (header, rows) = export_rows(&ctx.tr, &c);
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(bytes, "text/csv; charset=utf-8", &c.series.label, "csv"))
+async fn compare_csv(state: State<AppState>, ctx: Ctx, id: Path<i64>, q: Query<CompareQuery>) -> AppResult<Response> {
+    compare_table(state, ctx, id, q, TableFormat::Csv).await
 }
 
-async fn compare_xlsx(
+async fn compare_xlsx(state: State<AppState>, ctx: Ctx, id: Path<i64>, q: Query<CompareQuery>) -> AppResult<Response> {
+    compare_table(state, ctx, id, q, TableFormat::Xlsx).await
+}
+
+#[derive(Clone, Copy)]
+enum TableFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The comparison as one row per region and period, as CSV or as an XLSX sheet.
+async fn compare_table(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
+    format: TableFormat,
 ) -> AppResult<Response> {
     let c = comparison(&state, &ctx, id, q.group()?).await?;
     let (header, rows) = export_rows(&ctx.tr, &c);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let title = format!("{} – {} ({})", c.series.label, c.series.table_label, c.series.source_key);
-    let bytes = rodtrad_export::xlsx_table(&c.series.source_key, &title, &header, &rows)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &c.series.label, "xlsx"))
+    Ok(match format {
+        TableFormat::Csv => {
+            let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
+            download(bytes, "text/csv; charset=utf-8", &c.series.label, "csv")
+        }
+        TableFormat::Xlsx => {
+            let title = format!("{} – {} ({})", c.series.label, c.series.table_label, c.series.source_key);
+            let bytes =
+                rodtrad_export::xlsx_table(&c.series.source_key, &title, &header, &rows).map_err(AppError::internal)?;
+            download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &c.series.label,
+                "xlsx",
+            )
+        }
+    })
 }
 
 /// The comparison as a JSON-stat 2.0 dataset: region × period, harmonised to today's codes.
@@ -687,12 +703,12 @@ async fn compare_jsonstat(
         values,
         statuses,
     )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .map_err(AppError::internal)?;
     dataset.source = c.series.source.clone();
     dataset.id = Some(c.series.source_key.clone());
     dataset.role = jsonstat::Roles { time: vec!["Tid".into()], geo: vec!["Region".into()], metric: Vec::new() };
     let mut bytes = Vec::new();
-    jsonstat::write_dataset(&mut bytes, &dataset).map_err(|e| AppError::Internal(e.to_string()))?;
+    jsonstat::write_dataset(&mut bytes, &dataset).map_err(AppError::internal)?;
     Ok(download(bytes, "application/json", &c.series.label, "json"))
 }
 
