@@ -13,6 +13,67 @@ use rodtrad_domain::regions::{self, HarmonisedPoint, Observation, period_year};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Inside the open transaction `$tx`: rewrites the statistics-fed values of every indicator whose
+/// source matches `$filter` (SQL on `indicator_sources s` and `stat_tables t`, with `$2` bound to
+/// `$key`) from its series, harmonised across municipality-number changes. Manual values and targets
+/// are left alone. Running in the caller's transaction means an import or a new source and the
+/// indicator values it feeds are committed together or not at all.
+macro_rules! refresh_indicators_in_tx {
+    ($tx:ident, $author:expr, $filter:literal, $key:expr) => {{
+        let author: &Author = $author;
+        let mid = author.municipality_id;
+        let sources: Vec<(i64, i64, String, i64, String, String)> = sqlx::query_as(concat!(
+            "SELECT s.element_id, s.series_id, s.region, t.id, t.label, t.source_key
+             FROM indicator_sources s JOIN stat_series se ON se.id = s.series_id JOIN stat_tables t ON t.id = se.table_id
+             WHERE s.municipality_id = $1 AND ", $filter, " ORDER BY s.element_id"))
+            .bind(mid).bind($key).fetch_all(&mut *$tx).await?;
+        let ts = now();
+        for (element_id, series_id, region, table_id, table_label, source_key) in sources {
+            let rows: Vec<(String, String, Option<f64>, Option<String>)> = sqlx::query_as(
+                "SELECT region, period, value, status FROM stat_values WHERE series_id = $1 ORDER BY period, region")
+                .bind(series_id).fetch_all(&mut *$tx).await?;
+            let points: Vec<HarmonisedPoint> = regions::harmonise(regions::regions(), &region, &observations(rows));
+            let last_import: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT id, started_at FROM stat_imports WHERE municipality_id = $1 AND table_id = $2 AND state = 'done'
+                 ORDER BY id DESC LIMIT 1")
+                .bind(mid).bind(table_id).fetch_optional(&mut *$tx).await?;
+            let label = format!(
+                "{table_label} ({source_key}){}",
+                last_import.as_ref().map(|(_, at)| format!(", {}", at.format("%Y-%m-%d"))).unwrap_or_default()
+            );
+            let import_id = last_import.map(|(id, _)| id);
+            let mut written = 0i64;
+            for p in points.iter().filter(|p| p.code.is_some()) {
+                written += sqlx::query(
+                    "INSERT INTO indicator_values (municipality_id, element_id, period, kind, value, status, origin, stat_import_id, source_label, updated_at)
+                     VALUES ($1, $2, $3, 'actual', $4, $5, 'statistics', $6, $7, $8)
+                     ON CONFLICT (element_id, period, kind) DO UPDATE SET value = excluded.value, status = excluded.status,
+                        stat_import_id = excluded.stat_import_id, source_label = excluded.source_label, updated_at = excluded.updated_at,
+                        version = indicator_values.version + 1
+                     WHERE indicator_values.origin = 'statistics'
+                       AND (indicator_values.value IS DISTINCT FROM excluded.value OR indicator_values.status IS DISTINCT FROM excluded.status
+                            OR indicator_values.source_label IS DISTINCT FROM excluded.source_label)")
+                    .bind(mid).bind(element_id).bind(&p.period).bind(p.value).bind(&p.status).bind(import_id).bind(&label).bind(ts)
+                    .execute(&mut *$tx).await?.rows_affected() as i64;
+            }
+            if written > 0 {
+                audit_in_tx!($tx, author, "indicator_values", element_id, "update", None,
+                    Some(serde_json::json!({"series_id": series_id, "region": region, "periods_written": written})));
+            }
+        }
+    }};
+}
+
+/// Stored cells as observations; periods without a leading year are skipped.
+fn observations(rows: Vec<(String, String, Option<f64>, Option<String>)>) -> Vec<Observation> {
+    rows.into_iter()
+        .filter_map(|(region, period, value, status)| {
+            let year = period_year(&period)?;
+            Some(Observation { region, period, year, value, status })
+        })
+        .collect()
+}
+
 /// Rows per multi-row INSERT while staging cells (5 parameters each, well under both databases' limits).
 const CHUNK: usize = 400;
 
@@ -378,10 +439,10 @@ impl Db {
                 .bind(now()).bind(import_id).bind(mid).execute(&mut *tx).await?;
             let after = serde_json::json!({"table": meta.source_key, "label": meta.label, "counts": counts});
             audit_in_tx!(tx, author, "stat_import", import_id, "import", None, Some(after));
+            refresh_indicators_in_tx!(tx, author, "t.id = $2", table_id);
             tx.commit().await?;
             counts
         });
-        self.indicators_refresh_for_table(author, meta).await?;
         Ok(counts)
     }
 
@@ -436,17 +497,11 @@ impl Db {
 
     /// Every stored cell of a series (the caller checked the series belongs to the municipality).
     pub async fn stat_observations(&self, series_id: i64) -> Result<Vec<Observation>> {
-        let rows: Vec<(String, String, Option<f64>, Option<String>)> = on_db!(self, pool => {
+        let rows = on_db!(self, pool => {
             sqlx::query_as("SELECT region, period, value, status FROM stat_values WHERE series_id = $1 ORDER BY period, region")
                 .bind(series_id).fetch_all(pool).await?
         });
-        Ok(rows
-            .into_iter()
-            .filter_map(|(region, period, value, status)| {
-                let year = period_year(&period)?;
-                Some(Observation { region, period, year, value, status })
-            })
-            .collect())
+        Ok(observations(rows))
     }
 
     /// Regions with stored cells in a series, with their label from the table's dimension.
@@ -698,63 +753,7 @@ impl Db {
             audit_in_tx!(tx, author, "indicator_source", element_id, if series.is_some() { "update" } else { "delete" },
                 before.as_ref().and_then(crate::audit::snapshot),
                 series.as_ref().map(|(s, r)| serde_json::json!({"series_id": s, "region": r})));
-            tx.commit().await?;
-        });
-        if let Some(source) = self.indicator_source(mid, element_id).await? {
-            self.indicator_refresh(author, &source).await?;
-        }
-        Ok(())
-    }
-
-    /// Refreshes every indicator fed from a series of the table just imported.
-    async fn indicators_refresh_for_table(&self, author: &Author, meta: &TableMeta) -> Result<()> {
-        let mid = author.municipality_id;
-        let Some(table_id) = self.stat_table_by_key(mid, &meta.source_key).await? else { return Ok(()) };
-        let series: Vec<i64> = self.stat_series_list(mid, Some(table_id)).await?.iter().map(|s| s.id).collect();
-        for source in self.indicator_sources(mid).await? {
-            if series.contains(&source.series_id) {
-                self.indicator_refresh(author, &source).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes an indicator's values from its series, harmonised across municipality-number changes;
-    /// manual values and targets are left alone.
-    async fn indicator_refresh(&self, author: &Author, source: &IndicatorSource) -> Result<()> {
-        let mid = author.municipality_id;
-        let series = self.stat_series(mid, source.series_id).await?;
-        let points: Vec<HarmonisedPoint> =
-            regions::harmonise(regions::regions(), &source.region, &self.stat_observations(series.id).await?);
-        let last_import = self.stat_imports(mid, Some(series.table_id), 1).await?.into_iter().next();
-        let label = format!(
-            "{} ({}){}",
-            series.table_label,
-            series.source_key,
-            last_import.as_ref().map(|i| format!(", {}", i.started_at.format("%Y-%m-%d"))).unwrap_or_default()
-        );
-        let import_id = last_import.map(|i| i.id);
-        let ts = now();
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut written = 0i64;
-            for p in points.iter().filter(|p| p.code.is_some()) {
-                written += sqlx::query(
-                    "INSERT INTO indicator_values (municipality_id, element_id, period, kind, value, status, origin, stat_import_id, source_label, updated_at)
-                     VALUES ($1, $2, $3, 'actual', $4, $5, 'statistics', $6, $7, $8)
-                     ON CONFLICT (element_id, period, kind) DO UPDATE SET value = excluded.value, status = excluded.status,
-                        stat_import_id = excluded.stat_import_id, source_label = excluded.source_label, updated_at = excluded.updated_at,
-                        version = indicator_values.version + 1
-                     WHERE indicator_values.origin = 'statistics'
-                       AND (indicator_values.value IS DISTINCT FROM excluded.value OR indicator_values.status IS DISTINCT FROM excluded.status
-                            OR indicator_values.source_label IS DISTINCT FROM excluded.source_label)")
-                    .bind(mid).bind(source.element_id).bind(&p.period).bind(p.value).bind(&p.status).bind(import_id).bind(&label).bind(ts)
-                    .execute(&mut *tx).await?.rows_affected() as i64;
-            }
-            if written > 0 {
-                audit_in_tx!(tx, author, "indicator_values", source.element_id, "update", None,
-                    Some(serde_json::json!({"series_id": series.id, "region": source.region, "periods_written": written})));
-            }
+            refresh_indicators_in_tx!(tx, author, "s.element_id = $2", element_id);
             tx.commit().await?;
         });
         Ok(())
