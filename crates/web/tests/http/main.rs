@@ -2,6 +2,7 @@
 //! on PostgreSQL, each on its own fresh database.
 
 pub mod harness;
+pub mod scene;
 
 mod access;
 mod api;
@@ -10,6 +11,7 @@ mod auth;
 mod backup;
 mod demo;
 mod i18n;
+mod matrix;
 mod org;
 mod plans;
 mod sdg;
