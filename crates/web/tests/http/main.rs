@@ -9,6 +9,7 @@ mod api;
 mod audit;
 mod auth;
 mod backup;
+mod csrf;
 mod demo;
 mod i18n;
 mod matrix;
