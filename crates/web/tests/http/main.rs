@@ -19,3 +19,4 @@ mod sdg;
 mod statistics;
 mod thread;
 mod users;
+mod xss;

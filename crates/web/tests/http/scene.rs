@@ -315,7 +315,8 @@ impl Scene {
         Scene { subjects, x, dept, y, b_unit, a: a_objects, b: b_objects, tokens, b_token, users, next_ip: 0 }
     }
 
-    fn unit_objects(&self, subject: Subject, scope: Scope) -> &UnitObjects {
+    /// The unit objects `subject` sees in `scope`.
+    pub fn unit_objects(&self, subject: Subject, scope: Scope) -> &UnitObjects {
         match scope {
             Scope::Own if subject == Subject::DepartmentHead => &self.dept,
             Scope::Own => &self.x,
