@@ -291,6 +291,13 @@ both!(every_route_as_every_subject_in_and_out_of_scope, |t: TestApp| async move 
             }
         }
     }
+    // The public pages take the municipality from the path: another municipality's plan id under
+    // this municipality's number is not found, and neither is an unknown number.
+    let b_plan = scene.public_plan(Scope::OtherMunicipality);
+    let mut anonymous = t.client();
+    anonymous.get(&format!("/public/4601/plans/{b_plan}")).await.expect(200);
+    anonymous.get(&format!("/public/0301/plans/{b_plan}")).await.expect(404);
+    anonymous.get("/public/9999/plans").await.expect(404);
     eprintln!("authorisation matrix: {checked} requests on {:?}", t.backend);
     assert!(
         failures.is_empty(),

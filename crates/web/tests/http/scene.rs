@@ -332,6 +332,11 @@ impl Scene {
         }
     }
 
+    /// The published plan of the municipality seen in `scope`.
+    pub fn public_plan(&self, scope: Scope) -> i64 {
+        self.municipality_objects(scope).public_plan
+    }
+
     /// The id of an API token: the subject's own, another account's in the same municipality, or
     /// one in the other municipality.
     fn token(&self, subject: Subject, scope: Scope) -> i64 {
