@@ -1,7 +1,8 @@
 //! The scene the route-wide security tests share: one signed-in client per subject (anonymous and
 //! every role), objects in scope and out of scope for each of them, and the filling of every path
 //! parameter and form field from those objects. A new route needs no code here unless it brings a
-//! new path parameter, which is one line in [`Scene::fill`].
+//! new path parameter (one line in [`Scene::fill`]) or a required form field no other form has
+//! (one line in [`Scene::body`]; without it the form is refused before authorisation is asked).
 
 use crate::harness::{Client, PASSWORD, Res, TestApp};
 use axum::http::Method;
