@@ -67,36 +67,48 @@ pub struct PeopleFilter {
 impl Db {
     /// People of a municipality matching `filter`, by name, at most `limit`.
     pub async fn people(&self, municipality_id: i64, filter: &PeopleFilter, limit: i64) -> Result<Vec<Person>> {
-        let pattern = filter.query.as_deref().map(|q| format!("%{}%", q.trim().to_lowercase()));
+        // The text match runs here, not in SQL: SQLite's LOWER() folds only ASCII (so "øko" would
+        // miss "Økonomi"), and a LIKE pattern would treat `%` and `_` in the query as wildcards.
+        let needle = filter.query.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
         // One unit is filtered in SQL; a set of units (a leader's scope) is filtered here, before the limit.
         let (single_unit, sql_limit) = match filter.unit_ids.as_deref() {
-            Some([one]) => (Some(*one), limit),
+            Some([one]) if needle.is_none() => (Some(*one), limit),
+            Some([one]) => (Some(*one), i64::MAX),
             Some(_) => (None, i64::MAX),
-            None => (None, limit),
+            None if needle.is_none() => (None, limit),
+            None => (None, i64::MAX),
         };
         let rows = on_db!(self, pool => {
             sqlx::query_as::<_, Person>(sqlx::AssertSqlSafe(format!(
                 "SELECT {PERSON_COLUMNS} FROM people p LEFT JOIN org_units u ON u.id = p.unit_id
                  WHERE p.municipality_id = $1
-                   AND ($2 IS NULL OR LOWER(p.name) LIKE $2 OR LOWER(COALESCE(p.email, '')) LIKE $2 OR LOWER(COALESCE(p.title, '')) LIKE $2)
-                   AND ($3 IS NULL OR p.unit_id = $3)
-                 ORDER BY p.name, p.id LIMIT $4"
+                   AND ($2 IS NULL OR p.unit_id = $2)
+                 ORDER BY p.name, p.id LIMIT $3"
             )))
             .bind(municipality_id)
-            .bind(pattern)
             .bind(single_unit)
             .bind(sql_limit)
             .fetch_all(pool)
             .await?
         });
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        Ok(match &filter.unit_ids {
-            Some(ids) if ids.len() != 1 => {
-                let ids: std::collections::HashSet<i64> = ids.iter().copied().collect();
-                rows.into_iter().filter(|p| p.unit_id.is_some_and(|u| ids.contains(&u))).take(limit).collect()
-            }
-            _ => rows,
-        })
+        let units: Option<std::collections::HashSet<i64>> = match &filter.unit_ids {
+            Some(ids) if ids.len() != 1 => Some(ids.iter().copied().collect()),
+            _ => None,
+        };
+        let matches = |p: &Person| {
+            let Some(needle) = &needle else { return true };
+            [Some(p.name.as_str()), p.email.as_deref(), p.title.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|field| field.to_lowercase().contains(needle.as_str()))
+        };
+        Ok(rows
+            .into_iter()
+            .filter(|p| units.as_ref().is_none_or(|ids| p.unit_id.is_some_and(|u| ids.contains(&u))))
+            .filter(|p| matches(p))
+            .take(limit)
+            .collect())
     }
 
     /// One person, only if they belong to the municipality.

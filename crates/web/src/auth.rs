@@ -32,10 +32,18 @@ pub fn routes() -> Routes {
         .post("/profile/tokens/{id}/revoke", revoke_token)
 }
 
-/// Only local paths are accepted as redirect targets.
+/// Only local paths are accepted as redirect targets. Browsers drop tabs and line breaks from a
+/// URL and read a backslash as a slash, so a tab or backslash after the first slash would lead
+/// off the site: any control character, whitespace or backslash makes the target `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

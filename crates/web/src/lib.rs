@@ -28,7 +28,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::IntoResponse;
-use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -73,14 +72,13 @@ pub fn router(state: AppState) -> Router {
             error::AppError::Internal("handler panicked".into()).into_response()
         }))
         .layer(middleware::from_fn_with_state(state.clone(), ctx::request_context));
+    let timeout = state.config.request_timeout;
     Router::new()
         .merge(pages)
         .merge(bare)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        // Outside the timeout, so the 408 it answers carries the headers too.
         .layer(middleware::from_fn(ctx::security_headers))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

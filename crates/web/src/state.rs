@@ -28,6 +28,8 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Show the demo logins on the login page.
     pub show_demo_logins: bool,
+    /// How long a request may take before it is answered with 408.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -41,6 +43,7 @@ impl Default for WebConfig {
             throttle_minutes: 15,
             trust_proxy: false,
             show_demo_logins: false,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

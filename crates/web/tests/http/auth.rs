@@ -2,6 +2,8 @@
 
 use crate::both;
 use crate::harness::{PASSWORD, TestApp};
+use axum::body::{Body, Bytes};
+use axum::http::Method;
 
 both!(login_and_logout, |t: TestApp| async move {
     let mut c = t.client();
@@ -166,4 +168,123 @@ both!(framework_rejections_get_localised_pages, |t: TestApp| async move {
         .expect(400)
         .contains("<html lang=\"en\">")
         .contains("The address or form is invalid.");
+});
+
+/// Asserts the security headers on one response, naming `what` on failure.
+#[track_caller]
+fn assert_security_headers(res: &crate::harness::Res, what: &str) {
+    let header = |name: &str| res.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let csp = header("content-security-policy");
+    let directive = |name: &str| {
+        csp.split(';').map(str::trim).find(|d| d.split_whitespace().next() == Some(name)).unwrap_or("").to_owned()
+    };
+    for name in ["script-src", "style-src"] {
+        let d = directive(name);
+        let d = if d.is_empty() { directive("default-src") } else { d };
+        assert!(d.contains("'self'"), "{what}: {name} missing in {csp:?}");
+        assert!(
+            !d.contains("unsafe-inline") && !d.contains("unsafe-eval") && !d.contains('*'),
+            "{what}: {name} too wide: {d:?}"
+        );
+    }
+    assert_eq!(directive("frame-ancestors"), "frame-ancestors 'none'", "{what}: {csp:?}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    assert!(!header("referrer-policy").is_empty(), "{what}: no Referrer-Policy");
+}
+
+both!(security_headers_on_every_kind_of_response, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut anon = t.client();
+    let mut admin = t.login("admin").await;
+    let mut employee = t.login("ansattx").await;
+    let plan =
+        t.db.plan_create(
+            &rodtrad_store::Author { municipality_id: fx.municipality, user_id: None, name: "Test".into() },
+            &rodtrad_store::plans::PlanInput {
+                plan_type: rodtrad_domain::plan::PlanType::UnitPlan,
+                title: rodtrad_domain::Name::parse("Xplan").unwrap(),
+                start_year: 2024,
+                end_year: 2027,
+                owner_unit_id: Some(fx.unit_x),
+                published: false,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let cases: Vec<(&str, crate::harness::Res, u16)> = vec![
+        ("HTML page", anon.get("/login").await, 200),
+        ("not found", anon.get("/finnes-ikke").await, 404),
+        ("forbidden", employee.get("/users").await, 403),
+        ("bad request", admin.get("/plans/abc").await, 400),
+        ("static file", anon.get("/static/app.css").await, 200),
+        ("JSON", admin.get("/api/v1/plans").await, 200),
+        ("JSON error", anon.get("/api/v1/plans").await, 401),
+        ("CSV", admin.get("/audit.csv").await, 200),
+        ("XLSX", admin.get(&format!("/plans/{plan}/export.xlsx")).await, 200),
+        ("health check", anon.get("/healthz").await, 200),
+    ];
+    for (what, res, status) in &cases {
+        assert_eq!(res.status.as_u16(), *status, "{what}");
+        assert_security_headers(res, what);
+    }
+    // Too large: a form over the limit.
+    let token = admin.csrf().await;
+    let huge = format!("csrf_token={token}&name={}", "x".repeat(3 * 1024 * 1024));
+    let res = admin.send(Method::POST, &format!("/org/{}", fx.unit_x), Some(huge), &[]).await.expect(413);
+    assert_security_headers(&res, "too large");
+    // A request that outlives the timeout: its body never arrives.
+    let slow = t.configured(|c| c.request_timeout = std::time::Duration::from_millis(200));
+    let mut c = slow.client();
+    let body = Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>());
+    let res = c.send_body(Method::POST, "/login", body, &[("content-type", "application/x-www-form-urlencoded")]).await;
+    assert_eq!(res.status.as_u16(), 408);
+    assert_security_headers(&res, "timeout");
+});
+
+both!(cookies_are_http_only_same_site_and_secure_when_configured, |t: TestApp| async move {
+    let flags = |res: &crate::harness::Res| -> Vec<String> {
+        res.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    };
+    for (app, secure) in [(t.second_process(), false), (t.configured(|c| c.secure_cookies = true), true)] {
+        let mut c = app.client();
+        let before_login = flags(&c.get("/login").await);
+        let login = flags(&c.login("lederx@a.test", PASSWORD).await.expect(303));
+        assert!(login.iter().any(|c| c.starts_with("rodtrad_session=")), "{login:?}");
+        for cookie in before_login.iter().chain(&login) {
+            assert!(cookie.contains("HttpOnly"), "{cookie}");
+            assert!(cookie.contains("SameSite=Lax") || cookie.contains("SameSite=Strict"), "{cookie}");
+            assert_eq!(cookie.contains("Secure"), secure, "{cookie}");
+        }
+    }
+});
+
+both!(login_next_with_control_characters_or_backslashes_stays_local, |t: TestApp| async move {
+    for next in ["/\t/evil.example/", "/\\evil.example/", "/\n/evil.example", "\t//evil.example", "/%09/x", "/org?x=1"]
+    {
+        let mut c = t.client();
+        let token = c.csrf().await;
+        let res = c
+            .post_raw(
+                "/login",
+                &[("csrf_token", &token), ("email", "lederx@a.test"), ("password", PASSWORD), ("next", next)],
+            )
+            .await
+            .expect(303);
+        // Percent-encoded characters stay encoded and so stay on the site; raw ones fall back to the start page.
+        let expected = if next.starts_with("/%") || next.starts_with("/org") { next } else { "/" };
+        assert_eq!(res.location(), expected, "next {next:?}");
+    }
+});
+
+both!(a_replayed_session_after_logout_cannot_write, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    let token = c.csrf().await;
+    let old = c.cookie("rodtrad_session").cloned().unwrap();
+    c.post("/logout", &[]).await.expect(303);
+    c.set_cookie("rodtrad_session", &old);
+    let before = t.audit_count().await;
+    let res = c.post_raw("/people", &[("csrf_token", &token), ("name", "Etter utlogging")]).await;
+    assert!(res.status.as_u16() == 403 || res.location().starts_with("/login"), "{}", res.status);
+    assert_eq!(t.audit_count().await, before);
 });

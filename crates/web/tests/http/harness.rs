@@ -105,10 +105,19 @@ where
     cleanup.run().await;
 }
 
-/// A router on `db` with the test configuration, as a separate application process would have.
-fn app_on(db: &Db) -> Router {
-    let config = WebConfig { hash_cost: CHEAP, ..WebConfig::default() };
+/// The test configuration: the defaults with a cheap password hash.
+fn test_config() -> WebConfig {
+    WebConfig { hash_cost: CHEAP, ..WebConfig::default() }
+}
+
+/// A router on `db` with `config`, as a separate application process would have.
+fn app_with(db: &Db, config: WebConfig) -> Router {
     rodtrad_web::router(AppState::new(db.clone(), config).expect("i18n loads"))
+}
+
+/// A router on `db` with the test configuration.
+fn app_on(db: &Db) -> Router {
+    app_with(db, test_config())
 }
 
 /// What to remove after a test.
@@ -356,6 +365,13 @@ impl TestApp {
         TestApp { app: app_on(&self.db), db: self.db.clone(), fx: self.fx.clone(), backend: self.backend }
     }
 
+    /// Another application process on the same database, with `change` applied to its configuration.
+    pub fn configured(&self, change: impl FnOnce(&mut WebConfig)) -> TestApp {
+        let mut config = test_config();
+        change(&mut config);
+        TestApp { app: app_with(&self.db, config), db: self.db.clone(), fx: self.fx.clone(), backend: self.backend }
+    }
+
     /// Number of audit rows in municipality A.
     pub async fn audit_count(&self) -> i64 {
         self.db.audit_count(self.fx.municipality).await.unwrap()
@@ -365,6 +381,15 @@ impl TestApp {
 impl Client {
     /// Sends a request and records cookies.
     pub async fn send(&mut self, method: Method, path: &str, body: Option<String>, headers: &[(&str, &str)]) -> Res {
+        let form = body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        let form_type = [("content-type", "application/x-www-form-urlencoded")];
+        let headers: Vec<(&str, &str)> =
+            headers.iter().copied().chain(form_type.into_iter().filter(|_| form)).collect();
+        self.send_body(method, path, body.map(Body::from).unwrap_or_else(Body::empty), &headers).await
+    }
+
+    /// Sends a request with any body and records cookies.
+    pub async fn send_body(&mut self, method: Method, path: &str, body: Body, headers: &[(&str, &str)]) -> Res {
         let mut req = Request::builder().method(method).uri(path);
         if !self.cookies.is_empty() {
             let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -373,13 +398,10 @@ impl Client {
         if let Some(token) = &self.bearer {
             req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let mut req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let mut req = req.body(body).unwrap();
         req.extensions_mut().insert(ConnectInfo(SocketAddr::from((self.ip, 40000))));
         let response = self.app.clone().oneshot(req).await.unwrap();
         let status = response.status();

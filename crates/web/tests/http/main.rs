@@ -2,17 +2,21 @@
 //! on PostgreSQL, each on its own fresh database.
 
 pub mod harness;
+pub mod scene;
 
 mod access;
 mod api;
 mod audit;
 mod auth;
 mod backup;
+mod csrf;
 mod demo;
 mod i18n;
+mod matrix;
 mod org;
 mod plans;
 mod sdg;
 mod statistics;
 mod thread;
 mod users;
+mod xss;

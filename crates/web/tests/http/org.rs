@@ -297,3 +297,39 @@ both!(tree_cache_follows_changes_from_any_process, |t: TestApp| async move {
     let api = here.get(&format!("/api/v1/org-units/{}", fx.unit_x)).await.json();
     assert_eq!(api["leader_name"], "Xenia Leder");
 });
+
+both!(people_search_matches_literally_and_folds_norwegian_letters, |t: TestApp| async move {
+    let a = rodtrad_store::Author { municipality_id: t.fx.municipality, user_id: None, name: "Test".into() };
+    for name in ["Ørjan Æsøy", "Åse 100% Berg", "Per Under_strek", "Pia Understrek"] {
+        let input = rodtrad_store::people::PersonInput {
+            name: rodtrad_domain::Name::parse(name).unwrap(),
+            email: None,
+            title: None,
+            unit_id: Some(t.fx.unit_x),
+            active: true,
+        };
+        t.db.person_create(&a, &input).await.unwrap();
+    }
+    let mut c = t.login("styring").await;
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        ("ørjan", &["Ørjan Æsøy"], &["Åse 100% Berg"]),
+        ("ÆSØY", &["Ørjan Æsøy"], &[]),
+        ("åse", &["Åse 100% Berg"], &[]),
+        ("%", &["Åse 100% Berg"], &["Ørjan Æsøy", "Pia Understrek"]),
+        ("r_s", &["Per Under_strek"], &["Pia Understrek"]),
+    ];
+    for (q, found, missing) in cases {
+        let query = serde_urlencoded::to_string([("q", q)]).unwrap();
+        let page = c.get(&format!("/people?{query}")).await.expect(200);
+        let api = c.get(&format!("/api/v1/people?{query}")).await.expect(200).json();
+        let api_names: Vec<&str> = api.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        for name in found {
+            page.contains(name);
+            assert!(api_names.contains(name), "{q}: {api_names:?}");
+        }
+        for name in missing {
+            page.lacks(name);
+            assert!(!api_names.contains(name), "{q}: {api_names:?}");
+        }
+    }
+});

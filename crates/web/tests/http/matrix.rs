@@ -1,0 +1,308 @@
+//! The authorisation matrix: every route of `route_table()` called as every subject (anonymous and
+//! each role), in scope and out of scope, against one line per route in [`TABLE`]. A route without
+//! a line fails the test, and so does a line without a route.
+
+use crate::both;
+use crate::harness::{Res, TestApp};
+use crate::scene::{Scene, Scope, Subject, Token};
+use Subject::*;
+use axum::http::Method;
+use rodtrad_web::RouteInfo;
+
+/// What a subject gets from a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// GET: 200 (or a redirect elsewhere than the login page). Writes: anything but 403, 404, 500
+    /// or the login page, i.e. the request got past authorisation.
+    Allowed,
+    /// 403 or 404, and a write leaves no audit row.
+    Denied,
+    /// A redirect to the login page (401 under `/api/`), and a write leaves no audit row.
+    Login,
+}
+
+/// For each scope, the subjects allowed; every other signed-in subject gets `others` (denied,
+/// except for logout). Anonymous callers get `anonymous` in every scope.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    pub anonymous: Expect,
+    pub own: &'static [Subject],
+    pub other_unit: &'static [Subject],
+    pub other_municipality: &'static [Subject],
+    pub others: Expect,
+}
+
+impl Policy {
+    fn expect(&self, subject: Subject, scope: Scope) -> Expect {
+        if subject == Anonymous {
+            return self.anonymous;
+        }
+        let allowed = match scope {
+            Scope::Own => self.own,
+            Scope::OtherUnit => self.other_unit,
+            Scope::OtherMunicipality => self.other_municipality,
+        };
+        if allowed.contains(&subject) { Expect::Allowed } else { self.others }
+    }
+}
+
+const SIGNED_IN: &[Subject] =
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee, Politician, Auditor];
+const NOBODY: &[Subject] = &[];
+const ADMIN: &[Subject] = &[SystemAdmin];
+/// System administrators and the performance-management staff edit municipality-wide.
+const WIDE_EDITORS: &[Subject] = &[SystemAdmin, Management];
+/// Leaders whose subtree holds school X (and the department head for the department).
+const EDITORS_OWN: &[Subject] = &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead];
+/// Leaders whose subtree holds school Y.
+const EDITORS_Y: &[Subject] = &[SystemAdmin, ChiefExecutive, Management, Director];
+const READERS_OWN: &[Subject] =
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee, Auditor];
+const READERS_Y: &[Subject] = &[SystemAdmin, ChiefExecutive, Management, Director, Auditor];
+const AUDIT_READERS: &[Subject] = &[SystemAdmin, Auditor];
+
+/// The same subjects in every scope: for routes whose objects belong to no municipality or unit
+/// (the caller's own session, the SDG catalogue, static files), so the scope changes nothing.
+const fn everywhere(anonymous: Expect, who: &'static [Subject]) -> Policy {
+    Policy { anonymous, own: who, other_unit: who, other_municipality: who, others: Expect::Denied }
+}
+
+/// Inside the caller's municipality only.
+const fn municipality(own: &'static [Subject], other_unit: &'static [Subject]) -> Policy {
+    Policy { anonymous: Expect::Login, own, other_unit, other_municipality: NOBODY, others: Expect::Denied }
+}
+
+/// Open to everyone, signed in or not.
+const PUBLIC: Policy = everywhere(Expect::Allowed, SIGNED_IN);
+/// The caller's own account or the installation-wide catalogue: every signed-in subject.
+const SIGNED_IN_ANYWHERE: Policy = everywhere(Expect::Login, SIGNED_IN);
+/// Every signed-in subject, for objects of their own municipality.
+const MUNICIPALITY: Policy = municipality(SIGNED_IN, SIGNED_IN);
+/// Only system administrators, inside their municipality.
+const ADMIN_ONLY: Policy = municipality(ADMIN, ADMIN);
+/// System administrators and performance-management staff, inside their municipality.
+const WIDE_EDIT: Policy = municipality(WIDE_EDITORS, WIDE_EDITORS);
+/// Municipality-wide editing of settings that name no unit (labels, priorities, statistics).
+const WIDE_SETTINGS: Policy = everywhere(Expect::Login, WIDE_EDITORS);
+/// Whoever leads the unit (or a unit above it), and the municipality-wide editors.
+const UNIT_EDIT: Policy = municipality(EDITORS_OWN, EDITORS_Y);
+/// Delegating a unit's edit rights: its own leader only, and the municipality-wide editors.
+const DELEGATE: Policy = municipality(&[SystemAdmin, Management, UnitLeader, DepartmentHead], WIDE_EDITORS);
+/// Restricted unit data (people): the unit's own staff and leaders above, and municipality-wide readers.
+const UNIT_READ: Policy = municipality(READERS_OWN, READERS_Y);
+/// The audit log.
+const AUDIT: Policy = municipality(AUDIT_READERS, AUDIT_READERS);
+/// Logging out sends everyone to the login page.
+const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
+
+/// One line per route. Adding a route means adding its line here.
+const TABLE: &[(&str, &str, Policy)] = &[
+    ("GET", "/", MUNICIPALITY),
+    ("GET", "/login", PUBLIC),
+    ("POST", "/login", PUBLIC),
+    ("POST", "/logout", LOGOUT),
+    ("POST", "/language", PUBLIC),
+    ("GET", "/profile", MUNICIPALITY),
+    ("POST", "/profile/password", SIGNED_IN_ANYWHERE),
+    ("POST", "/profile/tokens", SIGNED_IN_ANYWHERE),
+    ("POST", "/profile/tokens/{id}/revoke", municipality(SIGNED_IN, NOBODY)),
+    ("GET", "/org", MUNICIPALITY),
+    ("GET", "/org/{id}", MUNICIPALITY),
+    ("POST", "/org/{id}", UNIT_EDIT),
+    ("POST", "/org/{id}/units", UNIT_EDIT),
+    ("POST", "/org/{id}/delegations", DELEGATE),
+    ("POST", "/org/{id}/delegations/{delegation_id}/revoke", DELEGATE),
+    ("GET", "/people", WIDE_EDIT),
+    ("POST", "/people", WIDE_EDIT),
+    ("GET", "/people/new", WIDE_EDIT),
+    ("GET", "/people/{id}", UNIT_READ),
+    ("POST", "/people/{id}", UNIT_EDIT),
+    ("GET", "/plans", MUNICIPALITY),
+    ("POST", "/plans", UNIT_EDIT),
+    ("GET", "/plans/labels", WIDE_EDIT),
+    ("POST", "/plans/labels", WIDE_SETTINGS),
+    ("GET", "/plans/{id}", MUNICIPALITY),
+    ("POST", "/plans/{id}", UNIT_EDIT),
+    ("POST", "/plans/{id}/status", UNIT_EDIT),
+    ("POST", "/plans/{id}/decisions", UNIT_EDIT),
+    ("POST", "/plans/{id}/elements", UNIT_EDIT),
+    ("POST", "/plans/{id}/inherit", UNIT_EDIT),
+    ("GET", "/plans/{id}/versions", MUNICIPALITY),
+    ("POST", "/plans/{id}/sections", UNIT_EDIT),
+    ("POST", "/plans/{id}/sections/{section}", UNIT_EDIT),
+    ("POST", "/elements/{id}/place", UNIT_EDIT),
+    ("GET", "/plans/{id}/export.csv", MUNICIPALITY),
+    ("GET", "/plans/{id}/export.xlsx", MUNICIPALITY),
+    ("GET", "/elements/{id}", MUNICIPALITY),
+    ("POST", "/elements/{id}", UNIT_EDIT),
+    ("POST", "/elements/{id}/remove", UNIT_EDIT),
+    ("POST", "/elements/{id}/acknowledge", UNIT_EDIT),
+    ("POST", "/elements/{id}/assign", UNIT_EDIT),
+    ("GET", "/red-thread", MUNICIPALITY),
+    ("GET", "/sdg", MUNICIPALITY),
+    ("POST", "/sdg/priorities", WIDE_SETTINGS),
+    ("GET", "/sdg/{goal}", SIGNED_IN_ANYWHERE),
+    ("POST", "/sdg/targets/{code}", everywhere(Expect::Login, ADMIN)),
+    ("GET", "/statistics", MUNICIPALITY),
+    ("GET", "/statistics/import", WIDE_EDIT),
+    ("POST", "/statistics/import", WIDE_SETTINGS),
+    ("POST", "/statistics/import/{token}", WIDE_EDIT),
+    ("GET", "/statistics/imports/{id}", MUNICIPALITY),
+    ("GET", "/statistics/tables/{id}", MUNICIPALITY),
+    ("GET", "/statistics/series/{id}", MUNICIPALITY),
+    ("POST", "/statistics/series/{id}/goals", WIDE_EDIT),
+    ("GET", "/statistics/series/{id}/compare.csv", MUNICIPALITY),
+    ("GET", "/statistics/series/{id}/compare.xlsx", MUNICIPALITY),
+    ("GET", "/statistics/series/{id}/compare.json", MUNICIPALITY),
+    ("GET", "/statistics/peer-groups", MUNICIPALITY),
+    ("POST", "/statistics/peer-groups", WIDE_SETTINGS),
+    ("GET", "/statistics/sdg", MUNICIPALITY),
+    ("GET", "/elements/{id}/statistics", MUNICIPALITY),
+    ("POST", "/elements/{id}/statistics", UNIT_EDIT),
+    ("GET", "/public/{number}/plans", PUBLIC),
+    ("GET", "/public/{number}/plans/{id}", PUBLIC),
+    ("GET", "/audit", AUDIT),
+    ("GET", "/audit.csv", AUDIT),
+    ("GET", "/users", ADMIN_ONLY),
+    ("POST", "/users", ADMIN_ONLY),
+    ("GET", "/users/new", ADMIN_ONLY),
+    ("GET", "/users/{id}", ADMIN_ONLY),
+    ("POST", "/users/{id}", ADMIN_ONLY),
+    ("GET", "/api/v1/org-units", MUNICIPALITY),
+    ("GET", "/api/v1/org-units/{id}", MUNICIPALITY),
+    ("GET", "/api/v1/people", MUNICIPALITY),
+    ("GET", "/api/v1/openapi.json", PUBLIC),
+    ("GET", "/api/v1/plans", MUNICIPALITY),
+    ("POST", "/api/v1/plans", UNIT_EDIT),
+    ("GET", "/api/v1/plans/{id}", MUNICIPALITY),
+    ("PUT", "/api/v1/plans/{id}", UNIT_EDIT),
+    ("GET", "/api/v1/plans/{id}/elements", MUNICIPALITY),
+    ("POST", "/api/v1/plans/{id}/elements", UNIT_EDIT),
+    ("GET", "/api/v1/elements/{id}", MUNICIPALITY),
+    ("PUT", "/api/v1/elements/{id}", UNIT_EDIT),
+    ("GET", "/api/v1/sdg", MUNICIPALITY),
+    ("GET", "/static/{*path}", PUBLIC),
+    ("GET", "/healthz", PUBLIC),
+];
+
+/// The line for `route`.
+fn policy(route: &RouteInfo) -> Option<Policy> {
+    TABLE.iter().find(|(m, p, _)| *m == route.method.as_str() && *p == route.path).map(|(_, _, policy)| *policy)
+}
+
+/// Routes without a line and lines without a route.
+pub fn table_mismatches() -> Vec<String> {
+    let routes = rodtrad_web::route_table();
+    let mut out: Vec<String> = routes
+        .iter()
+        .filter(|r| policy(r).is_none())
+        .map(|r| format!("route {} {} (module {}) has no line in the matrix", r.method, r.path, r.module))
+        .collect();
+    for (m, p, _) in TABLE {
+        if !routes.iter().any(|r| r.method.as_str() == *m && r.path == *p) {
+            out.push(format!("matrix line {m} {p} names no route"));
+        }
+    }
+    out
+}
+
+/// The outcome class of a response, in the terms of [`Expect`].
+fn outcome(res: &Res, route: &RouteInfo) -> Option<Expect> {
+    let write = route.method != Method::GET;
+    let status = res.status.as_u16();
+    let api = route.path.starts_with("/api/");
+    if (status == 303 && res.location().starts_with("/login")) || (api && status == 401) {
+        return Some(Expect::Login);
+    }
+    match status {
+        403 | 404 => Some(Expect::Denied),
+        500.. => None,
+        200 => Some(Expect::Allowed),
+        300..=399 if res.location().starts_with('/') => Some(Expect::Allowed),
+        _ if write => Some(Expect::Allowed),
+        _ => None,
+    }
+}
+
+/// Whether the request must have been refused without a trace (a signed-in subject's logout is
+/// sent to the login page too, and is audited).
+fn refused(subject: Subject, expected: Expect) -> bool {
+    expected == Expect::Denied || (expected == Expect::Login && subject == Anonymous)
+}
+
+/// Scopes worth calling: a GET route without parameters names no objects, so one call covers it.
+fn scopes(route: &RouteInfo) -> &'static [Scope] {
+    if route.method == Method::GET && !route.path.contains('{') { &[Scope::Own] } else { &Scope::ALL }
+}
+
+#[test]
+fn every_route_has_exactly_one_line() {
+    let mismatches = table_mismatches();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    for (i, (m, p, _)) in TABLE.iter().enumerate() {
+        assert!(!TABLE[..i].iter().any(|(m2, p2, _)| m2 == m && p2 == p), "matrix line {m} {p} appears twice");
+    }
+}
+
+both!(every_route_as_every_subject_in_and_out_of_scope, |t: TestApp| async move {
+    let mut scene = Scene::new(&t).await;
+    let routes = rodtrad_web::route_table();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    // Reads first, on the untouched scene; then writes, each checked against the audit log.
+    for write in [false, true] {
+        for route in routes.iter().filter(|r| (r.method != Method::GET) == write) {
+            let Some(policy) = policy(route) else {
+                failures.push(format!("{} {} has no line in the matrix", route.method, route.path));
+                continue;
+            };
+            for index in 0..scene.subjects.len() {
+                let subject = scene.subjects[index].0;
+                for &scope in scopes(route) {
+                    let expected = policy.expect(subject, scope);
+                    let path = scene.fill(&t, route, subject, scope).await;
+                    let before = if write { scene.audit_count(&t).await } else { 0 };
+                    let res = if write {
+                        scene.send(index, route, &path, scope, Token::Valid).await
+                    } else {
+                        scene.subjects[index].1.get(&path).await
+                    };
+                    checked += 1;
+                    let mut got = outcome(&res, route);
+                    // A route without path parameters takes its objects from the form only, where an
+                    // id from elsewhere is an unknown value like any other: 422, and nothing written.
+                    if expected == Expect::Denied && !route.path.contains('{') && res.status.as_u16() == 422 {
+                        got = Some(Expect::Denied);
+                    }
+                    let what = format!(
+                        "{} {} as {subject:?} ({scope:?}, {path}): expected {expected:?}, got {} {}",
+                        route.method,
+                        route.path,
+                        res.status.as_u16(),
+                        res.location()
+                    );
+                    if got != Some(expected) {
+                        failures.push(what);
+                    } else if write && refused(subject, expected) && scene.audit_count(&t).await != before {
+                        failures.push(format!("{what}, but the refused request wrote to the audit log"));
+                    }
+                    scene.keep_signed_in(index).await;
+                }
+            }
+        }
+    }
+    // The public pages take the municipality from the path: another municipality's plan id under
+    // this municipality's number is not found, and neither is an unknown number.
+    let b_plan = scene.public_plan(Scope::OtherMunicipality);
+    let mut anonymous = t.client();
+    anonymous.get(&format!("/public/4601/plans/{b_plan}")).await.expect(200);
+    anonymous.get(&format!("/public/0301/plans/{b_plan}")).await.expect(404);
+    anonymous.get("/public/9999/plans").await.expect(404);
+    eprintln!("authorisation matrix: {checked} requests on {:?}", t.backend);
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} calls differ from the matrix:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});

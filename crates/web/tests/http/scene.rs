@@ -1,0 +1,527 @@
+//! The scene the route-wide security tests share: one signed-in client per subject (anonymous and
+//! every role), objects in scope and out of scope for each of them, and the filling of every path
+//! parameter and form field from those objects. A new route needs no code here unless it brings a
+//! new path parameter (one line in [`Scene::fill`]) or a required form field no other form has
+//! (one line in [`Scene::body`]; without it the form is refused before authorisation is asked).
+
+use crate::harness::{Client, PASSWORD, Res, TestApp};
+use axum::http::Method;
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
+use rodtrad_domain::{Email, Name, Role};
+use rodtrad_store::org::OrgUnitChange;
+use rodtrad_store::password::{self, HashCost};
+use rodtrad_store::people::PersonInput;
+use rodtrad_store::plans::{ElementInput, PlanInput};
+use rodtrad_store::users::NewUser;
+use rodtrad_store::{Author, on_db};
+use rodtrad_web::RouteInfo;
+
+const POPULATION: &str = include_str!("../../../store/demo/statistics/07459-befolkning.json");
+
+/// Who calls a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Anonymous,
+    SystemAdmin,
+    ChiefExecutive,
+    Management,
+    Director,
+    UnitLeader,
+    DepartmentHead,
+    Employee,
+    Politician,
+    Auditor,
+}
+
+impl Subject {
+    /// Every subject, anonymous first.
+    pub const ALL: [Subject; 10] = [
+        Self::Anonymous,
+        Self::SystemAdmin,
+        Self::ChiefExecutive,
+        Self::Management,
+        Self::Director,
+        Self::UnitLeader,
+        Self::DepartmentHead,
+        Self::Employee,
+        Self::Politician,
+        Self::Auditor,
+    ];
+
+    /// The fixture account (`login@a.test`), or `None` for anonymous.
+    pub fn login(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Anonymous => return None,
+            Self::SystemAdmin => "admin",
+            Self::ChiefExecutive => "kommunedirektor",
+            Self::Management => "styring",
+            Self::Director => "direktor",
+            Self::UnitLeader => "lederx",
+            Self::DepartmentHead => "avdleder",
+            Self::Employee => "ansattx",
+            Self::Politician => "politiker",
+            Self::Auditor => "revisor",
+        })
+    }
+}
+
+/// Where the objects a request names come from, seen from the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The subject's own municipality and unit (school X, or its department for the department head).
+    Own,
+    /// Another unit of the same municipality (school Y).
+    OtherUnit,
+    /// Another municipality.
+    OtherMunicipality,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Self::Own, Self::OtherUnit, Self::OtherMunicipality];
+}
+
+/// Objects belonging to one unit.
+#[derive(Clone, Debug, Default)]
+pub struct UnitObjects {
+    pub unit: i64,
+    pub person: i64,
+    /// The unit's leader (or a person without an account): delegations name them, so that a
+    /// delegation created by the test never widens a subject's rights.
+    pub leader: i64,
+    pub user: i64,
+    pub plan: i64,
+    pub element: i64,
+    /// An indicator under the main goal.
+    pub indicator: i64,
+    pub section: i64,
+}
+
+/// Objects belonging to one municipality as a whole.
+#[derive(Clone, Debug, Default)]
+pub struct MunicipalityObjects {
+    pub id: i64,
+    pub number: &'static str,
+    pub import: i64,
+    pub table: i64,
+    pub series: i64,
+    /// A published, adopted plan shown on the public pages.
+    pub public_plan: i64,
+    /// The account that uploads statistics for requests whose own account cannot.
+    pub uploader: i64,
+}
+
+pub struct Scene {
+    pub subjects: Vec<(Subject, Client)>,
+    x: UnitObjects,
+    dept: UnitObjects,
+    y: UnitObjects,
+    b_unit: UnitObjects,
+    a: MunicipalityObjects,
+    b: MunicipalityObjects,
+    /// The API token of each subject's account (for the revoke route), and one of B's admin.
+    tokens: Vec<(Subject, i64)>,
+    b_token: i64,
+    users: Vec<(Subject, i64)>,
+    /// A fresh client address per request that tries a password, so the login throttle never trips.
+    next_ip: u32,
+}
+
+fn author(municipality_id: i64) -> Author {
+    Author { municipality_id, user_id: None, name: "Testoppsett".into() }
+}
+
+/// A unit plan owned by `unit` with a goal, a measure and a section.
+async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, title: &str) -> UnitObjects {
+    let (unit, person, leader) = unit;
+    let a = author(mid);
+    let input = PlanInput {
+        plan_type: PlanType::UnitPlan,
+        title: Name::parse(title).unwrap(),
+        start_year: 2024,
+        end_year: 2027,
+        owner_unit_id: Some(unit),
+        published: true,
+    };
+    let plan = t.db.plan_create(&a, &input, &[]).await.unwrap();
+    let element = ElementInput {
+        kind: ElementKind::MainGoal,
+        text: format!("{title}: hovedmål"),
+        owner_unit_id: Some(unit),
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let indicator =
+        ElementInput { kind: ElementKind::Indicator, text: format!("{title}: indikator"), ..element.clone() };
+    let element = t.db.element_create(&a, plan, None, &element).await.unwrap();
+    let indicator = t.db.element_create(&a, plan, Some(element), &indicator).await.unwrap();
+    let section = t.db.section_create(&a, plan, &Name::parse("Innledning").unwrap(), "Tekst").await.unwrap();
+    UnitObjects { unit, person, leader, user, plan, element, indicator, section }
+}
+
+/// A published plan, adopted (set directly: the lifecycle has its own tests).
+async fn public_plan(t: &TestApp, mid: i64, title: &str) -> i64 {
+    let input = PlanInput {
+        plan_type: PlanType::MasterPlanSocial,
+        title: Name::parse(title).unwrap(),
+        start_year: 2024,
+        end_year: 2035,
+        owner_unit_id: None,
+        published: true,
+    };
+    let id = t.db.plan_create(&author(mid), &input, &[]).await.unwrap();
+    on_db!(&t.db, pool => {
+        sqlx::query("UPDATE plans SET status = 'adopted' WHERE id = $1").bind(id).execute(pool).await.unwrap();
+    });
+    id
+}
+
+async fn user_id(t: &TestApp, email: &str) -> i64 {
+    t.db.user_by_email(email).await.unwrap().unwrap().id
+}
+
+/// Imports the population table as `c` and returns (import, table, series) of municipality `mid`.
+async fn statistics(t: &TestApp, c: &mut Client, mid: i64) -> (i64, i64, i64) {
+    let res = upload(c, POPULATION).await.expect(200);
+    let action = res.body.split("action=\"/statistics/import/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    c.post(&format!("/statistics/import/{action}"), &[]).await.expect(303);
+    on_db!(&t.db, pool => {
+        let import: i64 = sqlx::query_scalar("SELECT MAX(id) FROM stat_imports WHERE municipality_id = $1")
+            .bind(mid).fetch_one(pool).await.unwrap();
+        let table: i64 = sqlx::query_scalar("SELECT MAX(id) FROM stat_tables WHERE municipality_id = $1")
+            .bind(mid).fetch_one(pool).await.unwrap();
+        let series: i64 = sqlx::query_scalar("SELECT MAX(id) FROM stat_series WHERE municipality_id = $1")
+            .bind(mid).fetch_one(pool).await.unwrap();
+        (import, table, series)
+    })
+}
+
+/// Uploads a statistics file through the import form.
+pub async fn upload(c: &mut Client, body: &str) -> Res {
+    let csrf = c.csrf().await;
+    let boundary = "rodtradTestBoundary7MA4YWxk";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"07459.json\"\r\nContent-Type: application/json\r\n\r\n{body}\r\n\
+         --{boundary}--\r\n"
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    c.send(Method::POST, "/statistics/import", Some(multipart), &[("content-type", ct.as_str())]).await
+}
+
+impl Scene {
+    /// Adds a chief executive (leader of the municipality's top unit), the objects and a client per subject.
+    pub async fn new(t: &TestApp) -> Scene {
+        let fx = t.fx.clone();
+        let a = author(fx.municipality);
+        let chief =
+            t.db.person_create(
+                &a,
+                &PersonInput {
+                    name: Name::parse("Kari Kommunedirektør").unwrap(),
+                    email: Some(Email::parse("kari@test.no").unwrap()),
+                    title: None,
+                    unit_id: Some(fx.root),
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        let root = t.db.org_unit(fx.municipality, fx.root).await.unwrap();
+        let change = OrgUnitChange {
+            parent_id: root.parent_id,
+            name: Name::parse(&root.name).unwrap(),
+            short_name: None,
+            leader_person_id: Some(chief),
+            valid_from: root.valid_from,
+            valid_to: None,
+        };
+        t.db.org_unit_update(&a, fx.root, root.version, &change).await.unwrap();
+        let new = NewUser {
+            municipality_id: fx.municipality,
+            person_id: Some(chief),
+            email: Email::parse("kommunedirektor@a.test").unwrap(),
+            display_name: Name::parse("kommunedirektor").unwrap(),
+            password_hash: password::hash(PASSWORD, HashCost { memory_kib: 1024, iterations: 1 }),
+            roles: vec![Role::Leader],
+        };
+        t.db.user_create(&a, &new).await.unwrap();
+
+        let b = author(fx.other_municipality);
+        let b_person =
+            t.db.person_create(
+                &b,
+                &PersonInput {
+                    name: Name::parse("Berit Bkommune").unwrap(),
+                    email: None,
+                    title: None,
+                    unit_id: Some(fx.other_root),
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        let b_admin = user_id(t, "admin@b.test").await;
+        let mid = fx.municipality;
+        let x_unit = (fx.unit_x, fx.employee_x, fx.leader_x);
+        let x = unit_objects(t, mid, x_unit, user_id(t, "ansattx@a.test").await, "Xplan").await;
+        let dept_unit = (fx.dept_x, fx.dept_head, fx.dept_head);
+        let dept = unit_objects(t, mid, dept_unit, user_id(t, "avdleder@a.test").await, "SFO-plan").await;
+        let y_unit = (fx.unit_y, fx.employee_y, fx.leader_y);
+        let y = unit_objects(t, mid, y_unit, user_id(t, "ledery@a.test").await, "Yplan").await;
+        let b_unit_ids = (fx.other_root, b_person, b_person);
+        let b_unit = unit_objects(t, fx.other_municipality, b_unit_ids, b_admin, "Bplan").await;
+
+        let mut stats_a = t.login("styring").await;
+        let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
+        let a_objects = MunicipalityObjects {
+            id: fx.municipality,
+            number: "0301",
+            import,
+            table,
+            series,
+            public_plan: public_plan(t, fx.municipality, "Kommuneplan A").await,
+            uploader: user_id(t, "styring@a.test").await,
+        };
+        let mut stats_b = t.client();
+        stats_b.login("admin@b.test", PASSWORD).await.expect(303);
+        let (import, table, series) = statistics(t, &mut stats_b, fx.other_municipality).await;
+        let b_objects = MunicipalityObjects {
+            id: fx.other_municipality,
+            number: "4601",
+            import,
+            table,
+            series,
+            public_plan: public_plan(t, fx.other_municipality, "Kommuneplan B").await,
+            uploader: b_admin,
+        };
+
+        let mut subjects = Vec::new();
+        let mut tokens = Vec::new();
+        let mut users = Vec::new();
+        for (i, subject) in Subject::ALL.into_iter().enumerate() {
+            let mut c = t.client();
+            c.ip = [10, 1, 0, i as u8];
+            if let Some(login) = subject.login() {
+                c.login(&format!("{login}@a.test"), PASSWORD).await.expect(303);
+                let id = user_id(t, &format!("{login}@a.test")).await;
+                let (token, _) = t.db.api_token_create(&a, id, &Name::parse("matrise").unwrap(), None).await.unwrap();
+                tokens.push((subject, token));
+                users.push((subject, id));
+            }
+            subjects.push((subject, c));
+        }
+        let (b_token, _) = t.db.api_token_create(&b, b_admin, &Name::parse("b").unwrap(), None).await.unwrap();
+        Scene { subjects, x, dept, y, b_unit, a: a_objects, b: b_objects, tokens, b_token, users, next_ip: 0 }
+    }
+
+    /// The unit objects `subject` sees in `scope`.
+    pub fn unit_objects(&self, subject: Subject, scope: Scope) -> &UnitObjects {
+        match scope {
+            Scope::Own if subject == Subject::DepartmentHead => &self.dept,
+            Scope::Own => &self.x,
+            Scope::OtherUnit => &self.y,
+            Scope::OtherMunicipality => &self.b_unit,
+        }
+    }
+
+    fn municipality_objects(&self, scope: Scope) -> &MunicipalityObjects {
+        match scope {
+            Scope::OtherMunicipality => &self.b,
+            _ => &self.a,
+        }
+    }
+
+    /// The published plan of the municipality seen in `scope`.
+    pub fn public_plan(&self, scope: Scope) -> i64 {
+        self.municipality_objects(scope).public_plan
+    }
+
+    /// The id of an API token: the subject's own, another account's in the same municipality, or
+    /// one in the other municipality.
+    fn token(&self, subject: Subject, scope: Scope) -> i64 {
+        let own = |s: Subject| self.tokens.iter().find(|(t, _)| *t == s).map(|(_, id)| *id);
+        match scope {
+            Scope::Own => own(subject).unwrap_or_else(|| own(Subject::Employee).unwrap()),
+            Scope::OtherUnit if subject == Subject::Auditor => own(Subject::Politician).unwrap(),
+            Scope::OtherUnit => own(Subject::Auditor).unwrap(),
+            Scope::OtherMunicipality => self.b_token,
+        }
+    }
+
+    /// The path of `route` with every parameter filled for `subject` in `scope`. Objects a request
+    /// may use up (a delegation to revoke, an upload to confirm) are created fresh for each call.
+    pub async fn fill(&mut self, t: &TestApp, route: &RouteInfo, subject: Subject, scope: Scope) -> String {
+        let mut out = String::new();
+        let mut previous = "";
+        for segment in route.path.split('/').skip(1) {
+            out.push('/');
+            let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+                out.push_str(segment);
+                previous = segment;
+                continue;
+            };
+            let u = self.unit_objects(subject, scope).clone();
+            let m = self.municipality_objects(scope).clone();
+            // The parameter's meaning follows from the segment before it.
+            let value = match (previous, param) {
+                ("plans", "id") if route.module == "public" => m.public_plan.to_string(),
+                ("elements", "id") if route.path.ends_with("/statistics") => u.indicator.to_string(),
+                ("org" | "org-units", "id") => u.unit.to_string(),
+                ("people", "id") => u.person.to_string(),
+                ("users", "id") => u.user.to_string(),
+                ("plans", "id") => u.plan.to_string(),
+                ("elements", "id") => u.element.to_string(),
+                ("sections", "section") => u.section.to_string(),
+                ("delegations", "delegation_id") => self.delegation(t, &u, m.id).await.to_string(),
+                ("tokens", "id") => self.token(subject, scope).to_string(),
+                ("imports", "id") => m.import.to_string(),
+                ("tables", "id") => m.table.to_string(),
+                ("series", "id") => m.series.to_string(),
+                ("import", "token") => self.staged_upload(t, subject, scope).await,
+                ("public", "number") => m.number.to_owned(),
+                ("sdg", "goal") => "4".to_owned(),
+                ("targets", "code") => "4.1".to_owned(),
+                ("static", "*path") => "app.css".to_owned(),
+                _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
+            };
+            out.push_str(&value);
+            previous = segment;
+        }
+        out
+    }
+
+    async fn delegation(&self, t: &TestApp, u: &UnitObjects, mid: i64) -> i64 {
+        let valid_to = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+        let a = Author { municipality_id: mid, user_id: Some(u.user), name: "Testoppsett".into() };
+        t.db.delegation_create(&a, u.unit, u.leader, valid_to).await.unwrap()
+    }
+
+    /// An upload waiting for confirmation, made by the subject's own account in its own
+    /// municipality (uploads belong to their uploader), or by B's administrator.
+    async fn staged_upload(&self, t: &TestApp, subject: Subject, scope: Scope) -> String {
+        let m = self.municipality_objects(scope);
+        let own = self.users.iter().find(|(s, _)| *s == subject).map(|(_, id)| *id);
+        let uploader = if scope == Scope::OtherMunicipality { m.uploader } else { own.unwrap_or(m.uploader) };
+        let a = Author { municipality_id: m.id, user_id: Some(uploader), name: "Statistikk".into() };
+        t.db.stat_upload_put(&a, "07459.json", POPULATION.as_bytes()).await.unwrap()
+    }
+
+    /// A form that parses for every state-changing route: every field some form requires, with
+    /// values that name objects of the same scope, and a stale version so that edits of existing
+    /// objects stop at the version check (409) after authorisation has passed.
+    pub fn body(&mut self, route: &RouteInfo, subject: Subject, scope: Scope) -> Vec<(String, String)> {
+        let u = self.unit_objects(subject, scope).clone();
+        // `kind` is a unit kind in the organisation's forms and an element kind in the plans'.
+        let kind = if route.module == "org" { "department" } else { "sub_goal" };
+        self.next_ip += 1;
+        let fields = [
+            ("email", format!("matrise-{}@nowhere.test", self.next_ip)),
+            ("password", "feil-passord".into()),
+            ("next", "/".into()),
+            ("lang", "nb".into()),
+            ("current", "feil-passord".into()),
+            ("new_password", "nytt-men-ulikt".into()),
+            ("repeat", "nytt-men-annerledes".into()),
+            ("name", "Matrise".into()),
+            ("plan_type", "unit_plan".into()),
+            ("title", "Matrise".into()),
+            ("start_year", "2024".into()),
+            ("end_year", "2027".into()),
+            ("kind", kind.into()),
+            ("valid_from", "2024-01-01".into()),
+            ("valid_to", "2099-01-01".into()),
+            ("person_id", u.leader.to_string()),
+            ("status", "draft".into()),
+            ("version", "0".into()),
+            ("body", "Vedtak".into()),
+            ("case_number", "24/1".into()),
+            ("decided_on", "2024-01-01".into()),
+            ("text", "Matrise".into()),
+            ("source_element_id", u.element.to_string()),
+            ("owner_unit_id", u.unit.to_string()),
+            ("unit_id", u.unit.to_string()),
+            ("heading", "Matrise".into()),
+            ("section_id", u.section.to_string()),
+            ("goal", "4".into()),
+        ];
+        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// The JSON body for a state-changing API route: a plan or element write naming the scope's objects.
+    pub fn json_body(&self, subject: Subject, scope: Scope) -> String {
+        let u = self.unit_objects(subject, scope);
+        serde_json::json!({
+            "plan_type": "unit_plan",
+            "title": "Matrise",
+            "start_year": 2024,
+            "end_year": 2027,
+            "owner_unit_id": u.unit,
+            "kind": "sub_goal",
+            "parent_id": u.element,
+            "text": "Matrise",
+            "version": 0,
+        })
+        .to_string()
+    }
+
+    /// A client address no other request has used, so failed logins never accumulate on one.
+    pub fn fresh_ip(&mut self) -> [u8; 4] {
+        self.next_ip += 1;
+        let [_, a, b, c] = self.next_ip.to_be_bytes();
+        [10, 100 + a, b, c]
+    }
+
+    /// Municipality A's and B's audit rows together.
+    pub async fn audit_count(&self, t: &TestApp) -> i64 {
+        t.db.audit_count(self.a.id).await.unwrap() + t.db.audit_count(self.b.id).await.unwrap()
+    }
+
+    /// Signs the subject's client in again if a request ended its session (logout).
+    pub async fn keep_signed_in(&mut self, index: usize) {
+        let (subject, c) = &mut self.subjects[index];
+        if let Some(login) = subject.login()
+            && c.cookie("rodtrad_session").is_none()
+        {
+            c.login(&format!("{login}@a.test"), PASSWORD).await.expect(303);
+        }
+    }
+
+    /// Sends `route` (already filled as `path`) as subject number `index`, with the body from
+    /// [`Scene::body`] (or JSON under `/api/`) and the CSRF token chosen by `token`.
+    pub async fn send(&mut self, index: usize, route: &RouteInfo, path: &str, scope: Scope, token: Token) -> Res {
+        let subject = self.subjects[index].0;
+        let ip = self.fresh_ip();
+        let json = route.path.starts_with("/api/");
+        let body = if json { self.json_body(subject, scope) } else { self.form(route, subject, scope) };
+        let c = &mut self.subjects[index].1;
+        c.ip = ip;
+        let valid = if token == Token::Valid { c.csrf().await } else { String::new() };
+        let value = match token {
+            Token::Valid => valid.as_str(),
+            Token::Missing => "",
+            Token::Wrong => "0000000000000000000000000000000000000000000000000000000000000000",
+        };
+        let mut headers = vec![];
+        if !value.is_empty() {
+            headers.push(("x-csrf-token", value));
+        }
+        if json {
+            headers.push(("content-type", "application/json"));
+        }
+        c.send(route.method.clone(), path, Some(body), &headers).await
+    }
+
+    fn form(&mut self, route: &RouteInfo, subject: Subject, scope: Scope) -> String {
+        serde_urlencoded::to_string(self.body(route, subject, scope)).unwrap()
+    }
+}
+
+/// Which CSRF token a request carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    Valid,
+    Missing,
+    Wrong,
+}

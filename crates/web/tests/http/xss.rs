@@ -1,0 +1,271 @@
+//! XSS: payloads stored through the real forms in every text field, then every page fetched (as
+//! staff, and the public pages anonymously) must show them escaped and never raw. The forms and
+//! their fields are read from the pages themselves (`<form method="post">` and the `name=` of its
+//! inputs), so a new form or field joins without a change here.
+
+use crate::both;
+use crate::harness::{Client, Res, TestApp, escape};
+use crate::scene::{Scene, Scope, Subject};
+use axum::http::Method;
+
+const PAYLOADS: [&str; 6] = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "'-alert(1)-'",
+    "</textarea><svg onload=alert(1)>",
+    "Tekst <b onmouseover=alert(1)>fet</b> [lenke](javascript:alert(1)) <iframe src=x></iframe>",
+];
+
+/// Markup that would run if it reached a page unescaped: any of these means a tag or attribute was
+/// injected. (The payloads' text escaped, e.g. `&#60;img src=x onerror=…`, is harmless, and
+/// `'-alert(1)-'` only matters inside script, which the CSP forbids inline.)
+const RAW: [&str; 7] = [
+    "<script>alert",
+    "<img src=x",
+    "<svg onload",
+    "<b onmouseover",
+    "<iframe",
+    "href=\"javascript:",
+    "src=\"javascript:",
+];
+
+/// Forms whose submission would end the session or undo the scene rather than store text.
+const NOT_SUBMITTED: [&str; 8] =
+    ["/logout", "/login", "/language", "/password", "/revoke", "/remove", "/status", "/statistics/import"];
+
+fn unescape(s: &str) -> String {
+    s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+/// The value of attribute `name` in the tag text `tag` (`<input a="b" ...`).
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    Some(unescape(tag[start..].split('"').next()?))
+}
+
+fn has_flag(tag: &str, name: &str) -> bool {
+    tag.split(|c: char| c.is_whitespace() || c == '>').any(|w| w == name)
+}
+
+#[derive(Default)]
+/// A POST form found on a page: its action and the pairs to submit, text fields holding payloads.
+struct FoundForm {
+    action: String,
+    pairs: Vec<(String, String)>,
+    text_fields: Vec<String>,
+    /// The text fields' values as the page gave them.
+    originals: Vec<String>,
+}
+
+/// Every `<form method="post">` of `html`, filled: hidden inputs, checked boxes and selected
+/// options keep their values; text inputs and text areas get the payloads in turn.
+fn post_forms(html: &str, next_payload: &mut usize) -> Vec<FoundForm> {
+    let mut out = Vec::new();
+    for chunk in html.split("<form").skip(1) {
+        let Some(end) = chunk.find("</form>") else { continue };
+        let form = &chunk[..end];
+        let head = &form[..form.find('>').unwrap_or(0)];
+        if attr(head, "method").is_none_or(|m| !m.eq_ignore_ascii_case("post"))
+            || attr(head, "enctype").is_some_and(|e| e.contains("multipart"))
+        {
+            continue;
+        }
+        let Some(action) = attr(head, "action") else { continue };
+        let mut pairs = Vec::new();
+        let mut text_fields = Vec::new();
+        let mut originals = Vec::new();
+        let mut payload = |name: &str, original: String, fields: &mut Vec<String>| {
+            fields.push(name.to_owned());
+            originals.push(original);
+            *next_payload += 1;
+            PAYLOADS[*next_payload % PAYLOADS.len()].to_owned()
+        };
+        for tag in form.split('<').skip(1) {
+            let tag_end = tag.find('>').unwrap_or(tag.len());
+            let t = &tag[..tag_end];
+            let Some(name) = attr(&format!(" {t}"), "name") else { continue };
+            let t = format!(" {t}");
+            if tag.starts_with("input") {
+                let kind = attr(&t, "type").unwrap_or_else(|| "text".into());
+                let value = attr(&t, "value").unwrap_or_default();
+                match kind.as_str() {
+                    "hidden" => pairs.push((name, value)),
+                    "checkbox" | "radio" if has_flag(&t, "checked") => pairs.push((name, value)),
+                    "text" | "search" | "url" => {
+                        let p = payload(&name, value, &mut text_fields);
+                        pairs.push((name, p));
+                    }
+                    "checkbox" | "radio" | "submit" | "file" => {}
+                    // Required non-text fields left empty get a plain valid value.
+                    "date" if value.is_empty() && has_flag(&t, "required") => pairs.push((name, "2026-01-01".into())),
+                    "email" if value.is_empty() && has_flag(&t, "required") => {
+                        pairs.push((name, format!("xss{}@a.test", out.len() * 100 + pairs.len())))
+                    }
+                    "password" if has_flag(&t, "required") => pairs.push((name, "passord-for-xss-test".into())),
+                    "number" if value.is_empty() && has_flag(&t, "required") => pairs.push((name, "1".into())),
+                    _ => pairs.push((name, value)),
+                }
+            } else if tag.starts_with("textarea") {
+                let original = unescape(&tag[tag_end + 1..]);
+                let p = payload(&name, original, &mut text_fields);
+                pairs.push((name, p));
+            } else if tag.starts_with("select") {
+                let rest = &form[form.find(tag).unwrap_or(0)..];
+                let select = &rest[..rest.find("</select>").unwrap_or(rest.len())];
+                let values: Vec<(String, bool)> = select
+                    .split("<option")
+                    .skip(1)
+                    .map(|o| {
+                        let head = format!(" {}", &o[..o.find('>').unwrap_or(0)]);
+                        (attr(&head, "value").unwrap_or_default(), has_flag(&head, "selected"))
+                    })
+                    .collect();
+                let chosen = values
+                    .iter()
+                    .find(|(_, s)| *s)
+                    .or_else(|| values.iter().find(|(v, _)| !v.is_empty()))
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_default();
+                pairs.push((name, chosen));
+            }
+        }
+        out.push(FoundForm { action, pairs, text_fields, originals });
+    }
+    out
+}
+
+/// Whether `res` is an HTML page (exports and JSON carry text as data, not markup).
+fn is_html(res: &Res) -> bool {
+    res.headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"))
+}
+
+/// Every GET page of the route table, filled for the scene, as `index`'s subject.
+async fn pages(t: &TestApp, scene: &mut Scene, index: usize) -> Vec<(String, Res)> {
+    let subject = scene.subjects[index].0;
+    let mut out = Vec::new();
+    for route in rodtrad_web::route_table().iter().filter(|r| r.method == Method::GET) {
+        let path = scene.fill(t, route, subject, Scope::Own).await;
+        let res = scene.subjects[index].1.get(&path).await;
+        if res.status.is_success() && is_html(&res) {
+            out.push((path, res));
+        }
+    }
+    out
+}
+
+async fn submit(c: &mut Client, form: &FoundForm) -> Res {
+    let pairs: Vec<(&str, &str)> = form.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    c.post_raw(&form.action, &pairs).await
+}
+
+both!(stored_payloads_are_escaped_on_every_page, |t: TestApp| async move {
+    let mut scene = Scene::new(&t).await;
+    let admin = scene.subjects.iter().position(|(s, _)| *s == Subject::SystemAdmin).unwrap();
+    let anonymous = scene.subjects.iter().position(|(s, _)| *s == Subject::Anonymous).unwrap();
+    let mut next_payload = 0;
+    let mut stored = Vec::new();
+    let mut refused = Vec::new();
+    let mut submitted = std::collections::HashSet::new();
+    // Every form on every page, once per action; the pages are read again after each round, since
+    // a stored object (a new unit, person or element) brings its own page and forms.
+    for _round in 0..2 {
+        for (_, page) in pages(&t, &mut scene, admin).await {
+            for form in post_forms(&page.body, &mut next_payload) {
+                let key = format!("{} {:?}", form.action, form.text_fields);
+                if form.text_fields.is_empty()
+                    || NOT_SUBMITTED.iter().any(|n| form.action.contains(n))
+                    || !submitted.insert(key)
+                {
+                    continue;
+                }
+                let c = &mut scene.subjects[admin].1;
+                let res = submit(c, &form).await;
+                assert!(res.status.as_u16() < 500, "{} answered {}", form.action, res.status);
+                if res.status.is_redirection() || res.status.as_u16() == 201 {
+                    stored.push(format!("{} [{}]", form.action, form.text_fields.join(", ")));
+                    continue;
+                }
+                // Some field refused its payload (a region code, a case number): one field at a
+                // time carries the payload, the others what the page gave them, or else plain text.
+                for field in &form.text_fields {
+                    let mut ok = false;
+                    for plain in [false, true] {
+                        let mut one = FoundForm { action: form.action.clone(), ..FoundForm::default() };
+                        for (i, (k, v)) in form.pairs.iter().enumerate() {
+                            let other = form.text_fields.iter().position(|f| f == k && k != field);
+                            let value = match other {
+                                Some(_) if plain => format!("Tekst {i}"),
+                                Some(o) => form.originals[o].clone(),
+                                None => v.clone(),
+                            };
+                            one.pairs.push((k.clone(), value));
+                        }
+                        let res = submit(c, &one).await;
+                        assert!(res.status.as_u16() < 500, "{} answered {}", form.action, res.status);
+                        if res.status.is_redirection() || res.status.as_u16() == 201 {
+                            stored.push(format!("{} [{field}]", form.action));
+                            ok = true;
+                            break;
+                        }
+                    }
+                    if !ok {
+                        refused.push(format!("{} [{field}]", form.action));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("XSS payloads stored through {} forms:\n{}", stored.len(), stored.join("\n"));
+    eprintln!("refused by validation:\n{}", refused.join("\n"));
+    // The kinds of text the forms must have taken.
+    for needle in ["/org/", "/people", "/plans/", "/elements/", "/sections", "/peer-groups", "/users", "/sdg/targets/"]
+    {
+        assert!(stored.iter().any(|s| s.contains(needle)), "no payload stored through a form at {needle}");
+    }
+
+    // School X's plan, now full of payloads, goes public (its lifecycle has its own tests).
+    let plan = scene.unit_objects(Subject::SystemAdmin, Scope::Own).plan;
+    rodtrad_store::on_db!(&t.db, pool => {
+        sqlx::query("UPDATE plans SET status = 'adopted', published = $2 WHERE id = $1")
+            .bind(plan).bind(true).execute(pool).await.unwrap();
+    });
+    let public = scene.subjects[anonymous].1.get(&format!("/public/0301/plans/{plan}")).await.expect(200);
+
+    let mut seen = [false; PAYLOADS.len()];
+    let mut leaks = Vec::new();
+    let mut checked = 0;
+    let mut all = pages(&t, &mut scene, admin).await;
+    all.extend(pages(&t, &mut scene, anonymous).await);
+    all.push((format!("/public/0301/plans/{plan} (anonymous)"), public));
+    {
+        for (path, res) in all {
+            checked += 1;
+            for raw in RAW {
+                if res.body.contains(raw) {
+                    let at = res.body.find(raw).unwrap();
+                    let context = &res.body[at.saturating_sub(80)..(at + raw.len() + 40).min(res.body.len())];
+                    leaks.push(format!("{path}: raw {raw:?} in …{context}…"));
+                }
+            }
+            for (i, payload) in PAYLOADS.iter().enumerate() {
+                seen[i] |= res.body.contains(&escape(payload));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    assert!(checked > 30, "only {checked} pages");
+    // Each payload came back escaped somewhere, so the absence of the raw form means something.
+    for (payload, seen) in PAYLOADS.iter().zip(seen) {
+        assert!(seen, "payload {payload:?} was never shown escaped");
+    }
+});
