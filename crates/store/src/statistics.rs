@@ -74,8 +74,18 @@ fn observations(rows: Vec<(String, String, Option<f64>, Option<String>)>) -> Vec
         .collect()
 }
 
-/// Rows per multi-row INSERT while staging cells (5 parameters each, well under both databases' limits).
-const CHUNK: usize = 400;
+/// Cells per staging statement. Each chunk travels as one JSON array bound to a single parameter and
+/// is unpacked by the database (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL): binding
+/// thousands of separate parameters is quadratic in SQLite's parameter-name lookup, which made a
+/// 1,000,000-cell import spend 70 % of its time there.
+const CHUNK: usize = 5000;
+
+/// Staging statements per backend: `$1` is a JSON array of `[series_id, region, period, value, status]`.
+const STAGE_SQLITE: &str = "INSERT INTO stat_incoming (series_id, region, period, value, status)
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+            json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each($1)";
+const STAGE_POSTGRES: &str = "INSERT INTO stat_incoming (series_id, region, period, value, status)
+     SELECT (e->>0)::bigint, e->>1, e->>2, (e->>3)::double precision, e->>4 FROM jsonb_array_elements($1::jsonb) e";
 
 /// What describes a table, taken from the imported file.
 #[derive(Debug, Clone, Serialize)]
@@ -395,20 +405,13 @@ impl Db {
                 if batch.is_empty() {
                     break;
                 }
-                let mut sql = String::from("INSERT INTO stat_incoming (series_id, region, period, value, status) VALUES ");
-                for i in 0..batch.len() {
-                    let b = i * 5;
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!("(${},${},${},${},${})", b + 1, b + 2, b + 3, b + 4, b + 5));
-                }
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let mut rows = Vec::with_capacity(batch.len());
                 for c in &batch {
                     let sid = *series_ids.get(c.series).ok_or(StoreError::Rule(RuleError::new("err-stat-series-unknown")))?;
-                    q = q.bind(sid).bind(&c.region).bind(&c.period).bind(c.value).bind(&c.status);
+                    rows.push((sid, c.region.as_str(), c.period.as_str(), c.value, c.status.as_deref()));
                 }
-                q.execute(&mut *tx).await?;
+                let json = serde_json::to_string(&rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+                sqlx::query(if postgres { STAGE_POSTGRES } else { STAGE_SQLITE }).bind(json).execute(&mut *tx).await?;
                 total += batch.len() as i64;
                 progress.store(total as u64, Ordering::Relaxed);
             }
