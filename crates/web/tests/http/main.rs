@@ -15,4 +15,5 @@ mod plans;
 mod sdg;
 mod statistics;
 mod thread;
+mod u4ssc;
 mod users;
