@@ -666,6 +666,7 @@ u4ssc-responsible = Responsible
 u4ssc-nobody = Nobody chosen
 u4ssc-err-person = The responsible person does not exist in the municipality.
 u4ssc-assessed-on = Date assessed
+u4ssc-assessed-on-help = Write the date as yyyy-mm-dd, for example 2024-09-30.
 u4ssc-stored = Stored now
 u4ssc-compare-title = Compare years
 u4ssc-compare-from = From year

@@ -666,6 +666,7 @@ u4ssc-responsible = Ansvarlig
 u4ssc-nobody = Ingen valgt
 u4ssc-err-person = Den ansvarlige finnes ikke i kommunen.
 u4ssc-assessed-on = Vurdert dato
+u4ssc-assessed-on-help = Skriv datoen som åååå-mm-dd, for eksempel 2024-09-30.
 u4ssc-stored = Lagret nå
 u4ssc-compare-title = Sammenlign år
 u4ssc-compare-from = Fra år

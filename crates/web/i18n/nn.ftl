@@ -666,6 +666,7 @@ u4ssc-responsible = Ansvarleg
 u4ssc-nobody = Ingen vald
 u4ssc-err-person = Den ansvarlege finst ikkje i kommunen.
 u4ssc-assessed-on = Vurdert dato
+u4ssc-assessed-on-help = Skriv datoen som åååå-mm-dd, til dømes 2024-09-30.
 u4ssc-stored = Lagra no
 u4ssc-compare-title = Samanlikn år
 u4ssc-compare-from = Frå år

@@ -170,6 +170,7 @@ struct OverviewTemplate {
     can_manage: bool,
     errors: FieldErrors,
     form: StartForm,
+    start_choices: Vec<Choice>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -217,6 +218,10 @@ async fn render_overview(state: &AppState, ctx: &Ctx, form: StartForm, errors: F
         can_manage: actor.can_manage_u4ssc(),
         errors,
         form,
+        start_choices: vec![
+            Choice { value: "copy".into(), label: ctx.tr.t("u4ssc-start-copy") },
+            Choice { value: "empty".into(), label: ctx.tr.t("u4ssc-start-empty") },
+        ],
     };
     Ok(t.render()?)
 }
