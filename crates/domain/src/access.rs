@@ -148,6 +148,11 @@ impl Actor {
         self.municipality_wide_editor()
     }
 
+    /// May keep the U4SSC self-assessment and KPI values: the same municipality-wide editors as statistics.
+    pub fn can_manage_u4ssc(&self) -> bool {
+        self.municipality_wide_editor()
+    }
+
     /// May read the audit log.
     pub fn can_read_audit(&self) -> bool {
         self.has(Role::SystemAdmin) || self.has(Role::Auditor)
@@ -225,6 +230,18 @@ mod tests {
         assert!(!leader.can_edit_plan(None), "plans without an owner unit are the staff's");
         assert!(actor(&[Role::Management]).can_edit_plan(None));
         assert!(!actor(&[Role::Politician]).can_edit_plan(Some(&UNIT_Y)));
+    }
+
+    #[test]
+    fn u4ssc_is_kept_by_municipality_wide_editors_only() {
+        assert!(actor(&[Role::Management]).can_manage_u4ssc());
+        assert!(actor(&[Role::SystemAdmin]).can_manage_u4ssc());
+        let mut leader = actor(&[Role::Leader]);
+        leader.led_units.insert(1);
+        assert!(!leader.can_manage_u4ssc(), "leading the root unit is not municipality-wide editing");
+        for role in [Role::Employee, Role::Politician, Role::Auditor] {
+            assert!(!actor(&[role]).can_manage_u4ssc(), "{role:?}");
+        }
     }
 
     #[test]

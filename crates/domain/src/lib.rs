@@ -11,6 +11,7 @@ pub mod regions;
 pub mod sdg;
 pub mod text;
 pub mod thread;
+pub mod u4ssc;
 
 pub use access::{Actor, Role};
 pub use municipality::Kommunenummer;

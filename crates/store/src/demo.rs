@@ -265,7 +265,113 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
         db.user_create(&loader.author, &new).await?;
     }
     crate::demo_plans::load(db, &loader.author, &tree).await?;
+    load_u4ssc(db, &loader.author, chief, management).await?;
     Ok(DemoSummary { municipality_id: mid, created: true, logins: logins(db, mid).await? })
+}
+
+/// What the 2019 baseline (*nullpunktsmåling*) found per process, and what had changed by 2024.
+const U4SSC_EVIDENCE: [(&str, &str); 6] = [
+    (
+        "Nullpunktsmålingen høsten 2019 kartla dagens praksis; standarder brukes i enkeltprosjekter.",
+        "U4SSC-indikatorene og ISO 37120 brukes i planarbeidet; resultatene deles i årsrapporten.",
+    ),
+    (
+        "Kommuneplanens samfunnsdel bygger på bærekraftsmålene; budsjettet følger ennå ikke målene.",
+        "Handlingsprogrammet knytter budsjettrammer til delmålene; analysene legges fram for politikerne.",
+    ),
+    (
+        "Enkelte samarbeidsavtaler med næringsliv og FoU-miljøer; ingen samlet oversikt.",
+        "Partnerskapsavtaler er samlet i en portefølje som prioriteres i handlingsprogrammet.",
+    ),
+    (
+        "Ledersamlinger om omstilling; lite rom for å prøve nye løsninger i linjen.",
+        "Innovasjonsprogram for ansatte; tjenestedesign tas i bruk på tvers av tjenesteområdene.",
+    ),
+    (
+        "Medvirkning følger plan- og bygningslovens minstekrav.",
+        "Nærmiljøutvalg og innbyggerpaneler deltar i å beskrive utfordringene og skape løsninger.",
+    ),
+    (
+        "Prosjekter startes i tjenesteområdene uten felles prosjektmodell.",
+        "Prosjektveiviseren er felles modell; gevinster kartlegges og følges opp av linjen.",
+    ),
+];
+
+/// Maturity per element (rows: processes, columns: phases) in 2019 and 2024; `None`: not assessed.
+const U4SSC_LEVELS: [[[Option<u8>; 5]; 6]; 2] = [
+    [
+        [Some(1), Some(1), Some(0), Some(0), None],
+        [Some(2), Some(1), Some(2), Some(1), Some(1)],
+        [Some(1), Some(1), Some(1), Some(0), None],
+        [Some(1), Some(1), Some(0), Some(0), Some(1)],
+        [Some(1), Some(2), Some(1), None, None],
+        [Some(1), Some(1), Some(1), Some(0), Some(0)],
+    ],
+    [
+        [Some(3), Some(2), Some(1), Some(2), Some(2)],
+        [Some(3), Some(3), Some(3), Some(2), Some(2)],
+        [Some(2), Some(3), Some(2), Some(2), Some(1)],
+        [Some(2), Some(2), Some(2), Some(1), Some(2)],
+        [Some(3), Some(3), Some(2), Some(2), None],
+        [Some(2), Some(3), Some(3), Some(2), Some(1)],
+    ],
+];
+
+/// KPI values for the 2019 baseline and 2023 (illustrative figures for the demo).
+const U4SSC_KPIS: [(&str, f64, f64); 14] = [
+    ("EC: ICT: ICT: 1C", 95.0, 98.0),
+    ("EC: ICT: ICT: 2C", 86.0, 91.0),
+    ("EC: P: EM: 1C", 2.1, 1.6),
+    ("EC: P: EM: 2C", 3.4, 2.8),
+    ("EC: I: T: 3C", 62.0, 71.0),
+    ("EC: I: T: 8A", 38.0, 61.0),
+    ("EN: EN: AQ: 2C", 2.9, 2.2),
+    ("EN: EN: WS: 2C", 180.0, 172.0),
+    ("EN: EN: WA: 1C", 41.0, 47.0),
+    ("EN: E: E: 1C", 61.0, 68.0),
+    ("SC: EH: ED: 3C", 38_500.0, 40_200.0),
+    ("SC: EH: H: 2C", 83.4, 83.9),
+    ("SC: SH: SI: 3C", 7.1, 6.8),
+    ("SC: SH: SI: 4C", 66.0, 68.0),
+];
+
+/// The 2019 baseline and a 2024 assessment started from it, and KPI values for 2019 and 2023.
+async fn load_u4ssc(db: &Db, author: &Author, chief: i64, management: i64) -> Result<()> {
+    use rodtrad_domain::u4ssc::{Phase, Process};
+    for (i, year) in [2019_i64, 2024].into_iter().enumerate() {
+        db.u4ssc_start_year(author, year, true).await?;
+        for (r, process) in Process::ALL.into_iter().enumerate() {
+            for (c, phase) in Phase::ALL.into_iter().enumerate() {
+                let Some(level) = U4SSC_LEVELS[i][r][c] else { continue };
+                let cell = db.u4ssc_cell(author.municipality_id, year, process, phase).await?;
+                let evidence = if i == 0 { U4SSC_EVIDENCE[r].0 } else { U4SSC_EVIDENCE[r].1 };
+                let input = crate::u4ssc::CellInput {
+                    maturity: Some(level),
+                    evidence: evidence.to_owned(),
+                    responsible_person_id: Some(if r % 2 == 0 { management } else { chief }),
+                    assessed_on: NaiveDate::from_ymd_opt(
+                        year as i32,
+                        if i == 0 { 10 } else { 9 },
+                        1 + (r * 5 + c) as u32,
+                    ),
+                };
+                db.u4ssc_cell_save(author, year, process, phase, &input, cell.version).await?;
+            }
+        }
+    }
+    for (year, column) in [(2019, 0), (2023, 1)] {
+        let rows: Vec<_> = U4SSC_KPIS
+            .iter()
+            .map(|(code, a, b)| rodtrad_domain::u4ssc::KpiRow {
+                code: (*code).to_owned(),
+                year,
+                value: if column == 0 { *a } else { *b },
+                note: None,
+            })
+            .collect();
+        db.u4ssc_kpi_import(author, &rows, "Demodata").await?;
+    }
+    Ok(())
 }
 
 /// The demo logins with what each one leads.

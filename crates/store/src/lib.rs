@@ -14,6 +14,7 @@ pub mod password;
 pub mod people;
 pub mod plans;
 pub mod statistics;
+pub mod u4ssc;
 pub mod users;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -168,7 +169,8 @@ impl Db {
             Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        self.seed_sdg().await
+        self.seed_sdg().await?;
+        self.seed_u4ssc_kpis().await
     }
 
     /// Checks that the database answers.

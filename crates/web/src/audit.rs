@@ -20,7 +20,7 @@ pub fn routes() -> Routes {
 }
 
 /// Entity types that appear in the log.
-pub const ENTITIES: [&str; 13] = [
+pub const ENTITIES: [&str; 16] = [
     "municipality",
     "org_unit",
     "person",
@@ -34,6 +34,9 @@ pub const ENTITIES: [&str; 13] = [
     "sdg_priorities",
     "sdg_target",
     "element_labels",
+    "u4ssc_assessment",
+    "u4ssc_cell",
+    "u4ssc_kpi_value",
 ];
 const LIMIT: i64 = 500;
 
@@ -109,6 +112,9 @@ fn entity_key(entity: &str) -> &'static str {
         "sdg_priorities" => "entity-sdg_priorities",
         "sdg_target" => "entity-sdg_target",
         "element_labels" => "entity-element_labels",
+        "u4ssc_assessment" => "entity-u4ssc_assessment",
+        "u4ssc_cell" => "entity-u4ssc_cell",
+        "u4ssc_kpi_value" => "entity-u4ssc_kpi_value",
         _ => "entity-other",
     }
 }

@@ -21,6 +21,7 @@ pub mod stat_import;
 pub mod state;
 pub mod statistics;
 pub mod thread;
+pub mod u4ssc;
 pub mod users;
 
 use axum::Router;
@@ -45,6 +46,7 @@ fn compose() -> (Routes, Routes) {
         .merge(thread::routes())
         .merge(sdg::routes())
         .merge(statistics::routes())
+        .merge(u4ssc::routes())
         .merge(public::routes())
         .merge(audit::routes())
         .merge(users::routes())

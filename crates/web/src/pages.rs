@@ -61,6 +61,7 @@ impl Page {
             add("/red-thread", "nav-thread", "thread");
             add("/sdg", "nav-sdg", "sdg");
             add("/statistics", "nav-statistics", "statistics");
+            add("/u4ssc", "u4ssc-nav", "u4ssc");
             add("/org", "nav-org", "org");
             if a.can_admin_people() {
                 add("/people", "nav-people", "people");

@@ -18,5 +18,6 @@ mod plans;
 mod sdg;
 mod statistics;
 mod thread;
+mod u4ssc;
 mod users;
 mod xss;
