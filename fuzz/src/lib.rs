@@ -65,10 +65,10 @@ pub fn markdown(data: &[u8]) {
             let attr = attr.to_ascii_lowercase();
             assert!(!attr.starts_with("on"), "event handler {attr} in {html}");
             assert!(attr != "style", "inline style in {html}");
-            if ["href", "src", "action", "formaction", "xlink:href"].contains(&attr.as_str()) {
-                if let Some(scheme) = scheme(&browser_view(value)) {
-                    assert!(["http", "https", "mailto"].contains(&scheme.as_str()), "{attr}={value:?} in {html}");
-                }
+            if ["href", "src", "action", "formaction", "xlink:href"].contains(&attr.as_str())
+                && let Some(scheme) = scheme(&browser_view(value))
+            {
+                assert!(["http", "https", "mailto"].contains(&scheme.as_str()), "{attr}={value:?} in {html}");
             }
         }
     }
