@@ -30,16 +30,16 @@ pub fn search_term(input: Option<&str>) -> Option<String> {
 
 /// The redirect target after login or a language switch: the given path when it is local, else `/`.
 ///
-/// Local means it starts with one `/` not followed by `/` or `\` (which browsers read as another
-/// host), and every character is printable ASCII: browsers drop tabs and line breaks inside URLs, so
-/// `/\t/evil.example` would become `//evil.example`. The application only ever sends percent-encoded
+/// Local means it starts with one `/` not followed by another, has no `\` (browsers read `/\` as
+/// `//`, another host), and every character is printable ASCII: browsers drop tabs and line breaks
+/// inside URLs, so `/\t/evil.example` would become `//evil.example`. The application only ever sends percent-encoded
 /// paths here, so nothing it produces is refused.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.starts_with("/\\")
+                && !n.contains('\\')
                 && n.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             n.to_owned()
@@ -194,6 +194,7 @@ mod tests {
         for bad in [
             "//evil.example",
             "/\\evil.example",
+            "/a/\\/evil.example",
             "https://evil.example",
             "evil",
             "",
