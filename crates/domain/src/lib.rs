@@ -7,6 +7,7 @@ pub mod access;
 pub mod municipality;
 pub mod org;
 pub mod plan;
+pub mod query;
 pub mod regions;
 pub mod sdg;
 pub mod text;

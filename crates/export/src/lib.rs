@@ -127,4 +127,17 @@ mod markdown_tests {
             }
         }
     }
+
+    /// Found by fuzzing (`fuzz/regressions/markdown/`): control characters inside a link's scheme.
+    /// Browsers remove tabs and line breaks before reading the scheme, so those must not smuggle in
+    /// `javascript:`; any other control character makes the address relative, which is harmless.
+    #[test]
+    fn control_characters_do_not_smuggle_a_scheme_into_links() {
+        for hidden in ["&#9;", "&#10;", "&#13;", "\t"] {
+            let out = markdown_to_safe_html(&format!("<a href=\"java{hidden}script:alert(1)\">x</a>"));
+            assert!(!out.contains("href"), "{hidden:?} gave {out:?}");
+        }
+        let out = markdown_to_safe_html("<a href=\"JaVa&#11;script:x\">y</a>");
+        assert!(out.contains("<a href=\"JaVa\u{b}script:x\" rel=\"noopener noreferrer\">y</a>"), "{out:?}");
+    }
 }

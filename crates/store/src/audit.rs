@@ -1,7 +1,7 @@
 //! The audit log: who changed what and when, with before/after as JSON.
 
 use crate::{Author, Db, Result, on_db};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -61,20 +61,7 @@ pub struct AuditRow {
     pub after_json: Option<Json<Value>>,
 }
 
-/// Filters for the audit page; all optional.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// Entity type.
-    pub entity: Option<String>,
-    /// Entity id (with `entity`).
-    pub entity_id: Option<i64>,
-    /// Acting user.
-    pub user_id: Option<i64>,
-    /// From this date (inclusive).
-    pub from: Option<NaiveDate>,
-    /// To this date (inclusive).
-    pub to: Option<NaiveDate>,
-}
+pub use rodtrad_domain::query::AuditFilter;
 
 impl Db {
     /// Lists audit rows of one municipality, newest first, at most `limit`.

@@ -3,7 +3,6 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::forms;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -11,8 +10,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use rodtrad_store::audit::{AuditFilter, AuditRow, JsonValue};
-use serde::Deserialize;
+use rodtrad_domain::query::{AuditFilter, AuditQuery};
+use rodtrad_store::audit::{AuditRow, JsonValue};
 
 /// Routes of this module.
 pub fn routes() -> Routes {
@@ -40,40 +39,15 @@ pub const ENTITIES: [&str; 16] = [
 ];
 const LIMIT: i64 = 500;
 
-#[derive(Deserialize, Default, Clone)]
-struct AuditQuery {
-    #[serde(default)]
-    entity: String,
-    #[serde(default)]
-    entity_id: String,
-    #[serde(default)]
-    user: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-}
-
-impl AuditQuery {
-    fn parse(&self, ctx: &Ctx) -> Result<AuditFilter, FieldErrors> {
+/// Parses the filters; each bad field gets its message beside the field.
+fn parse_filter(q: &AuditQuery, ctx: &Ctx) -> Result<AuditFilter, FieldErrors> {
+    q.parse(&ENTITIES).map_err(|problems| {
         let mut errors = FieldErrors::default();
-        let entity = match self.entity.trim() {
-            "" => None,
-            e if ENTITIES.contains(&e) => Some(e.to_owned()),
-            _ => {
-                errors.add("entity", ctx.tr.t("err-entity-unknown"));
-                None
-            }
-        };
-        let mut id = |field: &'static str, v: &str| {
-            forms::optional_id(v).map_err(|e| errors.add(field, ctx.tr.rule(&e))).ok().flatten()
-        };
-        let entity_id = id("entity_id", &self.entity_id);
-        let user_id = id("user", &self.user);
-        let from = forms::optional_date(&self.from).map_err(|e| errors.add("from", ctx.tr.rule(&e))).ok().flatten();
-        let to = forms::optional_date(&self.to).map_err(|e| errors.add("to", ctx.tr.rule(&e))).ok().flatten();
-        if errors.is_empty() { Ok(AuditFilter { entity, entity_id, user_id, from, to }) } else { Err(errors) }
-    }
+        for (field, problem) in problems {
+            errors.add(field, ctx.tr.rule(&problem));
+        }
+        errors
+    })
 }
 
 /// An audit row prepared for display.
@@ -143,7 +117,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuer
     if !actor.can_read_audit() {
         return Err(AppError::Forbidden);
     }
-    let (filter, errors) = match q.parse(&ctx) {
+    let (filter, errors) = match parse_filter(&q, &ctx) {
         Ok(f) => (Some(f), FieldErrors::default()),
         Err(e) => (None, e),
     };
@@ -164,17 +138,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuer
             row,
         })
         .collect();
-    let csv_link = format!(
-        "/audit.csv?{}",
-        serde_urlencoded::to_string([
-            ("entity", q.entity.as_str()),
-            ("entity_id", q.entity_id.as_str()),
-            ("user", q.user.as_str()),
-            ("from", q.from.as_str()),
-            ("to", q.to.as_str()),
-        ])
-        .unwrap_or_default()
-    );
+    let csv_link = format!("/audit.csv?{}", q.to_query_string());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let template = AuditTemplate {
         p: ctx.page(ctx.tr.t("audit-title"), "audit"),
@@ -193,7 +157,8 @@ async fn csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery
     if !actor.can_read_audit() {
         return Err(AppError::Forbidden);
     }
-    let filter = q.parse(&ctx).map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-filter-invalid")))?;
+    let filter =
+        parse_filter(&q, &ctx).map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-filter-invalid")))?;
     let rows = state.db.audit_list(actor.municipality_id, &filter, 100_000).await?;
     let json = |v: &Option<JsonValue>| v.as_ref().map(|j| j.0.to_string()).unwrap_or_default();
     let table: Vec<Vec<String>> = rows

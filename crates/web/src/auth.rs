@@ -32,22 +32,6 @@ pub fn routes() -> Routes {
         .post("/profile/tokens/{id}/revoke", revoke_token)
 }
 
-/// Only local paths are accepted as redirect targets. Browsers drop tabs and line breaks from a
-/// URL and read a backslash as a slash, so a tab or backslash after the first slash would lead
-/// off the site: any control character, whitespace or backslash makes the target `/`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginTemplate {
@@ -88,12 +72,12 @@ async fn demo_logins(state: &AppState, ctx: &Ctx) -> Vec<(String, String)> {
 
 async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if ctx.signed_in.is_some() {
-        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+        return Ok(Redirect::to(&rodtrad_domain::query::safe_next(q.next.as_deref())).into_response());
     }
     let template = LoginTemplate {
         p: ctx.page(ctx.tr.t("login-title"), "login"),
         email: String::new(),
-        next: safe_next(q.next.as_deref()),
+        next: rodtrad_domain::query::safe_next(q.next.as_deref()),
         errors: FieldErrors::default(),
         demo_logins: demo_logins(&state, &ctx).await,
     };
@@ -108,7 +92,7 @@ struct LoginForm {
 }
 
 async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
-    let next = safe_next(form.next.as_deref());
+    let next = rodtrad_domain::query::safe_next(form.next.as_deref());
     let email = form.email.trim().to_lowercase();
     let cfg = &state.config;
     let since = rodtrad_store::now() - chrono::Duration::minutes(cfg.throttle_minutes);
@@ -179,7 +163,7 @@ async fn set_language(State(state): State<AppState>, ctx: Ctx, Form(form): Form<
     if let Some(signed_in) = &ctx.signed_in {
         state.db.user_set_locale(&ctx.author()?, signed_in.user.id, lang.code()).await?;
     }
-    let mut response = Redirect::to(&safe_next(form.next.as_deref())).into_response();
+    let mut response = Redirect::to(&rodtrad_domain::query::safe_next(form.next.as_deref())).into_response();
     let cookie = set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.config.secure_cookies, false);
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)

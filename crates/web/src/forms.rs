@@ -3,27 +3,11 @@
 use chrono::NaiveDate;
 use rodtrad_domain::RuleError;
 
-/// Parses `YYYY-MM-DD`; empty gives `None`.
-pub fn optional_date(input: &str) -> Result<Option<NaiveDate>, RuleError> {
-    let value = input.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map(Some).map_err(|_| RuleError::new("err-date-invalid"))
-}
+pub use rodtrad_domain::query::{optional_date, optional_id};
 
 /// Parses a required `YYYY-MM-DD`.
 pub fn required_date(input: &str) -> Result<NaiveDate, RuleError> {
     optional_date(input)?.ok_or_else(|| RuleError::new("err-date-required"))
-}
-
-/// Parses an optional id from a select; empty gives `None`.
-pub fn optional_id(input: &str) -> Result<Option<i64>, RuleError> {
-    let value = input.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    value.parse::<i64>().map(Some).map_err(|_| RuleError::new("err-id-invalid"))
 }
 
 /// Parses the hidden version field of an edit form.

@@ -49,8 +49,9 @@ async fn list(State(state): State<AppState>, ctx: Ctx, Query(query): Query<ListQ
     if !actor.can_admin_people() {
         return Err(AppError::Forbidden);
     }
-    let q = query.q.unwrap_or_default().trim().to_owned();
-    let filter = PeopleFilter { unit_ids: None, query: (!q.is_empty()).then(|| q.clone()) };
+    let search = rodtrad_domain::query::search_term(query.q.as_deref());
+    let q = search.clone().unwrap_or_default();
+    let filter = PeopleFilter { unit_ids: None, query: search };
     let people = state.db.people(actor.municipality_id, &filter, PAGE_SIZE + 1).await?;
     let limited = people.len() as i64 > PAGE_SIZE;
     let template = ListTemplate {

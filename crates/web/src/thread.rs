@@ -12,10 +12,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use rodtrad_domain::OrgUnitKind;
+use rodtrad_domain::query::{ThreadFilter, ThreadQuery};
 use rodtrad_domain::thread::{Break, Node, Thread};
 use rodtrad_store::org::OrgTree;
 use rodtrad_store::plans::{Element, Plan, SdgLink};
-use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 /// Routes of this module.
@@ -76,38 +76,6 @@ impl ThreadData {
     }
 }
 
-/// Filters from the query string; every value is optional and checked.
-#[derive(Deserialize, Default, Clone)]
-pub struct ThreadQuery {
-    #[serde(default)]
-    sdg: String,
-    #[serde(default)]
-    area: String,
-    #[serde(default)]
-    unit: String,
-    #[serde(default)]
-    plan: String,
-}
-
-struct Filter {
-    sdg: Option<i64>,
-    area: Option<i64>,
-    unit: Option<i64>,
-    plan: Option<i64>,
-}
-
-fn parse_filter(q: &ThreadQuery) -> Result<Filter, ()> {
-    let id = |v: &str| -> Result<Option<i64>, ()> {
-        let v = v.trim();
-        if v.is_empty() { Ok(None) } else { v.parse::<i64>().map(Some).map_err(|_| ()) }
-    };
-    let filter = Filter { sdg: id(&q.sdg)?, area: id(&q.area)?, unit: id(&q.unit)?, plan: id(&q.plan)? };
-    if filter.sdg.is_some_and(|g| !(1..=17).contains(&g)) {
-        return Err(());
-    }
-    Ok(filter)
-}
-
 /// A row of the rendered tree.
 struct Row<'a> {
     element: &'a Element,
@@ -162,9 +130,9 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     if !actor.can_view_org_tree() {
         return Err(AppError::Forbidden);
     }
-    let (filter, status) = match parse_filter(&q) {
+    let (filter, status) = match q.parse() {
         Ok(f) => (f, StatusCode::OK),
-        Err(()) => (Filter { sdg: None, area: None, unit: None, plan: None }, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(_) => (ThreadFilter::default(), StatusCode::UNPROCESSABLE_ENTITY),
     };
     let mid = actor.municipality_id;
     let tree = state.org_tree(mid).await?;
@@ -185,7 +153,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
             && unit_scope.as_ref().is_none_or(|s| data.unit_of.get(&id).is_some_and(|u| s.contains(u)))
             && filter.plan.is_none_or(|p| node.plan_id == p)
     };
-    let filtered = filter.sdg.is_some() || filter.area.is_some() || filter.unit.is_some() || filter.plan.is_some();
+    let filtered = filter.is_filtered();
     // A copy that matches makes its source visible; show matches with their context above and below.
     let mut visible: HashSet<i64> = HashSet::new();
     if filtered {

@@ -1,0 +1,242 @@
+//! Properties checked by the fuzz targets, one function per parser of outside input. Each target in
+//! `fuzz_targets/` is one `target!` call, so a new parser joins with one line here or there.
+
+#[doc(hidden)]
+pub use libfuzzer_sys;
+
+use rodtrad_domain::plan::{ElementKind, ElementStatus, formulation_warnings, parse_sdg_target};
+use rodtrad_domain::query::{self, AuditQuery, ThreadQuery};
+use rodtrad_domain::regions::{Observation, Regions, harmonise};
+use rodtrad_domain::text::optional_text;
+use rodtrad_domain::{Email, Name};
+use rodtrad_export::jsonstat::{self, Dataset};
+
+/// Declares a fuzz target: `rodtrad_fuzz::target!(|data| body);` where `data: &[u8]`.
+#[macro_export]
+macro_rules! target {
+    (|$data:ident| $body:expr) => {
+        $crate::libfuzzer_sys::fuzz_target!(|$data: &[u8]| {
+            let _ = $body;
+        });
+    };
+}
+
+/// JSON-stat: any dataset that reads writes back as JSON-stat 2.0 and reads again with the same
+/// dimensions, values and statuses.
+pub fn jsonstat(data: &[u8]) {
+    let Ok(datasets) = jsonstat::read_datasets(data) else { return };
+    for first in datasets {
+        let mut written = Vec::new();
+        jsonstat::write_dataset(&mut written, &first).expect("writing to memory does not fail");
+        let again = jsonstat::read_datasets(written.as_slice())
+            .unwrap_or_else(|e| panic!("a written dataset reads back: {e}\n{}", String::from_utf8_lossy(&written)));
+        assert_eq!(again.len(), 1, "one dataset written, one read");
+        assert_same_cells(&first, &again[0]);
+    }
+}
+
+fn assert_same_cells(a: &Dataset, b: &Dataset) {
+    let shape = |d: &Dataset| d.dimensions.iter().map(|d| (d.id.clone(), d.len())).collect::<Vec<_>>();
+    assert_eq!(shape(a), shape(b), "dimension ids and sizes");
+    for (da, db) in a.dimensions.iter().zip(&b.dimensions) {
+        let ids = |d: &jsonstat::Dimension| d.categories.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(da), ids(db), "category order of {}", da.id);
+    }
+    assert_eq!(a.cell_count(), b.cell_count());
+    for i in 0..a.cell_count() {
+        let (va, vb) = (a.value(i), b.value(i));
+        assert!(va == vb || va.zip(vb).is_some_and(|(x, y)| x.to_bits() == y.to_bits()), "cell {i}: {va:?} != {vb:?}");
+        assert_eq!(a.status(i), b.status(i), "status of cell {i}");
+    }
+}
+
+/// Markdown: whatever the source, the HTML has no script or embedding elements, no event-handler
+/// attributes and no link or image address with a scheme other than http, https or mailto.
+pub fn markdown(data: &[u8]) {
+    let Ok(source) = std::str::from_utf8(data) else { return };
+    let html = rodtrad_export::markdown_to_safe_html(source);
+    for tag in tags(&html) {
+        let name = tag.name.to_ascii_lowercase();
+        assert!(
+            !["script", "style", "iframe", "object", "embed", "form", "svg", "math"].contains(&name.as_str()),
+            "<{name}> in {html}"
+        );
+        for (attr, value) in &tag.attributes {
+            let attr = attr.to_ascii_lowercase();
+            assert!(!attr.starts_with("on"), "event handler {attr} in {html}");
+            assert!(attr != "style", "inline style in {html}");
+            if ["href", "src", "action", "formaction", "xlink:href"].contains(&attr.as_str())
+                && let Some(scheme) = scheme(&browser_view(value))
+            {
+                assert!(["http", "https", "mailto"].contains(&scheme.as_str()), "{attr}={value:?} in {html}");
+            }
+        }
+    }
+}
+
+struct Tag<'a> {
+    name: &'a str,
+    attributes: Vec<(&'a str, &'a str)>,
+}
+
+/// The start tags of serialised HTML (text and attribute values escape `<` and `"` respectively, as
+/// the sanitiser's serialiser writes them).
+fn tags(html: &str) -> Vec<Tag<'_>> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        if rest.starts_with('/') || rest.starts_with('!') {
+            continue;
+        }
+        let name_end = rest.find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/').unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        rest = &rest[name_end..];
+        let mut attributes = Vec::new();
+        loop {
+            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
+            if rest.is_empty() || rest.starts_with('>') {
+                break;
+            }
+            let attr_end = rest.find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '>').unwrap_or(rest.len());
+            let attr = &rest[..attr_end];
+            rest = &rest[attr_end..];
+            let mut value = "";
+            if let Some(after) = rest.strip_prefix("=\"") {
+                let end = after.find('"').unwrap_or(after.len());
+                value = &after[..end];
+                rest = &after[(end + 1).min(after.len())..];
+            }
+            attributes.push((attr, value));
+        }
+        out.push(Tag { name, attributes });
+    }
+    out
+}
+
+/// A URL as a browser reads it before finding the scheme: leading and trailing C0 controls and spaces
+/// dropped, tabs and line breaks removed anywhere. Other controls stay and make the URL relative.
+fn browser_view(url: &str) -> String {
+    url.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect()
+}
+
+/// The scheme of a URL, if it has one (a relative path has none).
+fn scheme(address: &str) -> Option<String> {
+    let colon = address.find(':')?;
+    let candidate = &address[..colon];
+    let mut chars = candidate.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .then(|| candidate.to_ascii_lowercase())
+}
+
+/// Login redirect: the target is always a local path, and either the input itself or `/`.
+pub fn safe_next(data: &[u8]) {
+    let input = String::from_utf8_lossy(data);
+    let out = query::safe_next(Some(&input));
+    assert!(out.starts_with('/') && !out.starts_with("//") && !out.contains('\\'), "{out:?}");
+    assert!(out.bytes().all(|b| b.is_ascii_graphic()), "{out:?}");
+    assert!(out == input || out == "/", "{out:?} from {input:?}");
+    assert_eq!(query::safe_next(Some(&out)), out, "idempotent");
+}
+
+/// Query-string filters: parsing never panics, accepted filters are in range, and a decoded query
+/// re-encodes to the same query.
+pub fn query_filters(data: &[u8]) {
+    if let Ok(q) = serde_urlencoded::from_bytes::<ThreadQuery>(data) {
+        if let Ok(filter) = q.parse() {
+            assert!(filter.sdg.is_none_or(|g| (1..=17).contains(&g)));
+        }
+        let encoded = serde_urlencoded::to_string(&q).expect("strings encode");
+        assert_eq!(serde_urlencoded::from_str::<ThreadQuery>(&encoded).as_ref(), Ok(&q), "{encoded}");
+    }
+    if let Ok(q) = serde_urlencoded::from_bytes::<AuditQuery>(data) {
+        match q.parse(&["plan", "person", "org_unit"]) {
+            Ok(filter) => assert!(filter.entity.as_deref().is_none_or(|e| ["plan", "person", "org_unit"].contains(&e))),
+            Err(errors) => assert!(!errors.is_empty()),
+        }
+        let encoded = q.to_query_string();
+        assert_eq!(serde_urlencoded::from_str::<AuditQuery>(&encoded).as_ref(), Ok(&q), "{encoded}");
+    }
+    if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, Option<String>)>>(data) {
+        let q = pairs.iter().find(|(k, _)| k == "q").and_then(|(_, v)| v.as_deref());
+        if let Some(term) = query::search_term(q) {
+            assert!(!term.is_empty() && term.trim() == term);
+        }
+    }
+}
+
+/// Form bodies: a urlencoded body decodes into fields (as the CSRF check and the forms read it), and
+/// every field value goes through the validators the goal-element and measure forms use; what they
+/// accept is canonical (parsing it again gives the same value).
+pub fn form_fields(data: &[u8]) {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) else { return };
+    let encoded = serde_urlencoded::to_string(&pairs).expect("strings encode");
+    assert_eq!(serde_urlencoded::from_str::<Vec<(String, String)>>(&encoded).as_ref(), Ok(&pairs));
+    for (_, value) in &pairs {
+        if let Ok(name) = Name::parse(value) {
+            let s = name.as_str();
+            assert!(!s.is_empty() && s.trim() == s && !s.chars().any(char::is_control));
+            assert!(s.chars().count() <= rodtrad_domain::text::NAME_MAX_CHARS);
+            assert_eq!(Name::parse(s).as_ref(), Ok(&name));
+        }
+        if let Ok(email) = Email::parse(value) {
+            assert_eq!(Email::parse(email.as_str()).as_ref(), Ok(&email));
+        }
+        if let Ok(Some(text)) = optional_text(value, 500) {
+            assert!(text.chars().count() <= 500 && text.trim() == text);
+        }
+        if let Ok(Some(date)) = query::optional_date(value) {
+            assert_eq!(query::optional_date(&date.format("%Y-%m-%d").to_string()), Ok(Some(date)));
+        }
+        let _ = query::optional_id(value);
+        if let Ok((goal, code)) = parse_sdg_target(value) {
+            assert_eq!(parse_sdg_target(&code), Ok((goal, code.clone())));
+        }
+        if let Ok(kind) = ElementKind::parse(value) {
+            assert_eq!(ElementKind::parse(kind.code()), Ok(kind));
+        }
+        if let Ok(status) = ElementStatus::parse(value) {
+            assert_eq!(ElementStatus::parse(status.code()), Ok(status));
+        }
+        for kind in ElementKind::ALL {
+            let _ = formulation_warnings(kind, value, None);
+            for parent in ElementKind::ALL {
+                let _ = formulation_warnings(kind, value, Some(parent));
+            }
+        }
+    }
+}
+
+/// Regions CSV: any table parses, and following codes through it ends (cycles in the successor
+/// lists must not loop).
+pub fn regions_csv(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let regions = Regions::parse(text);
+    let codes: Vec<&str> = text
+        .split("municip_nor")
+        .skip(1)
+        .map(|rest| rest.split([',', '\n', '\r', '"']).next().unwrap_or("").trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    for code in codes.iter().take(16) {
+        let _ = regions.current_codes(code);
+        let _ = regions.lineage(code);
+        let _ = regions.name(code, Some(2020));
+        for year in [1900, 2019, 2020, 2024] {
+            let _ = regions.code_in_year(code, year);
+        }
+        let observations: Vec<Observation> = codes
+            .iter()
+            .zip([2019, 2020, 2023, 2024].into_iter().cycle())
+            .map(|(c, year)| Observation {
+                region: (*c).to_owned(),
+                period: year.to_string(),
+                year,
+                value: Some(1.0),
+                status: None,
+            })
+            .collect();
+        let _ = harmonise(&regions, code, &observations);
+    }
+}
