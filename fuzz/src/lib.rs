@@ -240,3 +240,17 @@ pub fn regions_csv(data: &[u8]) {
         let _ = harmonise(&regions, code, &observations);
     }
 }
+
+/// U4SSC KPI values: every accepted row names a catalogue KPI, a year in range and a finite value,
+/// and no code and year come twice.
+pub fn u4ssc_csv(data: &[u8]) {
+    use rodtrad_domain::u4ssc;
+    let Ok(rows) = u4ssc::parse_kpi_csv(data) else { return };
+    let mut seen = std::collections::HashSet::new();
+    for row in &rows {
+        assert!(u4ssc::kpis().iter().any(|k| k.code == row.code), "unknown code accepted: {:?}", row.code);
+        assert!(u4ssc::parse_year(&row.year.to_string()).is_ok(), "year out of range accepted: {}", row.year);
+        assert!(row.value.is_finite(), "non-finite value accepted: {}", row.value);
+        assert!(seen.insert((row.code.clone(), row.year)), "duplicate row accepted: {} {}", row.code, row.year);
+    }
+}

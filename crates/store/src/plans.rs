@@ -713,7 +713,7 @@ impl Db {
         id: i64,
         expected_version: i64,
         input: &ElementInput,
-    ) -> Result<()> {
+    ) -> Result<Element> {
         let mid = author.municipality_id;
         let before = self.element(mid, id).await?;
         if before.inherited() {
@@ -730,7 +730,8 @@ impl Db {
         let text_changed = before.text != input.text;
         let links_before: Vec<SdgLink> =
             self.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
-        on_db!(self, pool => {
+        let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
+        let written = on_db!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "UPDATE goal_elements SET text = $1, owner_unit_id = $2, responsible_person_id = $3, deadline = $4, status = $5,
@@ -751,9 +752,14 @@ impl Db {
             b["sdg_targets"] = serde_json::json!(links_before.iter().map(|l| (&l.target, l.adapted)).collect::<Vec<_>>());
             audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(input.audit_json()));
             bump_plan_generation!(tx, author.municipality_id);
+            // Read back inside the transaction: after the commit another writer may already have
+            // replaced this version, and the caller must answer with what it wrote.
+            let written = sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
+                .bind(mid).bind(id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
+            written
         });
-        Ok(())
+        Ok(written)
     }
 
     /// Removes an element and everything under it in its plan. Nothing is deleted: rows are marked

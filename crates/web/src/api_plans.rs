@@ -400,9 +400,19 @@ async fn update_element(
     let w = body(payload)?;
     let input = element_input(&w, e.kind())?;
     let version = w.version.ok_or_else(|| AppError::Rule(RuleError::new("err-version-missing")))?;
-    state.db.element_update(&ctx.author()?, id, version, &input).await?;
-    let links = state.db.sdg_links(mid).await?;
-    Ok(Json(element_dto(state.db.element(mid, id).await?, &links)))
+    let written = state.db.element_update(&ctx.author()?, id, version, &input).await?;
+    // The SDG links as written, not as re-read after the commit (another writer may follow).
+    let links: Vec<rodtrad_store::plans::SdgLink> = input
+        .sdg_targets
+        .iter()
+        .map(|(target, adapted)| rodtrad_store::plans::SdgLink {
+            element_id: id,
+            goal: target.split('.').next().and_then(|g| g.parse().ok()).unwrap_or_default(),
+            target: target.clone(),
+            adapted: *adapted,
+        })
+        .collect();
+    Ok(Json(element_dto(written, &links)))
 }
 
 /// The 17 SDGs with their targets and the municipality's priorities.

@@ -915,7 +915,7 @@ async fn update_element(
     let mut conflict = false;
     if let (Some(input), Some(version)) = (form.parse(&ctx, element.kind(), &mut errors), version) {
         match state.db.element_update(&ctx.author()?, id, version, &input).await {
-            Ok(()) => return Ok(Redirect::to(&format!("/elements/{id}?saved=1")).into_response()),
+            Ok(_) => return Ok(Redirect::to(&format!("/elements/{id}?saved=1")).into_response()),
             Err(StoreError::Conflict) => conflict = true,
             Err(StoreError::Rule(e)) => errors.add(element_field(e.key), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),

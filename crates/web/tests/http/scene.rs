@@ -108,6 +108,9 @@ pub struct MunicipalityObjects {
     pub public_plan: i64,
     /// The account that uploads statistics for requests whose own account cannot.
     pub uploader: i64,
+    /// The year of the municipality's U4SSC assessment (A and B assess different years, so A's
+    /// subjects asking for B's year find nothing).
+    pub u4ssc_year: i64,
 }
 
 pub struct Scene {
@@ -128,6 +131,12 @@ pub struct Scene {
 
 fn author(municipality_id: i64) -> Author {
     Author { municipality_id, user_id: None, name: "Testoppsett".into() }
+}
+
+/// Starts a U4SSC assessment for `year`.
+async fn u4ssc_year(t: &TestApp, mid: i64, year: i64) -> i64 {
+    t.db.u4ssc_start_year(&author(mid), year, false).await.expect("start U4SSC year");
+    year
 }
 
 /// A unit plan owned by `unit` with a goal, a measure and a section.
@@ -283,6 +292,7 @@ impl Scene {
             series,
             public_plan: public_plan(t, fx.municipality, "Kommuneplan A").await,
             uploader: user_id(t, "styring@a.test").await,
+            u4ssc_year: u4ssc_year(t, fx.municipality, 2019).await,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
@@ -295,6 +305,7 @@ impl Scene {
             series,
             public_plan: public_plan(t, fx.other_municipality, "Kommuneplan B").await,
             uploader: b_admin,
+            u4ssc_year: u4ssc_year(t, fx.other_municipality, 2021).await,
         };
 
         let mut subjects = Vec::new();
@@ -383,6 +394,9 @@ impl Scene {
                 ("public", "number") => m.number.to_owned(),
                 ("sdg", "goal") => "4".to_owned(),
                 ("targets", "code") => "4.1".to_owned(),
+                ("u4ssc", "year") => m.u4ssc_year.to_string(),
+                ("cells", "process") => "policy".to_owned(),
+                ("{process}", "phase") => "design".to_owned(),
                 ("static", "*path") => "app.css".to_owned(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
