@@ -15,6 +15,36 @@ pub fn version(input: &str) -> Result<i64, RuleError> {
     input.trim().parse::<i64>().map_err(|_| RuleError::new("err-id-invalid"))
 }
 
+/// The `file` field of a multipart upload as (file name, bytes), or `None` when the form holds no
+/// non-empty file. A body without a multipart boundary is refused with the rule error `missing`;
+/// a body over [`crate::ctx::MAX_UPLOAD_BYTES`] with 413.
+pub async fn uploaded_file(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    missing: &'static str,
+    default_name: &str,
+) -> Result<Option<(String, Vec<u8>)>, crate::error::AppError> {
+    use crate::error::AppError;
+    let boundary = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+        .ok_or_else(|| AppError::Rule(RuleError::new(missing)))?;
+    let bytes =
+        axum::body::to_bytes(body, crate::ctx::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or(default_name).to_owned();
+            let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+            file = Some((name, data.to_vec()));
+        }
+    }
+    Ok(file.filter(|(_, d)| !d.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,24 +184,9 @@ async fn upload_error(ctx: &Ctx, message: String) -> AppResult<Response> {
 /// Takes the uploaded file, shows what it holds; nothing is imported before the user confirms.
 async fn upload(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Body) -> AppResult<Response> {
     manager(&ctx)?;
-    let boundary = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| multer::parse_boundary(ct).ok())
-        .ok_or_else(|| AppError::Rule(rodtrad_domain::RuleError::new("err-stat-no-file")))?;
-    let bytes =
-        axum::body::to_bytes(body, crate::ctx::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("statistikk.json").to_owned();
-            let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-            file = Some((name, data.to_vec()));
-        }
-    }
-    let Some((file_name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+    let Some((file_name, data)) =
+        crate::forms::uploaded_file(&headers, body, "err-stat-no-file", "statistikk.json").await?
+    else {
         return upload_error(&ctx, ctx.tr.t("err-stat-no-file")).await;
     };
     let prepared = match stat_import::prepare_all(data.as_slice()) {

@@ -978,24 +978,8 @@ async fn preview(state: &AppState, ctx: &Ctx, file_name: String, data: &[u8]) ->
 
 async fn import_upload(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Body) -> AppResult<Response> {
     manager(&ctx)?;
-    let boundary = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| multer::parse_boundary(ct).ok())
-        .ok_or_else(|| AppError::Rule(RuleError::new("u4ssc-err-no-file")))?;
-    let bytes =
-        axum::body::to_bytes(body, crate::ctx::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("kpi.csv").to_owned();
-            let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-            file = Some((name, data.to_vec()));
-        }
-    }
-    let Some((file_name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+    let Some((file_name, data)) = crate::forms::uploaded_file(&headers, body, "u4ssc-err-no-file", "kpi.csv").await?
+    else {
         let mut t = import_template(&ctx);
         t.errors.add("file", ctx.tr.t("u4ssc-err-no-file"));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response());
