@@ -29,6 +29,9 @@ export async function newPage(browser, base) {
   const context = await browser.newContext({ baseURL: base, acceptDownloads: true, locale: 'nb-NO' });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
+  // Intercept file choosers from the start: Playwright turns interception on when the first
+  // listener arrives, and a listener added in the same tick as the key press can lose the race.
+  page.on('filechooser', () => {});
   return page;
 }
 

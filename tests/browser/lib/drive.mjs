@@ -127,11 +127,26 @@ export const keyboard = {
     await page.keyboard.type(`${d}${m}${y}`);
     assert.equal(await locator.first().inputValue(), iso, 'the date typed with the keyboard');
   },
-  /** A file field: Space on the focused field opens the file chooser, which gets the file. */
+  /**
+   * A file field: Space on the focused field opens the file chooser, which gets the file.
+   * Chromium drops a chooser request that arrives while the page is still settling after the
+   * navigation that showed the form (no event, no dialog), so Space is pressed again — on the
+   * same focused field, still keyboard only — when no chooser appeared within five seconds.
+   */
   async file(page, locator, path) {
     await tabTo(page, locator);
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
-    await chooser.setFiles(path);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const chooser = page.waitForEvent('filechooser', { timeout: 5_000 }).catch(() => null);
+      await page.keyboard.press('Space');
+      const opened = await chooser;
+      if (opened) {
+        await opened.setFiles(path);
+        return;
+      }
+      const focused = await locator.first().evaluate((el) => el === document.activeElement);
+      assert.ok(focused, 'the file field lost the focus while waiting for its chooser');
+    }
+    throw new Error('Space on the focused file field opened no file chooser in three tries');
   },
 };
 
