@@ -2,15 +2,18 @@
 //! change, uploads waiting for confirmation, peer groups, SDG links, and indicator values fed from
 //! statistics series.
 //!
-//! An import writes all its cells in one transaction: incoming cells go to a temporary table first,
-//! then set-based statements count what is new, record what changed and upsert the values, so a
-//! re-import of a large table is a few statements, not one round trip per cell.
+//! A series is stored as one row per region (`stat_cells`) holding its cells as a JSON array sorted by
+//! period, because it is always read and written whole. An import writes all its rows in one
+//! transaction: it reads the table's existing rows once, merges each incoming row in memory (counting
+//! what is new, recording every revised figure in `stat_value_changes`) and writes only the rows that
+//! changed, in a few multi-row statements.
 
 use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
 use chrono::{DateTime, Utc};
 use rodtrad_domain::RuleError;
 use rodtrad_domain::regions::{self, HarmonisedPoint, Observation, period_year};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Inside the open transaction `$tx`: rewrites the statistics-fed values of every indicator whose
@@ -29,10 +32,9 @@ macro_rules! refresh_indicators_in_tx {
             .bind(mid).bind($key).fetch_all(&mut *$tx).await?;
         let ts = now();
         for (element_id, series_id, region, table_id, table_label, source_key) in sources {
-            let rows: Vec<(String, String, Option<f64>, Option<String>)> = sqlx::query_as(
-                "SELECT region, period, value, status FROM stat_values WHERE series_id = $1 ORDER BY period, region")
+            let rows: Vec<(String, String)> = sqlx::query_as("SELECT region, cells FROM stat_cells WHERE series_id = $1")
                 .bind(series_id).fetch_all(&mut *$tx).await?;
-            let points: Vec<HarmonisedPoint> = regions::harmonise(regions::regions(), &region, &observations(rows));
+            let points: Vec<HarmonisedPoint> = regions::harmonise(regions::regions(), &region, &observations(rows)?);
             let last_import: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
                 "SELECT id, started_at FROM stat_imports WHERE municipality_id = $1 AND table_id = $2 AND state = 'done'
                  ORDER BY id DESC LIMIT 1")
@@ -64,28 +66,122 @@ macro_rules! refresh_indicators_in_tx {
     }};
 }
 
-/// Stored cells as observations; periods without a leading year are skipped.
-fn observations(rows: Vec<(String, String, Option<f64>, Option<String>)>) -> Vec<Observation> {
-    rows.into_iter()
-        .filter_map(|(region, period, value, status)| {
-            let year = period_year(&period)?;
-            Some(Observation { region, period, year, value, status })
-        })
-        .collect()
+/// Stored rows (region, cells) as observations sorted by period and region; periods without a
+/// leading year are skipped.
+fn observations(rows: Vec<(String, String)>) -> Result<Vec<Observation>> {
+    let mut out = Vec::new();
+    for (region, cells) in rows {
+        for Cell(period, value, status) in decode_cells(&cells)? {
+            if let Some(year) = period_year(&period) {
+                out.push(Observation { region: region.clone(), period, year, value, status });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.region.cmp(&b.region)));
+    Ok(out)
 }
 
-/// Cells per staging statement. Each chunk travels as one JSON array bound to a single parameter and
-/// is unpacked by the database (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL): binding
-/// thousands of separate parameters is quadratic in SQLite's parameter-name lookup, which made a
-/// 1,000,000-cell import spend 70 % of its time there.
-const CHUNK: usize = 5000;
+fn decode_cells(json: &str) -> Result<Vec<Cell>> {
+    serde_json::from_str(json).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))
+}
 
-/// Staging statements per backend: `$1` is a JSON array of `[series_id, region, period, value, status]`.
-const STAGE_SQLITE: &str = "INSERT INTO stat_incoming (series_id, region, period, value, status)
-     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-            json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each($1)";
-const STAGE_POSTGRES: &str = "INSERT INTO stat_incoming (series_id, region, period, value, status)
-     SELECT (e->>0)::bigint, e->>1, e->>2, (e->>3)::double precision, e->>4 FROM jsonb_array_elements($1::jsonb) e";
+fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
+}
+
+/// Rows per multi-row `INSERT … VALUES` (four parameters each, positional on SQLite).
+const BATCH: usize = 200;
+
+/// Revised figures per statement. Each batch travels as one JSON array bound to a single parameter
+/// and is unpacked by the database (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL).
+const CHANGES_BATCH: usize = 5000;
+
+/// Page cache of the SQLite connection running an import (KiB, as `PRAGMA cache_size` takes it
+/// negative): large enough that a big table's pages are written once at commit instead of being
+/// spilled to the WAL mid-transaction and written again. Reset to SQLite's default afterwards.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
+/// Records revised figures; `$1` is a JSON array of `[series_id, region, period, old value, old
+/// status, new value, new status]`, `$2` the import.
+const WRITE_CHANGES_SQLITE: &str = "INSERT INTO stat_value_changes (series_id, region, period, import_id, old_value, old_status, new_value, new_status)
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), $2,
+            json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]')
+     FROM json_each($1)";
+const WRITE_CHANGES_POSTGRES: &str = "INSERT INTO stat_value_changes (series_id, region, period, import_id, old_value, old_status, new_value, new_status)
+     SELECT (e->>0)::bigint, e->>1, e->>2, $2, (e->>3)::double precision, e->>4, (e->>5)::double precision, e->>6
+     FROM jsonb_array_elements($1::jsonb) e";
+
+/// One stored cell: period, figure and status symbol, stored as the JSON array `[period, value]` or,
+/// when it has a status, `[period, value, status]` (most cells have none, and a shorter row is less
+/// to write).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell(pub String, pub Option<f64>, pub Option<String>);
+
+impl Serialize for Cell {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = serializer.serialize_tuple(if self.2.is_some() { 3 } else { 2 })?;
+        t.serialize_element(&self.0)?;
+        t.serialize_element(&self.1)?;
+        if let Some(status) = &self.2 {
+            t.serialize_element(status)?;
+        }
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct CellVisitor;
+        impl<'de> serde::de::Visitor<'de> for CellVisitor {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("[period, value] or [period, value, status]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Cell, A::Error> {
+                use serde::de::Error;
+                let period = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let value = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                let status = seq.next_element::<Option<String>>()?.flatten();
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_length(4, &self));
+                }
+                Ok(Cell(period, value, status))
+            }
+        }
+        deserializer.deserialize_seq(CellVisitor)
+    }
+}
+
+/// What merging an incoming row into the stored one gives.
+#[derive(Debug, Default, PartialEq)]
+struct Merged {
+    /// The row to store, sorted by period: stored cells the file does not have are kept.
+    cells: Vec<Cell>,
+    /// Cells the row did not have.
+    added: i64,
+    /// Indexes into `incoming` of cells whose figure or status differs, with the stored cell.
+    revised: Vec<(usize, Cell)>,
+}
+
+/// Merges `incoming` (sorted by period, periods unique) into `stored` (the same).
+fn merge(stored: Vec<Cell>, incoming: &[Cell]) -> Merged {
+    let mut out = Merged { cells: Vec::with_capacity(stored.len().max(incoming.len())), ..Merged::default() };
+    let mut old = stored.into_iter().peekable();
+    for (i, new) in incoming.iter().enumerate() {
+        while old.peek().is_some_and(|o| o.0 < new.0) {
+            out.cells.extend(old.next());
+        }
+        match old.next_if(|o| o.0 == new.0) {
+            Some(o) if o == *new => {}
+            Some(o) => out.revised.push((i, o)),
+            None => out.added += 1,
+        }
+        out.cells.push(new.clone());
+    }
+    out.cells.extend(old);
+    out
+}
 
 /// What describes a table, taken from the imported file.
 #[derive(Debug, Clone, Serialize)]
@@ -121,19 +217,15 @@ pub struct SeriesMeta {
     pub decimals: Option<i64>,
 }
 
-/// One incoming cell: the series (index into the series list), region, period, value and status.
+/// The cells of one series in one region, as an import brings them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CellIn {
+pub struct RowIn {
     /// Index into the import's series list.
     pub series: usize,
     /// Region code as in the file.
     pub region: String,
-    /// Period as in the file.
-    pub period: String,
-    /// The figure.
-    pub value: Option<f64>,
-    /// Status symbol.
-    pub status: Option<String>,
+    /// The cells with a figure or a status, sorted by period, each period once.
+    pub cells: Vec<Cell>,
 }
 
 /// How an import went.
@@ -352,21 +444,25 @@ impl Db {
 
     /// Writes an import's cells in one transaction: new cells are added, changed cells are updated
     /// with their old values kept in the change history, and indicators fed from the table are
-    /// refreshed. `progress` counts the cells staged so far.
+    /// refreshed. `progress` counts the cells processed so far.
     pub async fn stat_import_run(
         &self,
         author: &Author,
         import_id: i64,
         meta: &TableMeta,
         series: &[SeriesMeta],
-        cells: &mut (dyn Iterator<Item = CellIn> + Send),
+        cells: &mut (dyn Iterator<Item = RowIn> + Send),
         progress: &AtomicU64,
     ) -> Result<ImportCounts> {
         let mid = author.municipality_id;
         let ts = now();
         let postgres = matches!(self, Db::Postgres(_));
         let counts = on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut conn = pool.acquire().await?;
+            if !postgres {
+                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}"))).execute(&mut *conn).await?;
+            }
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let table_id: i64 = sqlx::query_scalar(
                 "INSERT INTO stat_tables (municipality_id, source_key, label, source, source_updated, time_dimension, geo_dimension,
                                           metric_dimension, dimensions_json, created_at, updated_at)
@@ -389,50 +485,62 @@ impl Db {
                     .fetch_one(&mut *tx).await?;
                 series_ids.push(id);
             }
-            if postgres {
-                sqlx::query("CREATE TEMP TABLE stat_incoming (series_id BIGINT, region TEXT, period TEXT, value DOUBLE PRECISION, status TEXT) ON COMMIT DROP")
-                    .execute(&mut *tx).await?;
-            } else {
-                sqlx::query("CREATE TEMP TABLE IF NOT EXISTS stat_incoming (series_id INTEGER, region TEXT, period TEXT, value REAL, status TEXT)")
-                    .execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM stat_incoming").execute(&mut *tx).await?;
-            }
-            let mut total: i64 = 0;
-            let mut batch: Vec<CellIn> = Vec::with_capacity(CHUNK);
-            loop {
-                batch.clear();
-                batch.extend((&mut *cells).take(CHUNK));
-                if batch.is_empty() {
-                    break;
+            // The table's stored rows, read once; a first import finds none.
+            let stored: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT c.series_id, c.region, c.cells FROM stat_cells c JOIN stat_series s ON s.id = c.series_id WHERE s.table_id = $1")
+                .bind(table_id).fetch_all(&mut *tx).await?;
+            let mut stored: HashMap<(i64, String), String> =
+                stored.into_iter().map(|(sid, region, cells)| ((sid, region), cells)).collect();
+            let (mut total, mut added, mut changed) = (0i64, 0i64, 0i64);
+            let mut rows_out: Vec<(i64, String, String)> = Vec::with_capacity(BATCH);
+            let mut changes_json = String::new();
+            let mut changes_batched = 0usize;
+            let mut done = false;
+            while !done {
+                let row = cells.next();
+                done = row.is_none();
+                if let Some(row) = row {
+                    let sid = *series_ids.get(row.series).ok_or(StoreError::Rule(RuleError::new("err-stat-series-unknown")))?;
+                    total += row.cells.len() as i64;
+                    let write = match stored.remove(&(sid, row.region.clone())) {
+                        None => {
+                            added += row.cells.len() as i64;
+                            Some(encode(&row.cells)?)
+                        }
+                        Some(old) => {
+                            let m = merge(decode_cells(&old)?, &row.cells);
+                            added += m.added;
+                            changed += m.revised.len() as i64;
+                            for (i, o) in &m.revised {
+                                let n = &row.cells[*i];
+                                changes_json.push(if changes_batched == 0 { '[' } else { ',' });
+                                changes_json.push_str(&encode(&(sid, &row.region, &n.0, o.1, &o.2, n.1, &n.2))?);
+                                changes_batched += 1;
+                            }
+                            (m.added > 0 || !m.revised.is_empty()).then(|| encode(&m.cells)).transpose()?
+                        }
+                    };
+                    if let Some(cells_json) = write {
+                        rows_out.push((sid, row.region, cells_json));
+                    }
                 }
-                let mut rows = Vec::with_capacity(batch.len());
-                for c in &batch {
-                    let sid = *series_ids.get(c.series).ok_or(StoreError::Rule(RuleError::new("err-stat-series-unknown")))?;
-                    rows.push((sid, c.region.as_str(), c.period.as_str(), c.value, c.status.as_deref()));
+                if !rows_out.is_empty() && (done || rows_out.len() >= BATCH) {
+                    let mut insert = sqlx::QueryBuilder::new("INSERT INTO stat_cells (series_id, region, cells, import_id) ");
+                    insert.push_values(&rows_out, |mut b, (sid, region, cells)| {
+                        b.push_bind(*sid).push_bind(region.as_str()).push_bind(cells.as_str()).push_bind(import_id);
+                    });
+                    insert.push(" ON CONFLICT (series_id, region) DO UPDATE SET cells = excluded.cells, import_id = excluded.import_id");
+                    insert.build().execute(&mut *tx).await?;
+                    rows_out.clear();
                 }
-                let json = serde_json::to_string(&rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-                sqlx::query(if postgres { STAGE_POSTGRES } else { STAGE_SQLITE }).bind(json).execute(&mut *tx).await?;
-                total += batch.len() as i64;
+                if changes_batched > 0 && (done || changes_batched >= CHANGES_BATCH) {
+                    changes_json.push(']');
+                    sqlx::query(if postgres { WRITE_CHANGES_POSTGRES } else { WRITE_CHANGES_SQLITE })
+                        .bind(&changes_json).bind(import_id).execute(&mut *tx).await?;
+                    changes_json.clear();
+                    changes_batched = 0;
+                }
                 progress.store(total as u64, Ordering::Relaxed);
-            }
-            let added: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM stat_incoming i
-                 WHERE NOT EXISTS (SELECT 1 FROM stat_values v WHERE v.series_id = i.series_id AND v.region = i.region AND v.period = i.period)")
-                .fetch_one(&mut *tx).await?;
-            let changed = sqlx::query(
-                "INSERT INTO stat_value_changes (series_id, region, period, import_id, old_value, old_status, new_value, new_status)
-                 SELECT i.series_id, i.region, i.period, $1, v.value, v.status, i.value, i.status
-                 FROM stat_incoming i JOIN stat_values v ON v.series_id = i.series_id AND v.region = i.region AND v.period = i.period
-                 WHERE v.value IS DISTINCT FROM i.value OR v.status IS DISTINCT FROM i.status")
-                .bind(import_id).execute(&mut *tx).await?.rows_affected() as i64;
-            sqlx::query(
-                "INSERT INTO stat_values (series_id, region, period, value, status, import_id)
-                 SELECT series_id, region, period, value, status, $1 FROM stat_incoming WHERE true
-                 ON CONFLICT (series_id, region, period) DO UPDATE SET value = excluded.value, status = excluded.status, import_id = excluded.import_id
-                 WHERE stat_values.value IS DISTINCT FROM excluded.value OR stat_values.status IS DISTINCT FROM excluded.status")
-                .bind(import_id).execute(&mut *tx).await?;
-            if !postgres {
-                sqlx::query("DELETE FROM stat_incoming").execute(&mut *tx).await?;
             }
             let counts = ImportCounts { total, added, changed, unchanged: total - added - changed };
             sqlx::query(
@@ -444,6 +552,9 @@ impl Db {
             audit_in_tx!(tx, author, "stat_import", import_id, "import", None, Some(after));
             refresh_indicators_in_tx!(tx, author, "t.id = $2", table_id);
             tx.commit().await?;
+            if !postgres {
+                sqlx::query("PRAGMA cache_size = -2000").execute(&mut *conn).await?;
+            }
             counts
         });
         Ok(counts)
@@ -501,16 +612,15 @@ impl Db {
     /// Every stored cell of a series (the caller checked the series belongs to the municipality).
     pub async fn stat_observations(&self, series_id: i64) -> Result<Vec<Observation>> {
         let rows = on_db!(self, pool => {
-            sqlx::query_as("SELECT region, period, value, status FROM stat_values WHERE series_id = $1 ORDER BY period, region")
-                .bind(series_id).fetch_all(pool).await?
+            sqlx::query_as("SELECT region, cells FROM stat_cells WHERE series_id = $1").bind(series_id).fetch_all(pool).await?
         });
-        Ok(observations(rows))
+        observations(rows)
     }
 
     /// Regions with stored cells in a series, with their label from the table's dimension.
     pub async fn stat_regions(&self, series_id: i64) -> Result<Vec<String>> {
         Ok(on_db!(self, pool => {
-            sqlx::query_scalar("SELECT DISTINCT region FROM stat_values WHERE series_id = $1 ORDER BY region")
+            sqlx::query_scalar("SELECT region FROM stat_cells WHERE series_id = $1 ORDER BY region")
                 .bind(series_id).fetch_all(pool).await?
         }))
     }
@@ -770,5 +880,94 @@ impl Db {
             sqlx::query_scalar("SELECT MAX(started_at) FROM stat_imports WHERE origin = 'fetch' AND file_name = $1 AND state = 'done'")
                 .bind(address).fetch_one(pool).await?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(period: &str, value: Option<f64>, status: Option<&str>) -> Cell {
+        Cell(period.to_owned(), value, status.map(str::to_owned))
+    }
+
+    #[test]
+    fn cells_are_stored_short_when_they_have_no_status() {
+        let row = vec![cell("2020", Some(0.1 + 0.2), None), cell("2021", None, Some("..")), cell("2022", None, None)];
+        let json = encode(&row).unwrap();
+        assert_eq!(json, r#"[["2020",0.30000000000000004],["2021",null,".."],["2022",null]]"#);
+        assert_eq!(decode_cells(&json).unwrap(), row, "the figure reads back as the same double");
+        assert_eq!(decode_cells(r#"[["2020", 1.5, null]]"#).unwrap(), vec![cell("2020", Some(1.5), None)]);
+        for bad in [r#"[["2020"]]"#, r#"[["2020",1,"a","b"]]"#, r#"[[2020,1]]"#, r#"[["2020","x"]]"#, "{}"] {
+            assert!(decode_cells(bad).is_err(), "{bad} is refused");
+        }
+    }
+
+    #[test]
+    fn merging_into_nothing_adds_every_cell() {
+        let incoming = vec![cell("2020", Some(1.0), None), cell("2021", None, Some(".."))];
+        let m = merge(Vec::new(), &incoming);
+        assert_eq!(m, Merged { cells: incoming, added: 2, revised: Vec::new() });
+    }
+
+    #[test]
+    fn merging_the_same_row_changes_nothing() {
+        let row = vec![cell("2020", Some(1.5), None), cell("2021", None, Some("."))];
+        let m = merge(row.clone(), &row);
+        assert_eq!((m.added, m.revised.len()), (0, 0));
+        assert_eq!(m.cells, row);
+    }
+
+    #[test]
+    fn merging_keeps_stored_cells_the_file_lacks_and_reports_each_revision() {
+        let stored = vec![
+            cell("2018", Some(7.0), None),
+            cell("2020", Some(1.0), None),
+            cell("2022", None, Some("..")),
+            cell("2024", Some(3.0), None),
+        ];
+        let incoming = vec![
+            cell("2019", Some(9.0), None),
+            cell("2020", Some(1.25), None),
+            cell("2022", Some(4.0), None),
+            cell("2023", None, Some(".")),
+        ];
+        let m = merge(stored, &incoming);
+        let periods: Vec<&str> = m.cells.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(periods, ["2018", "2019", "2020", "2022", "2023", "2024"]);
+        assert_eq!(m.added, 2, "2019 and 2023 are new");
+        assert_eq!(
+            m.revised,
+            vec![(1, cell("2020", Some(1.0), None)), (2, cell("2022", None, Some("..")))],
+            "each revision points at the incoming cell and carries the stored one"
+        );
+        assert_eq!(m.cells[2], incoming[1], "the new figure wins");
+        assert_eq!(m.cells[5], cell("2024", Some(3.0), None), "a stored cell the file lacks stays");
+    }
+
+    #[test]
+    fn a_status_change_alone_is_a_revision() {
+        let m = merge(vec![cell("2020", None, Some(".."))], &[cell("2020", None, Some("."))]);
+        assert_eq!((m.added, m.revised.len()), (0, 1));
+    }
+
+    #[test]
+    fn stored_rows_decode_to_observations_sorted_by_period_then_region() {
+        let rows = vec![
+            ("3203".to_owned(), encode(&[cell("2021", Some(2.0), None), cell("2022", None, Some(".."))]).unwrap()),
+            (
+                "0301".to_owned(),
+                encode(&[cell("2021", Some(0.1 + 0.2), None), cell("uten år", Some(1.0), None)]).unwrap(),
+            ),
+        ];
+        let obs = observations(rows).unwrap();
+        let got: Vec<(&str, &str, Option<f64>)> =
+            obs.iter().map(|o| (o.period.as_str(), o.region.as_str(), o.value)).collect();
+        assert_eq!(got, [("2021", "0301", Some(0.1 + 0.2)), ("2021", "3203", Some(2.0)), ("2022", "3203", None)]);
+        assert_eq!(obs[2].status.as_deref(), Some(".."));
+        assert!(
+            observations(vec![("x".into(), "[[\"2020\"".into())]).is_err(),
+            "a broken row is an error, not a panic"
+        );
     }
 }

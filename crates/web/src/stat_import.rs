@@ -5,7 +5,7 @@
 
 use rodtrad_domain::regions;
 use rodtrad_export::jsonstat::{self, Dataset, JsonStatError};
-use rodtrad_store::statistics::{CellIn, ImportCounts, SeriesMeta, TableMeta};
+use rodtrad_store::statistics::{Cell, ImportCounts, RowIn, SeriesMeta, TableMeta};
 use rodtrad_store::{Author, Db, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -168,6 +168,15 @@ pub fn prepare(dataset: Dataset) -> Result<Prepared, ImportError> {
     Ok(Prepared { meta, series, dataset, geo, time, others })
 }
 
+/// One bit per cell.
+struct Mask(Vec<u64>);
+
+impl Mask {
+    fn has(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
 /// Steps an odometer over `sizes` (last position fastest).
 fn advance(choice: &mut [usize], sizes: &[(usize, usize)]) {
     for k in (0..choice.len()).rev() {
@@ -180,46 +189,66 @@ fn advance(choice: &mut [usize], sizes: &[(usize, usize)]) {
 }
 
 impl Prepared {
-    /// Every cell with a figure or a status, in the file's order.
-    pub fn cells(&self) -> impl Iterator<Item = CellIn> + Send + '_ {
+    /// Every series in every region with its cells sorted by period, series by series; rows without
+    /// a cell are skipped. Walks the dataset by its strides, so nothing but one row is held.
+    pub fn rows(&self) -> impl Iterator<Item = RowIn> + Send + '_ {
         let d = &self.dataset;
         let sizes: Vec<usize> = d.dimensions.iter().map(|x| x.len()).collect();
-        let mut coords = vec![0usize; sizes.len()];
-        let n = d.cell_count();
-        (0..n).filter_map(move |flat| {
-            if flat > 0 {
-                for k in (0..coords.len()).rev() {
-                    coords[k] += 1;
-                    if coords[k] < sizes[k] {
-                        break;
-                    }
-                    coords[k] = 0;
-                }
+        // Row-major strides: the last dimension varies fastest.
+        let mut strides = vec![1usize; sizes.len()];
+        for k in (0..sizes.len().saturating_sub(1)).rev() {
+            strides[k] = strides[k + 1] * sizes[k + 1];
+        }
+        let periods = &d.dimensions[self.time].categories;
+        // Time categories in period order, so every row comes out sorted.
+        let mut order: Vec<usize> = (0..periods.len()).collect();
+        order.sort_by(|a, b| periods[*a].id.cmp(&periods[*b].id));
+        order.dedup_by(|a, b| periods[*a].id == periods[*b].id);
+        let series_count: usize = self.others.iter().map(|(_, n)| *n).product();
+        let regions = sizes[self.geo];
+        let flagged = self.status_mask();
+        (0..series_count * regions).filter_map(move |n| {
+            let (series, region) = (n / regions, n % regions);
+            // The flat offset of the series' own coordinates (the odometer of `others`, last fastest).
+            let mut base = region * strides[self.geo];
+            let mut rest = series;
+            for (dim, size) in self.others.iter().rev() {
+                base += (rest % size) * strides[*dim];
+                rest /= size;
             }
-            let value = d.value(flat);
-            let status = d.status(flat);
-            if value.is_none() && status.is_none() {
-                return None;
-            }
-            let mut series = 0usize;
-            for (dim, size) in &self.others {
-                series = series * size + coords[*dim];
-            }
-            Some(CellIn {
+            let cells: Vec<Cell> = order
+                .iter()
+                .filter_map(|t| {
+                    let flat = base + t * strides[self.time];
+                    let status = if flagged.has(flat) { d.status(flat) } else { None };
+                    let value = d.value(flat);
+                    (value.is_some() || status.is_some())
+                        .then(|| Cell(periods[*t].id.clone(), value, status.map(str::to_owned)))
+                })
+                .collect();
+            (!cells.is_empty()).then(|| RowIn {
                 series,
-                region: d.dimensions[self.geo].categories[coords[self.geo]].id.clone(),
-                period: d.dimensions[self.time].categories[coords[self.time]].id.clone(),
-                value,
-                status: status.map(str::to_owned),
+                region: d.dimensions[self.geo].categories[region].id.clone(),
+                cells,
             })
         })
     }
 
-    /// Number of cells that will be stored.
+    /// Which cells have a status: one bit per cell, so walking a million cells does not search the
+    /// (sparse, sorted) status list for each of them.
+    fn status_mask(&self) -> Mask {
+        let n = self.dataset.cell_count();
+        let mut mask = Mask(vec![0; n.div_ceil(64)]);
+        for (i, _) in self.dataset.statuses().filter(|(i, _)| *i < n) {
+            mask.0[i / 64] |= 1 << (i % 64);
+        }
+        mask
+    }
+
+    /// Number of cells that will be stored: those with a figure, and those with only a status.
     pub fn stored_cells(&self) -> usize {
-        (0..self.dataset.cell_count())
-            .filter(|i| self.dataset.value(*i).is_some() || self.dataset.status(*i).is_some())
-            .count()
+        let d = &self.dataset;
+        d.value_count() + d.statuses().filter(|(i, _)| *i < d.cell_count() && d.value(*i).is_none()).count()
     }
 
     /// The summary shown before confirming.
@@ -265,12 +294,15 @@ impl Prepared {
             }
         }
         let sample = self
-            .cells()
-            .take(12)
-            .map(|c| {
-                let value = c.value.map(|v| v.to_string()).or(c.status.clone()).unwrap_or_default();
-                (c.region, c.period, self.series[c.series].label.clone(), value)
+            .rows()
+            .flat_map(|row| {
+                let label = &self.series[row.series].label;
+                row.cells.into_iter().map(move |Cell(period, value, status)| {
+                    let value = value.map(|v| v.to_string()).or(status).unwrap_or_default();
+                    (row.region.clone(), period, label.clone(), value)
+                })
             })
+            .take(12)
             .collect();
         Preview {
             source_key: self.meta.source_key.clone(),
@@ -343,7 +375,7 @@ pub async fn execute(
 ) -> Result<ImportCounts, ImportError> {
     let counter = progress.counter(import_id);
     let result =
-        db.stat_import_run(author, import_id, &prepared.meta, &prepared.series, &mut prepared.cells(), &counter).await;
+        db.stat_import_run(author, import_id, &prepared.meta, &prepared.series, &mut prepared.rows(), &counter).await;
     progress.finish(import_id);
     match result {
         Ok(counts) => Ok(counts),
@@ -520,5 +552,76 @@ impl From<ImportError> for crate::error::AppError {
             }
             ImportError::Format(e) => crate::error::AppError::Internal(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Time first, unsorted periods, two contents and two regions; cells with a figure, with only a
+    /// status, and with neither.
+    const FILE: &str = r#"{"version":"2.0","class":"dataset","label":"t","id":["Tid","ContentsCode","Region"],"size":[3,2,2],
+      "role":{"time":["Tid"],"geo":["Region"],"metric":["ContentsCode"]},
+      "dimension":{"Tid":{"category":{"index":["2021","2019","2020"]}},
+                   "ContentsCode":{"category":{"index":["A","B"]}},
+                   "Region":{"category":{"index":["3203","0301"]}}},
+      "value":[1,2,3,null, 5,6,7,8, null,10,11,12],
+      "status":{"3":"..","8":"."}}"#;
+
+    fn prepared() -> Prepared {
+        let mut sets = jsonstat::read_datasets(FILE.as_bytes()).expect("valid JSON-stat");
+        prepare(sets.remove(0)).expect("preparable")
+    }
+
+    #[test]
+    fn rows_hold_each_series_and_region_sorted_by_period() {
+        let p = prepared();
+        let rows: Vec<RowIn> = p.rows().collect();
+        assert_eq!(rows.len(), 4, "2 contents × 2 regions");
+        let key = |r: &RowIn| (p.series[r.series].key.clone(), r.region.clone());
+        let a_3203 = rows.iter().find(|r| key(r) == ("ContentsCode=A".into(), "3203".into())).unwrap();
+        // Flat index = t*4 + contents*2 + region: 2021 → 0, 2019 → 4, 2020 → 8 (null with ".").
+        assert_eq!(
+            a_3203.cells,
+            vec![
+                Cell("2019".into(), Some(5.0), None),
+                Cell("2020".into(), None, Some(".".into())),
+                Cell("2021".into(), Some(1.0), None),
+            ]
+        );
+        let b_0301 = rows.iter().find(|r| key(r) == ("ContentsCode=B".into(), "0301".into())).unwrap();
+        assert_eq!(b_0301.cells[2], Cell("2021".into(), None, Some("..".into())));
+        let stored: usize = rows.iter().map(|r| r.cells.len()).sum();
+        assert_eq!(stored, p.stored_cells());
+    }
+
+    #[test]
+    fn rows_agree_with_decoding_every_flat_index() {
+        let p = prepared();
+        let d = &p.dataset;
+        let sizes: Vec<usize> = d.dimensions.iter().map(|x| x.len()).collect();
+        let mut expected: BTreeMap<(usize, String), Vec<Cell>> = BTreeMap::new();
+        for flat in 0..d.cell_count() {
+            let (value, status) = (d.value(flat), d.status(flat));
+            if value.is_none() && status.is_none() {
+                continue;
+            }
+            let mut coords = vec![0; sizes.len()];
+            let mut rest = flat;
+            for k in (0..sizes.len()).rev() {
+                coords[k] = rest % sizes[k];
+                rest /= sizes[k];
+            }
+            let series = coords[1];
+            let region = d.dimensions[2].categories[coords[2]].id.clone();
+            let period = d.dimensions[0].categories[coords[0]].id.clone();
+            expected.entry((series, region)).or_default().push(Cell(period, value, status.map(str::to_owned)));
+        }
+        for v in expected.values_mut() {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let got: BTreeMap<(usize, String), Vec<Cell>> = p.rows().map(|r| ((r.series, r.region), r.cells)).collect();
+        assert_eq!(got, expected);
     }
 }
