@@ -36,6 +36,46 @@ macro_rules! on_db {
     };
 }
 
+/// Runs `$body` with `$conn` bound to the open connection of a [`Tx`] (`&mut SqliteConnection` or
+/// `&mut PgConnection`), so that repository functions can compose in one caller's transaction.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// An open transaction on either backend. Repository functions that take `&mut Tx` read and write
+/// inside the caller's transaction, so that a use case checks its rules on what it is about to
+/// change and commits everything, audit rows included, at once. Dropping it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    /// A SQLite transaction.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A PostgreSQL transaction.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -153,6 +193,16 @@ impl Db {
             .connect_with(options)
             .await?;
         Ok(Db::Postgres(pool))
+    }
+
+    /// Opens a transaction. On SQLite the write lock is taken by the first write, so a use case that
+    /// must see the latest committed state writes (or locks, see [`crate::plans::lock_editable_plan`])
+    /// before it reads what its rule depends on.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     /// Which backend this is, for logs and the health check.

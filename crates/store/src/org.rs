@@ -1,7 +1,7 @@
 //! Organisation units, the tree they form, and delegation of edit rights.
 
 use crate::audit::snapshot;
-use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_org_generation, now, on_db};
+use crate::{Author, Db, Result, StoreError, Tx, audit_in_tx, bump_org_generation, now, on_db, on_tx};
 use chrono::NaiveDate;
 use rodtrad_domain::org::{check_no_cycle, check_validity};
 use rodtrad_domain::{LeaderLevel, Name, OrgUnitKind, RuleError};
@@ -84,6 +84,46 @@ pub struct OrgUnitChange {
     pub valid_from: NaiveDate,
     /// Last valid day (retirement).
     pub valid_to: Option<NaiveDate>,
+}
+
+/// The rules a change to `before` must keep, checked on `tree`, which already holds the change:
+/// a new parent exists, is not the unit or below it and may hold its kind; a retired unit has no
+/// child valid longer than itself; a unit valid longer than its (retiring) parent may not sit under it.
+fn check_tree_change(tree: &OrgTree, before: &OrgUnit, change: &OrgUnitChange) -> Result<()> {
+    let id = before.id;
+    if change.parent_id != before.parent_id {
+        let parent = change.parent_id.and_then(|p| tree.get(p)).ok_or_else(|| RuleError::new("err-parent-unknown"))?;
+        check_no_cycle(id, &tree.ancestry(parent.id))?;
+        before.kind().check_parent(Some(parent.kind()))?;
+        if let Some(pto) = parent.valid_to
+            && change.valid_to.is_none_or(|to| to > pto)
+        {
+            return Err(RuleError::new("err-parent-retired").into());
+        }
+    }
+    if let Some(to) = change.valid_to {
+        let retiring_over_valid_child =
+            tree.children(Some(id)).iter().filter_map(|c| tree.get(*c)).any(|c| c.valid_to.is_none_or(|cto| cto > to));
+        if retiring_over_valid_child {
+            return Err(RuleError::new("err-retire-has-children").into());
+        }
+    }
+    Ok(())
+}
+
+/// Every unit of a municipality, read inside `tx`.
+pub async fn org_units_in(tx: &mut Tx, municipality_id: i64) -> Result<Vec<OrgUnit>> {
+    let sql = org_units_sql();
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, OrgUnit>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).fetch_all(&mut *c).await?
+    }))
+}
+
+fn org_units_sql() -> String {
+    format!(
+        "SELECT {UNIT_COLUMNS} FROM org_units u LEFT JOIN people p ON p.id = u.leader_person_id
+         WHERE u.municipality_id = $1 ORDER BY u.sort_order, u.name"
+    )
 }
 
 /// All units of a municipality, indexed as a tree.
@@ -181,10 +221,7 @@ pub struct Delegation {
 impl Db {
     /// Every unit of a municipality.
     pub async fn org_units(&self, municipality_id: i64) -> Result<Vec<OrgUnit>> {
-        let sql = format!(
-            "SELECT {UNIT_COLUMNS} FROM org_units u LEFT JOIN people p ON p.id = u.leader_person_id
-             WHERE u.municipality_id = $1 ORDER BY u.sort_order, u.name"
-        );
+        let sql = org_units_sql();
         let rows = on_db!(self, pool => {
             sqlx::query_as::<_, OrgUnit>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).fetch_all(pool).await?
         });
@@ -255,6 +292,16 @@ impl Db {
             });
             audit_in_tx!(tx, author, "org_unit", id, "create", None, Some(after));
             bump_org_generation!(tx, mid);
+            // After the generation bump, which serialises organisation writes: a parent retired
+            // meanwhile is seen here, and a new unit is never valid under a retired one.
+            let parent_retired: Option<NaiveDate> = match new.parent_id {
+                Some(p) => sqlx::query_scalar("SELECT valid_to FROM org_units WHERE id = $1")
+                    .bind(p).fetch_one(&mut *tx).await?,
+                None => None,
+            };
+            if parent_retired.is_some() {
+                return Err(RuleError::new("err-parent-retired").into());
+            }
             tx.commit().await?;
             id
         });
@@ -270,30 +317,13 @@ impl Db {
         change: &OrgUnitChange,
     ) -> Result<()> {
         let mid = author.municipality_id;
-        let tree = self.org_tree(mid).await?;
-        let before = tree.get(id).cloned().ok_or(StoreError::NotFound)?;
+        let before = self.org_unit(mid, id).await?;
         check_validity(change.valid_from, change.valid_to)?;
-        if change.parent_id != before.parent_id {
-            let parent =
-                change.parent_id.and_then(|p| tree.get(p)).ok_or_else(|| RuleError::new("err-parent-unknown"))?;
-            check_no_cycle(id, &tree.ancestry(parent.id))?;
-            before.kind().check_parent(Some(parent.kind()))?;
-        }
-        if let Some(to) = change.valid_to {
-            let retiring_over_valid_child = tree
-                .children(Some(id))
-                .iter()
-                .filter_map(|c| tree.get(*c))
-                .any(|c| c.valid_to.is_none_or(|cto| cto > to));
-            if retiring_over_valid_child {
-                return Err(RuleError::new("err-retire-has-children").into());
-            }
-        }
         if let Some(leader) = change.leader_person_id {
             self.person(mid, leader).await.map_err(|_| RuleError::new("err-person-unknown"))?;
         }
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut t = self.begin().await?;
+        on_tx!(&mut t, tx => {
             let updated = sqlx::query(
                 "UPDATE org_units SET parent_id = $1, name = $2, short_name = $3, leader_person_id = $4,
                         valid_from = $5, valid_to = $6, version = version + 1, updated_at = $7
@@ -315,15 +345,22 @@ impl Db {
             if updated == 0 {
                 return Err(StoreError::Conflict);
             }
+            // Serialises the municipality's organisation writes before the tree is checked below.
+            bump_org_generation!(tx, mid);
+        });
+        // The tree rules are checked on the tree as it is after this write, with every other
+        // committed change: two moves or a move and a retirement at the same moment cannot both pass
+        // on a tree that neither saw. (The version check above makes `before` the row replaced.)
+        check_tree_change(&OrgTree::new(org_units_in(&mut t, mid).await?), &before, change)?;
+        on_tx!(&mut t, tx => {
             let after = serde_json::json!({
                 "parent_id": change.parent_id, "name": change.name.as_str(), "short_name": change.short_name,
                 "leader_person_id": change.leader_person_id, "valid_from": change.valid_from, "valid_to": change.valid_to,
             });
             let action = if change.valid_to.is_some() && before.valid_to.is_none() { "retire" } else { "update" };
             audit_in_tx!(tx, author, "org_unit", id, action, snapshot(&before), Some(after));
-            bump_org_generation!(tx, mid);
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 

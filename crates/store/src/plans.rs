@@ -2,7 +2,7 @@
 //! catalogue with prioritised goals and element links.
 
 use crate::audit::snapshot;
-use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_plan_generation, now, on_db};
+use crate::{Author, Db, Result, StoreError, Tx, audit_in_tx, bump_plan_generation, now, on_db, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::plan::{
     ElementKind, ElementStatus, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
@@ -372,9 +372,7 @@ impl Db {
     /// Source-plan links of every plan in a municipality: `(plan, source)`.
     pub async fn plan_sources_all(&self, municipality_id: i64) -> Result<Vec<(i64, i64)>> {
         Ok(on_db!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT ps.plan_id, ps.source_plan_id FROM plan_sources ps JOIN plans p ON p.id = ps.plan_id WHERE p.municipality_id = $1")
-                .bind(municipality_id).fetch_all(pool).await?
+            sqlx::query_as::<_, (i64, i64)>(PLAN_SOURCES_SQL).bind(municipality_id).fetch_all(pool).await?
         }))
     }
 
@@ -435,18 +433,13 @@ impl Db {
         let before = self.plan(mid, id).await?;
         check_period(input.start_year, input.end_year)?;
         self.check_owner_unit(mid, input.owner_unit_id).await?;
-        let mut links = self.plan_sources_all(mid).await?;
-        links.retain(|(p, _)| *p != id);
         for s in sources {
             self.plan(mid, *s).await.map_err(|_| RuleError::new("err-plan-source-unknown"))?;
-            let mut up = ancestors(&links, *s);
-            up.push(*s);
-            check_no_plan_cycle(id, &up)?;
         }
         let before_sources: Vec<i64> =
             self.plan_sources_all(mid).await?.into_iter().filter(|(p, _)| *p == id).map(|(_, s)| s).collect();
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut t = self.begin().await?;
+        on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE plans SET title = $1, start_year = $2, end_year = $3, owner_unit_id = $4, published = $5,
                         version = version + 1, updated_at = $6
@@ -466,9 +459,18 @@ impl Db {
             let after = serde_json::json!({"title": input.title.as_str(), "start_year": input.start_year, "end_year": input.end_year,
                 "owner_unit_id": input.owner_unit_id, "published": input.published, "sources": sources});
             audit_in_tx!(tx, author, "plan", id, "update", Some(b), Some(after));
+            // Serialises plan writes of the municipality before the cycle check below.
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
         });
+        // Checked on the links as they are after this write, with every other committed one: two
+        // plans made each other's source at the same moment cannot both pass.
+        let links = plan_sources_in(&mut t, mid).await?;
+        for s in sources {
+            let mut up = ancestors(&links, *s);
+            up.push(*s);
+            check_no_plan_cycle(id, &up)?;
+        }
+        t.commit().await?;
         Ok(())
     }
 
@@ -478,59 +480,44 @@ impl Db {
         let plan = self.plan(mid, id).await?;
         let has_decision = !self.plan_decisions(id).await?.is_empty();
         plan.status().check_transition(to, plan.plan_type(), has_decision)?;
-        // Adopting freezes the plan as it reads now.
+        let mut t = self.begin().await?;
+        // The status change comes first: it takes the plan row that every content write locks (see
+        // `lock_editable_plan`), so the snapshot below sees every edit committed before it and no
+        // edit can commit after it. The version check makes the rule checked above still hold.
+        let n = on_tx!(&mut t, tx => {
+            sqlx::query("UPDATE plans SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND municipality_id = $4 AND version = $5")
+                .bind(to.code()).bind(now()).bind(id).bind(mid).bind(expected_version)
+                .execute(&mut *tx).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict);
+        }
+        // Adopting freezes the plan as it reads now, inside the adoption's transaction.
         let snapshot = if to == PlanStatus::Adopted {
-            Some(serde_json::to_value(self.plan_snapshot(mid, id).await?).unwrap_or_default())
+            let (elements, links) = (elements_in(&mut t, mid, id).await?, sdg_links_in(&mut t, mid).await?);
+            Some(serde_json::to_value(snapshot_of(elements, &links)).unwrap_or_default())
         } else {
             None
         };
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_tx!(&mut t, tx => {
             if let Some(snapshot) = &snapshot {
                 sqlx::query(
                     "INSERT INTO plan_versions (plan_id, number, created_at, snapshot)
                      VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM plan_versions WHERE plan_id = $1), $2, $3)")
                     .bind(id).bind(now()).bind(sqlx::types::Json(snapshot)).execute(&mut *tx).await?;
             }
-            let n = sqlx::query("UPDATE plans SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND municipality_id = $4 AND version = $5")
-                .bind(to.code()).bind(now()).bind(id).bind(mid).bind(expected_version)
-                .execute(&mut *tx).await?.rows_affected();
-            if n == 0 {
-                return Err(StoreError::Conflict);
-            }
             audit_in_tx!(tx, author, "plan", id, "status",
                 Some(serde_json::json!({"status": plan.status})), Some(serde_json::json!({"status": to.code()})));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 
     /// The plan's elements as they read now, for freezing into a version or comparing with one.
     pub async fn plan_snapshot(&self, municipality_id: i64, plan_id: i64) -> Result<Vec<VersionEntry>> {
         let links = self.sdg_links(municipality_id).await?;
-        Ok(self
-            .elements(municipality_id, plan_id)
-            .await?
-            .into_iter()
-            .map(|e| {
-                let origin = e.source_element_id.unwrap_or(e.id);
-                let mut sdg: Vec<String> =
-                    links.iter().filter(|l| l.element_id == origin).map(|l| l.target.clone()).collect();
-                sdg.sort();
-                VersionEntry {
-                    id: e.id,
-                    parent_id: e.parent_id,
-                    kind: e.kind.clone(),
-                    text: e.text.clone(),
-                    owner: e.owner_unit_name.clone(),
-                    responsible: e.responsible_name.clone(),
-                    deadline: e.deadline,
-                    status: e.status.clone(),
-                    sdg,
-                }
-            })
-            .collect())
+        Ok(snapshot_of(self.elements(municipality_id, plan_id).await?, &links))
     }
 
     /// The generations of the municipality's organisation and plans: together they tell when
@@ -595,10 +582,7 @@ impl Db {
 
     /// The live (not removed) elements of a plan, in tree order keys (parent, position).
     pub async fn elements(&self, municipality_id: i64, plan_id: i64) -> Result<Vec<Element>> {
-        let sql = format!(
-            "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM}
-             WHERE e.municipality_id = $1 AND e.plan_id = $2 AND e.removed_at IS NULL ORDER BY e.position, e.id"
-        );
+        let sql = plan_elements_sql();
         Ok(on_db!(self, pool => {
             sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(plan_id).fetch_all(pool).await?
         }))
@@ -617,9 +601,7 @@ impl Db {
 
     /// One live element of the municipality.
     pub async fn element(&self, municipality_id: i64, id: i64) -> Result<Element> {
-        let sql = format!(
-            "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2 AND e.removed_at IS NULL"
-        );
+        let sql = element_sql();
         let row = on_db!(self, pool => {
             sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(id).fetch_optional(pool).await?
         });
@@ -629,11 +611,7 @@ impl Db {
     /// SDG links of every element in a municipality.
     pub async fn sdg_links(&self, municipality_id: i64) -> Result<Vec<SdgLink>> {
         Ok(on_db!(self, pool => {
-            sqlx::query_as::<_, SdgLink>(
-                "SELECT l.element_id, l.target, t.goal, l.adapted FROM element_sdg_targets l
-                 JOIN goal_elements e ON e.id = l.element_id JOIN sdg_targets t ON t.code = l.target
-                 WHERE e.municipality_id = $1 ORDER BY t.sort_key")
-                .bind(municipality_id).fetch_all(pool).await?
+            sqlx::query_as::<_, SdgLink>(SDG_LINKS_SQL).bind(municipality_id).fetch_all(pool).await?
         }))
     }
 
@@ -664,24 +642,20 @@ impl Db {
     ) -> Result<i64> {
         let mid = author.municipality_id;
         let plan = self.plan(mid, plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
+        self.check_element_input(mid, &plan, input).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        // The parent is read under the plan's lock: removing it takes the same lock.
         let parent_kind = match parent_id {
             Some(p) => {
-                let parent = self.element(mid, p).await.map_err(|_| RuleError::new("err-element-parent-unknown"))?;
-                if parent.plan_id != plan_id {
-                    return Err(RuleError::new("err-element-parent-unknown").into());
-                }
-                Some(parent.kind())
+                let parent = element_in(&mut t, mid, p).await?.filter(|e| e.plan_id == plan_id);
+                Some(parent.ok_or_else(|| RuleError::new("err-element-parent-unknown"))?.kind())
             }
             None => None,
         };
         input.kind.check_parent(parent_kind)?;
-        self.check_element_input(mid, &plan, input).await?;
         let ts = now();
-        let id = on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let id = on_tx!(&mut t, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id,
                                             responsible_person_id, deadline, status, created_at, updated_at)
@@ -700,9 +674,9 @@ impl Db {
             after["parent_id"] = serde_json::json!(parent_id);
             audit_in_tx!(tx, author, "goal_element", id, "create", None, Some(after));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
             id
         });
+        t.commit().await?;
         Ok(id)
     }
 
@@ -723,16 +697,14 @@ impl Db {
             return Err(RuleError::new("err-element-kind-change").into());
         }
         let plan = self.plan(mid, before.plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
         self.check_element_input(mid, &plan, input).await?;
         let text_changed = before.text != input.text;
         let links_before: Vec<SdgLink> =
             self.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
         let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
-        let written = on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, before.plan_id).await?;
+        let written = on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE goal_elements SET text = $1, owner_unit_id = $2, responsible_person_id = $3, deadline = $4, status = $5,
                         revision = revision + $6, version = version + 1, updated_at = $7
@@ -754,11 +726,10 @@ impl Db {
             bump_plan_generation!(tx, author.municipality_id);
             // Read back inside the transaction: after the commit another writer may already have
             // replaced this version, and the caller must answer with what it wrote.
-            let written = sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
-                .bind(mid).bind(id).fetch_one(&mut *tx).await?;
-            tx.commit().await?;
-            written
+            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
+                .bind(mid).bind(id).fetch_one(&mut *tx).await?
         });
+        t.commit().await?;
         Ok(written)
     }
 
@@ -767,11 +738,10 @@ impl Db {
     pub async fn element_remove(&self, author: &Author, id: i64, expected_version: i64) -> Result<()> {
         let mid = author.municipality_id;
         let element = self.element(mid, id).await?;
-        let plan = self.plan(mid, element.plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
-        let all = self.elements(mid, element.plan_id).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, element.plan_id).await?;
+        // Children are read under the plan's lock, so one added meanwhile is removed with the rest.
+        let all = elements_in(&mut t, mid, element.plan_id).await?;
         let mut doomed = vec![id];
         let mut i = 0;
         while i < doomed.len() {
@@ -780,8 +750,7 @@ impl Db {
             i += 1;
         }
         let ts = now();
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        on_tx!(&mut t, tx => {
             let n = sqlx::query("UPDATE goal_elements SET removed_at = $1, version = version + 1 WHERE id = $2 AND version = $3 AND removed_at IS NULL")
                 .bind(ts).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -793,8 +762,8 @@ impl Db {
             audit_in_tx!(tx, author, "goal_element", id, "remove", snapshot(&element),
                 Some(serde_json::json!({"removed_with_children": &doomed[1..]})));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 
@@ -803,16 +772,16 @@ impl Db {
     /// parent when the plan has one, otherwise at the top.
     pub async fn element_inherit(&self, author: &Author, plan_id: i64, source_id: i64) -> Result<i64> {
         let mid = author.municipality_id;
-        let plan = self.plan(mid, plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
+        self.plan(mid, plan_id).await?;
         let source = self.element(mid, source_id).await.map_err(|_| RuleError::new("err-inherit-source"))?;
         let ancestors = self.plan_ancestors(mid, plan_id).await?;
         if !ancestors.contains(&source.plan_id) {
             return Err(RuleError::new("err-inherit-source").into());
         }
-        let existing = self.elements(mid, plan_id).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        // Read under the plan's lock, so two concurrent inherits of one source cannot both pass.
+        let existing = elements_in(&mut t, mid, plan_id).await?;
         // Inheriting an inherited element means inheriting what it points at.
         let origin = source.source_element_id.unwrap_or(source.id);
         if existing.iter().any(|e| e.source_element_id == Some(origin)) {
@@ -827,8 +796,7 @@ impl Db {
         let parent =
             parent_origin.and_then(|po| existing.iter().find(|e| e.source_element_id == Some(po)).map(|e| e.id));
         let ts = now();
-        let id = on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let id = on_tx!(&mut t, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id, status,
                                             source_element_id, source_revision_seen, created_at, updated_at)
@@ -840,9 +808,9 @@ impl Db {
             let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision, "parent_id": parent});
             audit_in_tx!(tx, author, "goal_element", id, "inherit", None, Some(after));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
             id
         });
+        t.commit().await?;
         Ok(id)
     }
 
@@ -857,13 +825,10 @@ impl Db {
     ) -> Result<()> {
         let mid = author.municipality_id;
         let element = self.element(mid, id).await?;
-        let plan = self.plan(mid, element.plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
         self.check_owner_unit(mid, owner_unit_id).await?;
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, element.plan_id).await?;
+        on_tx!(&mut t, tx => {
             let n = sqlx::query("UPDATE goal_elements SET owner_unit_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND removed_at IS NULL")
                 .bind(owner_unit_id).bind(now()).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -872,8 +837,8 @@ impl Db {
             audit_in_tx!(tx, author, "goal_element", id, "assign",
                 Some(serde_json::json!({"owner_unit_id": element.owner_unit_id})), Some(serde_json::json!({"owner_unit_id": owner_unit_id})));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 
@@ -894,22 +859,20 @@ impl Db {
         heading: &rodtrad_domain::Name,
         body: &str,
     ) -> Result<i64> {
-        let plan = self.plan(author.municipality_id, plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, author.municipality_id, plan_id).await?;
         let ts = now();
-        Ok(on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let id = on_tx!(&mut t, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO plan_sections (plan_id, position, heading, body, created_at, updated_at)
                  VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM plan_sections WHERE plan_id = $1), $2, $3, $4, $4) RETURNING id")
                 .bind(plan_id).bind(heading.as_str()).bind(body).bind(ts).fetch_one(&mut *tx).await?;
             audit_in_tx!(tx, author, "plan_section", id, "create", None,
                 Some(serde_json::json!({"plan_id": plan_id, "heading": heading.as_str(), "body": body})));
-            tx.commit().await?;
             id
-        }))
+        });
+        t.commit().await?;
+        Ok(id)
     }
 
     /// Changes a section's heading and text (or marks it removed) if `expected_version` is current.
@@ -923,14 +886,11 @@ impl Db {
     ) -> Result<()> {
         let SectionChange { heading, body, remove } = change;
         let (body, remove) = (body.as_str(), *remove);
-        let plan = self.plan(author.municipality_id, plan_id).await?;
-        if !plan.status().editable() {
-            return Err(RuleError::new("err-plan-frozen").into());
-        }
         let before = self.sections(plan_id).await?.into_iter().find(|s| s.id == id).ok_or(StoreError::NotFound)?;
         let ts = now();
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, author.municipality_id, plan_id).await?;
+        on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE plan_sections SET heading = $1, body = $2, removed_at = $3, version = version + 1, updated_at = $4
                  WHERE id = $5 AND plan_id = $6 AND version = $7 AND removed_at IS NULL")
@@ -944,8 +904,8 @@ impl Db {
             }
             audit_in_tx!(tx, author, "plan_section", id, if remove { "remove" } else { "update" }, snapshot(&before),
                 Some(serde_json::json!({"heading": heading.as_str(), "body": body})));
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 
@@ -1032,6 +992,105 @@ impl Db {
         });
         Ok(())
     }
+}
+
+/// The statuses in which a plan's content may change, as an SQL list made from the domain's rule.
+fn editable_statuses_sql() -> String {
+    let codes: Vec<String> =
+        PlanStatus::ALL.iter().filter(|s| s.editable()).map(|s| format!("'{}'", s.code())).collect();
+    codes.join(", ")
+}
+
+/// Locks the plan's row for the rest of `tx` if the plan is in an editable status, and refuses with
+/// `err-plan-frozen` otherwise. Every write to a plan's content (elements, sections) calls this
+/// first in its transaction, and a status change writes the same row, so the two serialise on both
+/// databases: an edit either commits before the adoption takes its snapshot, or waits and then sees
+/// the plan adopted. It writes nothing that changes (the version stays, so forms holding the
+/// plan's version do not go stale).
+pub async fn lock_editable_plan(tx: &mut Tx, municipality_id: i64, plan_id: i64) -> Result<()> {
+    let sql = format!(
+        "UPDATE plans SET version = version WHERE id = $1 AND municipality_id = $2 AND status IN ({})",
+        editable_statuses_sql()
+    );
+    let n = on_tx!(tx, c => {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plan_id).bind(municipality_id).execute(&mut *c).await?.rows_affected()
+    });
+    if n == 0 {
+        return Err(RuleError::new("err-plan-frozen").into());
+    }
+    Ok(())
+}
+
+const PLAN_SOURCES_SQL: &str = "SELECT ps.plan_id, ps.source_plan_id FROM plan_sources ps
+     JOIN plans p ON p.id = ps.plan_id WHERE p.municipality_id = $1";
+
+const SDG_LINKS_SQL: &str = "SELECT l.element_id, l.target, t.goal, l.adapted FROM element_sdg_targets l
+     JOIN goal_elements e ON e.id = l.element_id JOIN sdg_targets t ON t.code = l.target
+     WHERE e.municipality_id = $1 ORDER BY t.sort_key";
+
+fn plan_elements_sql() -> String {
+    format!(
+        "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM}
+         WHERE e.municipality_id = $1 AND e.plan_id = $2 AND e.removed_at IS NULL ORDER BY e.position, e.id"
+    )
+}
+
+fn element_sql() -> String {
+    format!(
+        "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2 AND e.removed_at IS NULL"
+    )
+}
+
+/// The live elements of a plan, read inside `tx`.
+pub async fn elements_in(tx: &mut Tx, municipality_id: i64, plan_id: i64) -> Result<Vec<Element>> {
+    let sql = plan_elements_sql();
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).bind(plan_id).fetch_all(&mut *c).await?
+    }))
+}
+
+/// One live element, read inside `tx`.
+pub async fn element_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Option<Element>> {
+    let sql = element_sql();
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).bind(id).fetch_optional(&mut *c).await?
+    }))
+}
+
+/// The SDG links of a municipality's elements, read inside `tx`.
+pub async fn sdg_links_in(tx: &mut Tx, municipality_id: i64) -> Result<Vec<SdgLink>> {
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, SdgLink>(SDG_LINKS_SQL).bind(municipality_id).fetch_all(&mut *c).await?))
+}
+
+/// Source links `(plan, source plan)` of a municipality, read inside `tx`.
+pub async fn plan_sources_in(tx: &mut Tx, municipality_id: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, (i64, i64)>(PLAN_SOURCES_SQL).bind(municipality_id).fetch_all(&mut *c).await?
+    }))
+}
+
+/// A plan's elements as a version entry each, with the SDG targets of what they point at.
+fn snapshot_of(elements: Vec<Element>, links: &[SdgLink]) -> Vec<VersionEntry> {
+    elements
+        .into_iter()
+        .map(|e| {
+            let origin = e.source_element_id.unwrap_or(e.id);
+            let mut sdg: Vec<String> =
+                links.iter().filter(|l| l.element_id == origin).map(|l| l.target.clone()).collect();
+            sdg.sort();
+            VersionEntry {
+                id: e.id,
+                parent_id: e.parent_id,
+                kind: e.kind,
+                text: e.text,
+                owner: e.owner_unit_name,
+                responsible: e.responsible_name,
+                deadline: e.deadline,
+                status: e.status,
+                sdg,
+            }
+        })
+        .collect()
 }
 
 /// Every plan reachable upwards from `plan_id` through source links, nearest first.

@@ -179,6 +179,7 @@ err-kind-placement = That unit type cannot sit there (municipality → service a
 err-org-cycle = A unit cannot sit under itself or under one of its own sub-units.
 err-validity-order = The end date cannot be before the start date.
 err-retire-has-children = The unit has sub-units that are still valid. Retire or move them first.
+err-parent-retired = The parent unit is retired. A unit can only sit under a retired unit if it is itself retired on the same day or earlier.
 err-role-unknown = Unknown role.
 err-parent-unknown = The parent unit does not exist.
 err-person-unknown = The person does not exist.

@@ -179,6 +179,7 @@ err-kind-placement = Enhetstypen kan ikke ligge der (kommune → tjenesteområde
 err-org-cycle = En enhet kan ikke ligge under seg selv eller under en av sine egne underenheter.
 err-validity-order = Sluttdatoen kan ikke være før startdatoen.
 err-retire-has-children = Enheten har underliggende enheter som fortsatt er gyldige. Legg ned eller flytt dem først.
+err-parent-retired = Den overordnede enheten er nedlagt. En enhet kan bare ligge under en nedlagt enhet hvis den selv er nedlagt senest samme dag.
 err-role-unknown = Ukjent rolle.
 err-parent-unknown = Den overordnede enheten finnes ikke.
 err-person-unknown = Personen finnes ikke.

@@ -179,6 +179,7 @@ err-kind-placement = Einingstypen kan ikkje liggje der (kommune → tenesteområ
 err-org-cycle = Ei eining kan ikkje liggje under seg sjølv eller under ei av sine eigne undereiningar.
 err-validity-order = Sluttdatoen kan ikkje vere før startdatoen.
 err-retire-has-children = Eininga har underliggjande einingar som framleis er gyldige. Legg ned eller flytt dei først.
+err-parent-retired = Den overordna eininga er lagd ned. Ei eining kan berre liggje under ei nedlagd eining dersom ho sjølv er lagd ned seinast same dag.
 err-role-unknown = Ukjend rolle.
 err-parent-unknown = Den overordna eininga finst ikkje.
 err-person-unknown = Personen finst ikkje.

@@ -15,6 +15,7 @@ mod i18n;
 mod matrix;
 mod org;
 mod plans;
+mod races;
 mod sdg;
 mod statistics;
 mod thread;
