@@ -1,0 +1,467 @@
+//! Goal elements: local ones with the measure rule, inherited references with their markers,
+//! distribution to units, placement in the plan's text, and the municipality's level names.
+
+use super::*;
+
+/// A goal element with what the views need: its text (its source's text when inherited), the
+/// inheritance markers, and names of the people and units it refers to.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq)]
+pub struct Element {
+    /// Id.
+    pub id: i64,
+    /// Plan.
+    pub plan_id: i64,
+    /// Parent element in the same plan.
+    pub parent_id: Option<i64>,
+    /// Kind code, see [`ElementKind`].
+    pub kind: String,
+    /// Order among siblings.
+    pub position: i64,
+    /// Text (the source's current text for inherited elements).
+    pub text: String,
+    /// Owner unit.
+    pub owner_unit_id: Option<i64>,
+    /// Owner unit name.
+    pub owner_unit_name: Option<String>,
+    /// Responsible person (measures).
+    pub responsible_person_id: Option<i64>,
+    /// Responsible person's name.
+    pub responsible_name: Option<String>,
+    /// Deadline (measures).
+    pub deadline: Option<NaiveDate>,
+    /// Status code (assignments and measures).
+    pub status: String,
+    /// Source element when inherited.
+    pub source_element_id: Option<i64>,
+    /// Source plan when inherited.
+    pub source_plan_id: Option<i64>,
+    /// Source plan's title.
+    pub source_plan_title: Option<String>,
+    /// Revision of the source text this plan has seen.
+    pub source_revision_seen: Option<i64>,
+    /// Current revision of the source text.
+    pub source_revision: Option<i64>,
+    /// When the source was removed (the inherited element is orphaned).
+    pub source_removed_at: Option<DateTime<Utc>>,
+    /// Text revision (bumped when the text changes).
+    pub revision: i64,
+    /// The plan-text section the element is placed in.
+    pub section_id: Option<i64>,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+impl Element {
+    /// The element's kind.
+    pub fn kind(&self) -> ElementKind {
+        ElementKind::parse(&self.kind).unwrap_or(ElementKind::Measure)
+    }
+
+    /// Inherited from another plan (shown read-only).
+    pub fn inherited(&self) -> bool {
+        self.source_element_id.is_some()
+    }
+
+    /// The source's text changed since this plan last saw it.
+    pub fn changed_since(&self) -> bool {
+        matches!((self.source_revision, self.source_revision_seen), (Some(now), Some(seen)) if now > seen)
+    }
+
+    /// The source element was removed: this element depends on something that is gone.
+    pub fn orphaned(&self) -> bool {
+        self.inherited() && self.source_removed_at.is_some()
+    }
+}
+
+const ELEMENT_COLUMNS: &str = "e.id, e.plan_id, e.parent_id, e.kind, e.position,
+    COALESCE(s.text, e.text) AS text, e.owner_unit_id, u.name AS owner_unit_name,
+    e.responsible_person_id, p.name AS responsible_name, e.deadline, COALESCE(s.status, e.status) AS status,
+    e.source_element_id, s.plan_id AS source_plan_id, sp.title AS source_plan_title,
+    e.source_revision_seen, s.revision AS source_revision, s.removed_at AS source_removed_at,
+    e.revision, e.section_id, e.version";
+
+const ELEMENT_FROM: &str = "goal_elements e
+    LEFT JOIN goal_elements s ON s.id = e.source_element_id
+    LEFT JOIN plans sp ON sp.id = s.plan_id
+    LEFT JOIN org_units u ON u.id = e.owner_unit_id
+    LEFT JOIN people p ON p.id = e.responsible_person_id";
+
+/// Values of a local (not inherited) element, already parsed.
+#[derive(Debug, Clone)]
+pub struct ElementInput {
+    /// Kind.
+    pub kind: ElementKind,
+    /// Text.
+    pub text: String,
+    /// Owner unit.
+    pub owner_unit_id: Option<i64>,
+    /// Responsible person.
+    pub responsible_person_id: Option<i64>,
+    /// Deadline.
+    pub deadline: Option<NaiveDate>,
+    /// Status.
+    pub status: ElementStatus,
+    /// SDG target codes (already checked for format) with "adapted from" flags.
+    pub sdg_targets: Vec<(String, bool)>,
+}
+
+impl ElementInput {
+    fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({"kind": self.kind.code(), "text": self.text, "owner_unit_id": self.owner_unit_id,
+            "responsible_person_id": self.responsible_person_id, "deadline": self.deadline,
+            "status": self.status.code(), "sdg_targets": self.sdg_targets})
+    }
+}
+
+impl Db {
+    /// The live (not removed) elements of a plan, in tree order keys (parent, position).
+    pub async fn elements(&self, municipality_id: i64, plan_id: i64) -> Result<Vec<Element>> {
+        let sql = plan_elements_sql();
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(plan_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Every live element of a municipality (for the red thread).
+    pub async fn elements_all(&self, municipality_id: i64) -> Result<Vec<Element>> {
+        let sql = format!(
+            "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM}
+             WHERE e.municipality_id = $1 AND e.removed_at IS NULL ORDER BY e.plan_id, e.position, e.id"
+        );
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// One live element of the municipality.
+    pub async fn element(&self, municipality_id: i64, id: i64) -> Result<Element> {
+        let sql = element_sql();
+        let row = on_db!(self, pool => {
+            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(id).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    async fn check_element_input(&self, mid: i64, plan: &Plan, input: &ElementInput) -> Result<()> {
+        check_measure(input.status, input.deadline.is_some(), input.responsible_person_id.is_some())?;
+        if let Some(d) = input.deadline {
+            check_deadline_in_period(d, plan.start_year as i32, plan.end_year as i32)?;
+        }
+        self.check_owner_unit(mid, input.owner_unit_id).await?;
+        if let Some(p) = input.responsible_person_id {
+            self.person(mid, p).await.map_err(|_| RuleError::new("err-person-unknown"))?;
+        }
+        for (code, _) in &input.sdg_targets {
+            if !self.sdg_target_exists(code).await? {
+                return Err(RuleError::new("err-sdg-target-unknown").with("code", code.clone()).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a local element under `parent_id` (or at the top) of an editable plan.
+    pub async fn element_create(
+        &self,
+        author: &Author,
+        plan_id: i64,
+        parent_id: Option<i64>,
+        input: &ElementInput,
+    ) -> Result<i64> {
+        let mid = author.municipality_id;
+        let plan = self.plan(mid, plan_id).await?;
+        self.check_element_input(mid, &plan, input).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        // The parent is read under the plan's lock: removing it takes the same lock.
+        let parent_kind = match parent_id {
+            Some(p) => {
+                let parent = element_in(&mut t, mid, p).await?.filter(|e| e.plan_id == plan_id);
+                Some(parent.ok_or_else(|| RuleError::new("err-element-parent-unknown"))?.kind())
+            }
+            None => None,
+        };
+        input.kind.check_parent(parent_kind)?;
+        let ts = now();
+        let id = on_tx!(&mut t, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id,
+                                            responsible_person_id, deadline, status, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4,
+                         (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
+                         $5, $6, $7, $8, $9, $10, $10) RETURNING id")
+                .bind(mid).bind(plan_id).bind(parent_id).bind(input.kind.code()).bind(&input.text)
+                .bind(input.owner_unit_id).bind(input.responsible_person_id).bind(input.deadline).bind(input.status.code()).bind(ts)
+                .fetch_one(&mut *tx).await?;
+            for (code, adapted) in &input.sdg_targets {
+                sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted) VALUES ($1, $2, $3)")
+                    .bind(id).bind(code).bind(*adapted).execute(&mut *tx).await?;
+            }
+            let mut after = input.audit_json();
+            after["plan_id"] = serde_json::json!(plan_id);
+            after["parent_id"] = serde_json::json!(parent_id);
+            audit_in_tx!(tx, author, "goal_element", id, "create", None, Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
+            id
+        });
+        t.commit().await?;
+        Ok(id)
+    }
+
+    /// Updates a local element if `expected_version` is current. Inherited elements are read-only.
+    pub async fn element_update(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        input: &ElementInput,
+    ) -> Result<Element> {
+        let mid = author.municipality_id;
+        let before = self.element(mid, id).await?;
+        if before.inherited() {
+            return Err(RuleError::new("err-element-inherited").into());
+        }
+        if input.kind != before.kind() {
+            return Err(RuleError::new("err-element-kind-change").into());
+        }
+        let plan = self.plan(mid, before.plan_id).await?;
+        self.check_element_input(mid, &plan, input).await?;
+        let text_changed = before.text != input.text;
+        let links_before: Vec<SdgLink> =
+            self.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
+        let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, before.plan_id).await?;
+        let written = on_tx!(&mut t, tx => {
+            let n = sqlx::query(
+                "UPDATE goal_elements SET text = $1, owner_unit_id = $2, responsible_person_id = $3, deadline = $4, status = $5,
+                        revision = revision + $6, version = version + 1, updated_at = $7
+                 WHERE id = $8 AND municipality_id = $9 AND version = $10 AND removed_at IS NULL")
+                .bind(&input.text).bind(input.owner_unit_id).bind(input.responsible_person_id).bind(input.deadline)
+                .bind(input.status.code()).bind(i64::from(text_changed)).bind(now()).bind(id).bind(mid).bind(expected_version)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            sqlx::query("DELETE FROM element_sdg_targets WHERE element_id = $1").bind(id).execute(&mut *tx).await?;
+            for (code, adapted) in &input.sdg_targets {
+                sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted) VALUES ($1, $2, $3)")
+                    .bind(id).bind(code).bind(*adapted).execute(&mut *tx).await?;
+            }
+            let mut b = snapshot(&before).unwrap_or_default();
+            b["sdg_targets"] = serde_json::json!(links_before.iter().map(|l| (&l.target, l.adapted)).collect::<Vec<_>>());
+            audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(input.audit_json()));
+            bump_plan_generation!(tx, author.municipality_id);
+            // Read back inside the transaction: after the commit another writer may already have
+            // replaced this version, and the caller must answer with what it wrote.
+            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
+                .bind(mid).bind(id).fetch_one(&mut *tx).await?
+        });
+        t.commit().await?;
+        Ok(written)
+    }
+
+    /// Removes an element and everything under it in its plan. Nothing is deleted: rows are marked
+    /// removed, so inherited copies in other plans show up as orphaned instead of vanishing.
+    pub async fn element_remove(&self, author: &Author, id: i64, expected_version: i64) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, element.plan_id).await?;
+        // Children are read under the plan's lock, so one added meanwhile is removed with the rest.
+        let all = elements_in(&mut t, mid, element.plan_id).await?;
+        let mut doomed = vec![id];
+        let mut i = 0;
+        while i < doomed.len() {
+            let parent = doomed[i];
+            doomed.extend(all.iter().filter(|e| e.parent_id == Some(parent)).map(|e| e.id));
+            i += 1;
+        }
+        let ts = now();
+        on_tx!(&mut t, tx => {
+            let n = sqlx::query("UPDATE goal_elements SET removed_at = $1, version = version + 1 WHERE id = $2 AND version = $3 AND removed_at IS NULL")
+                .bind(ts).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            for d in &doomed[1..] {
+                sqlx::query("UPDATE goal_elements SET removed_at = $1, version = version + 1 WHERE id = $2").bind(ts).bind(d).execute(&mut *tx).await?;
+            }
+            audit_in_tx!(tx, author, "goal_element", id, "remove", snapshot(&element),
+                Some(serde_json::json!({"removed_with_children": &doomed[1..]})));
+            bump_plan_generation!(tx, author.municipality_id);
+        });
+        t.commit().await?;
+        Ok(())
+    }
+
+    /// Inherits `source_id` into `plan_id` as a read-only reference. The source must belong to a plan
+    /// the plan derives from (directly or further up). Placed under the inherited copy of the source's
+    /// parent when the plan has one, otherwise at the top.
+    pub async fn element_inherit(&self, author: &Author, plan_id: i64, source_id: i64) -> Result<i64> {
+        let mid = author.municipality_id;
+        self.plan(mid, plan_id).await?;
+        let source = self.element(mid, source_id).await.map_err(|_| RuleError::new("err-inherit-source"))?;
+        let ancestors = self.plan_ancestors(mid, plan_id).await?;
+        if !ancestors.contains(&source.plan_id) {
+            return Err(RuleError::new("err-inherit-source").into());
+        }
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        // Read under the plan's lock, so two concurrent inherits of one source cannot both pass.
+        let existing = elements_in(&mut t, mid, plan_id).await?;
+        // Inheriting an inherited element means inheriting what it points at.
+        let origin = source.source_element_id.unwrap_or(source.id);
+        if existing.iter().any(|e| e.source_element_id == Some(origin)) {
+            return Err(RuleError::new("err-inherit-duplicate").into());
+        }
+        let origin_el = if origin == source.id { source.clone() } else { self.element(mid, origin).await? };
+        // The source's parent may itself be an inherited copy: match on what it points at.
+        let parent_origin = match origin_el.parent_id {
+            Some(sp) => self.element(mid, sp).await.ok().map(|p| p.source_element_id.unwrap_or(p.id)),
+            None => None,
+        };
+        let parent =
+            parent_origin.and_then(|po| existing.iter().find(|e| e.source_element_id == Some(po)).map(|e| e.id));
+        let ts = now();
+        let id = on_tx!(&mut t, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id, status,
+                                            source_element_id, source_revision_seen, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
+                         '', $5, 'draft', $6, $7, $8, $8) RETURNING id")
+                .bind(mid).bind(plan_id).bind(parent).bind(&origin_el.kind).bind(origin_el.owner_unit_id)
+                .bind(origin).bind(origin_el.revision).bind(ts)
+                .fetch_one(&mut *tx).await?;
+            let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision, "parent_id": parent});
+            audit_in_tx!(tx, author, "goal_element", id, "inherit", None, Some(after));
+            bump_plan_generation!(tx, author.municipality_id);
+            id
+        });
+        t.commit().await?;
+        Ok(id)
+    }
+
+    /// Distributes an inherited element: sets which unit owns it in this plan (its text stays the
+    /// source's). This is how the action programme hands a sub-goal to a service area.
+    pub async fn element_assign(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        owner_unit_id: Option<i64>,
+    ) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        self.check_owner_unit(mid, owner_unit_id).await?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, element.plan_id).await?;
+        on_tx!(&mut t, tx => {
+            let n = sqlx::query("UPDATE goal_elements SET owner_unit_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4 AND removed_at IS NULL")
+                .bind(owner_unit_id).bind(now()).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            audit_in_tx!(tx, author, "goal_element", id, "assign",
+                Some(serde_json::json!({"owner_unit_id": element.owner_unit_id})), Some(serde_json::json!({"owner_unit_id": owner_unit_id})));
+            bump_plan_generation!(tx, author.municipality_id);
+        });
+        t.commit().await?;
+        Ok(())
+    }
+
+    /// Places an element (and so its subtree) in a section of its plan's text, or takes it out.
+    pub async fn element_place(&self, author: &Author, id: i64, section_id: Option<i64>) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        if let Some(s) = section_id
+            && !self.sections(element.plan_id).await?.iter().any(|x| x.id == s)
+        {
+            return Err(RuleError::new("err-section-unknown").into());
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE goal_elements SET section_id = $1, version = version + 1 WHERE id = $2")
+                .bind(section_id).bind(id).execute(&mut *tx).await?;
+            audit_in_tx!(tx, author, "goal_element", id, "place",
+                Some(serde_json::json!({"section_id": element.section_id})), Some(serde_json::json!({"section_id": section_id})));
+            bump_plan_generation!(tx, author.municipality_id);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The municipality's own names for goal-structure levels: `(kind, lang, label)`.
+    pub async fn element_labels(&self, municipality_id: i64) -> Result<Vec<(String, String, String)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (String, String, String)>("SELECT kind, lang, label FROM element_labels WHERE municipality_id = $1")
+                .bind(municipality_id).fetch_all(pool).await?
+        }))
+    }
+
+    /// Replaces the municipality's level names; an empty label restores the default.
+    pub async fn element_labels_set(&self, author: &Author, labels: &[(ElementKind, String, String)]) -> Result<()> {
+        let mid = author.municipality_id;
+        let before = self.element_labels(mid).await?;
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM element_labels WHERE municipality_id = $1").bind(mid).execute(&mut *tx).await?;
+            for (kind, lang, label) in labels.iter().filter(|(_, _, l)| !l.trim().is_empty()) {
+                sqlx::query("INSERT INTO element_labels (municipality_id, kind, lang, label) VALUES ($1, $2, $3, $4)")
+                    .bind(mid).bind(kind.code()).bind(lang).bind(label.trim()).execute(&mut *tx).await?;
+            }
+            let after: Vec<(&str, &String, &String)> = labels.iter().map(|(k, l, x)| (k.code(), l, x)).collect();
+            audit_in_tx!(tx, author, "element_labels", mid, "update", Some(serde_json::json!(before)), Some(serde_json::json!(after)));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Marks the current text of an inherited element's source as seen.
+    pub async fn element_acknowledge(&self, author: &Author, id: i64) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        let (Some(revision), true) = (element.source_revision, element.inherited()) else {
+            return Err(RuleError::new("err-element-not-inherited").into());
+        };
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE goal_elements SET source_revision_seen = $1, version = version + 1 WHERE id = $2")
+                .bind(revision).bind(id).execute(&mut *tx).await?;
+            audit_in_tx!(tx, author, "goal_element", id, "acknowledge",
+                Some(serde_json::json!({"source_revision_seen": element.source_revision_seen})),
+                Some(serde_json::json!({"source_revision_seen": revision})));
+            bump_plan_generation!(tx, author.municipality_id);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+fn plan_elements_sql() -> String {
+    format!(
+        "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM}
+         WHERE e.municipality_id = $1 AND e.plan_id = $2 AND e.removed_at IS NULL ORDER BY e.position, e.id"
+    )
+}
+
+fn element_sql() -> String {
+    format!(
+        "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2 AND e.removed_at IS NULL"
+    )
+}
+
+/// The live elements of a plan, read inside `tx`.
+pub async fn elements_in(tx: &mut Tx, municipality_id: i64, plan_id: i64) -> Result<Vec<Element>> {
+    let sql = plan_elements_sql();
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).bind(plan_id).fetch_all(&mut *c).await?
+    }))
+}
+
+/// One live element, read inside `tx`.
+pub async fn element_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Option<Element>> {
+    let sql = element_sql();
+    Ok(on_tx!(tx, c => {
+        sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).bind(id).fetch_optional(&mut *c).await?
+    }))
+}
