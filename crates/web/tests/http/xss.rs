@@ -269,3 +269,75 @@ both!(stored_payloads_are_escaped_on_every_page, |t: TestApp| async move {
         assert!(seen, "payload {payload:?} was never shown escaped");
     }
 });
+
+/// Links to pages under `prefix` found in `html`, without their fragment.
+fn links_under(html: &str, prefix: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with(prefix) && !href.contains(".csv") && !href.contains(".xlsx"))
+        .map(|href| href.split('#').next().unwrap_or(href).replace("&amp;", "&"))
+        .collect()
+}
+
+// The sweep above fills forms; an uploaded file is the other way text gets in. A JSON-stat file
+// whose every label is a payload is uploaded and imported, then every statistics page reachable
+// from the statistics front page must show the labels escaped, never raw (the chart SVG included).
+both!(labels_from_an_uploaded_file_are_escaped_on_every_page, |t: TestApp| async move {
+    let mut dataset: serde_json::Value =
+        serde_json::from_str(include_str!("../../../store/demo/statistics/07459-befolkning.json")).unwrap();
+    dataset["label"] = PAYLOADS[0].into();
+    dataset["source"] = PAYLOADS[1].into();
+    dataset["note"] = serde_json::json!([PAYLOADS[5]]);
+    dataset["dimension"]["Region"]["label"] = PAYLOADS[4].into();
+    dataset["dimension"]["Region"]["category"]["label"]["0301"] = PAYLOADS[1].into();
+    dataset["dimension"]["Region"]["category"]["label"]["0"] = PAYLOADS[4].into();
+    let metric = dataset["dimension"]["ContentsCode"]["category"]["label"].as_object_mut().unwrap();
+    for label in metric.values_mut() {
+        *label = PAYLOADS[0].into();
+    }
+    let body = dataset.to_string();
+    let mut c = t.login("styring").await;
+    let csrf = c.csrf().await;
+    let boundary = "rodtradXssBoundary";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"<b onmouseover=x>.json\"\r\nContent-Type: application/json\r\n\r\n{body}\r\n\
+         --{boundary}--\r\n"
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let preview = c.send(Method::POST, "/statistics/import", Some(multipart), &[("content-type", ct.as_str())]).await;
+    let preview = preview.expect(200);
+    let mut pages = vec![("/statistics/import (preview)".to_owned(), preview.body.clone())];
+    let token =
+        preview.body.split("action=\"/statistics/import/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let done = c.post(&format!("/statistics/import/{token}"), &[]).await.expect(303);
+    let mut queue = vec![done.location().to_owned(), "/statistics".to_owned(), "/statistics/sdg".to_owned()];
+    let mut seen_paths = std::collections::HashSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen_paths.insert(path.clone()) || seen_paths.len() > 60 {
+            continue;
+        }
+        let res = c.get(&path).await;
+        if !is_html(&res) {
+            continue;
+        }
+        queue.extend(links_under(&res.body, "/statistics/"));
+        pages.push((path, res.body));
+    }
+    let mut leaks = Vec::new();
+    let mut shown = 0;
+    for (path, body) in &pages {
+        for raw in RAW {
+            if let Some(at) = body.find(raw) {
+                let context = &body[at.saturating_sub(80)..(at + raw.len() + 40).min(body.len())];
+                leaks.push(format!("{path}: raw {raw:?} in …{context}…"));
+            }
+        }
+        shown += PAYLOADS.iter().filter(|p| body.contains(&escape(p))).count();
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    assert!(pages.iter().any(|(p, _)| p.starts_with("/statistics/series/")), "no series page reached: {seen_paths:?}");
+    assert!(shown > 0, "no payload shown escaped on {} pages", pages.len());
+    eprintln!("uploaded labels: {} statistics pages checked on {:?}", pages.len(), t.backend);
+});
