@@ -4,7 +4,9 @@
 #[doc(hidden)]
 pub use libfuzzer_sys;
 
-use rodtrad_domain::plan::{ElementKind, ElementStatus, formulation_warnings, parse_sdg_target};
+use rodtrad_domain::plan::{
+    ELEMENT_TEXT_MAX, ElementDraft, ElementKind, ElementStatus, formulation_warnings, parse_sdg_target,
+};
 use rodtrad_domain::query::{self, AuditQuery, ThreadQuery};
 use rodtrad_domain::regions::{Observation, Regions, harmonise};
 use rodtrad_domain::text::optional_text;
@@ -252,5 +254,33 @@ pub fn u4ssc_csv(data: &[u8]) {
         assert!(u4ssc::parse_year(&row.year.to_string()).is_ok(), "year out of range accepted: {}", row.year);
         assert!(row.value.is_finite(), "non-finite value accepted: {}", row.value);
         assert!(seen.insert((row.code.clone(), row.year)), "duplicate row accepted: {} {}", row.code, row.year);
+    }
+}
+
+/// The goal-element draft that the page form and the API share: never panics; a draft that parses
+/// has its text trimmed, non-empty and within the limit, unique SDG codes, and parses again from its
+/// own values to itself; a refusal names a field for every error.
+pub fn element_draft(data: &[u8]) {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) else { return };
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let (text, status) = (get("text").unwrap_or(""), get("status"));
+    let contributes = ElementDraft::split_codes(get("sdg_targets").unwrap_or(""));
+    let adapted = ElementDraft::split_codes(get("sdg_adapted").unwrap_or(""));
+    match ElementDraft::parse(text, status, contributes, adapted) {
+        Ok(draft) => {
+            assert!(!draft.text.is_empty() && draft.text.trim() == draft.text);
+            assert!(draft.text.chars().count() <= ELEMENT_TEXT_MAX);
+            let mut codes: Vec<&str> = draft.sdg_targets.iter().map(|(c, _)| c.as_str()).collect();
+            codes.sort();
+            codes.dedup();
+            assert_eq!(codes.len(), draft.sdg_targets.len(), "SDG codes are unique");
+            let own =
+                |adapted: bool| draft.sdg_targets.iter().filter(move |(_, a)| *a == adapted).map(|(c, _)| c.as_str());
+            let again = ElementDraft::parse(&draft.text, Some(draft.status.code()), own(false), own(true));
+            assert_eq!(again.as_ref(), Ok(&draft));
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty() && errors.iter().all(|e| e.field.is_some()), "{errors:?}");
+        }
     }
 }

@@ -27,12 +27,21 @@ pub struct RuleError {
     pub key: &'static str,
     /// Named arguments for the message.
     pub args: Vec<(&'static str, String)>,
+    /// The input field the rule is about, when there is one (`deadline`, `sdg_targets`): the page
+    /// shows the message beside that field and the API names it, with no table mapping keys back.
+    pub field: Option<&'static str>,
 }
 
 impl RuleError {
     /// A rule error without arguments.
     pub fn new(key: &'static str) -> Self {
-        Self { key, args: Vec::new() }
+        Self { key, args: Vec::new(), field: None }
+    }
+
+    /// Names the input field the error is about.
+    pub fn on(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
     }
 
     /// Adds a named argument.

@@ -361,7 +361,7 @@ impl ElementStatus {
 /// The hard rule: a measure cannot be active (or done) without a deadline and a responsible person.
 pub fn check_measure(status: ElementStatus, has_deadline: bool, has_responsible: bool) -> Result<(), RuleError> {
     if matches!(status, ElementStatus::Active | ElementStatus::Done) && !(has_deadline && has_responsible) {
-        return Err(RuleError::new("err-measure-needs-deadline-responsible"));
+        return Err(RuleError::new("err-measure-needs-deadline-responsible").on("status"));
     }
     Ok(())
 }
@@ -386,7 +386,8 @@ pub fn check_deadline_in_period(deadline: chrono::NaiveDate, start: i32, end: i3
     if deadline.year() < start || deadline.year() > end {
         return Err(RuleError::new("err-deadline-outside-period")
             .with("start", start.to_string())
-            .with("end", end.to_string()));
+            .with("end", end.to_string())
+            .on("deadline"));
     }
     Ok(())
 }
@@ -571,5 +572,104 @@ mod version_tests {
         assert_eq!(d.changed, vec![(entry(2, "Ren luft"), changed)]);
         assert_eq!(d.removed, vec![entry(3, "Trygge veier")]);
         assert_eq!(diff_versions(&a, &a), VersionDiff::default());
+    }
+}
+
+/// Longest text of a goal element, in characters.
+pub const ELEMENT_TEXT_MAX: usize = 2000;
+
+/// The values of a goal element that the page form and the API body both carry, parsed by one
+/// function for both (and for the fuzz target): text trimmed, required and at most
+/// [`ELEMENT_TEXT_MAX`] characters; status draft when not given; SDG target codes checked and
+/// de-duplicated, a code given as both contributing and adapted keeping the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementDraft {
+    /// Text, trimmed.
+    pub text: String,
+    /// Status.
+    pub status: ElementStatus,
+    /// SDG target codes in canonical form, with "adapted from" flags.
+    pub sdg_targets: Vec<(String, bool)>,
+}
+
+impl ElementDraft {
+    /// Parses the raw values; every error names its field (`text`, `status`, `sdg_targets`,
+    /// `sdg_adapted`), so a form can show all of them and an API answer the first.
+    pub fn parse<'a>(
+        text: &str,
+        status: Option<&str>,
+        contributes: impl IntoIterator<Item = &'a str>,
+        adapted: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, Vec<RuleError>> {
+        let mut errors = Vec::new();
+        let text = text.trim();
+        if text.is_empty() {
+            errors.push(RuleError::new("err-element-text-empty").on("text"));
+        } else if text.chars().count() > ELEMENT_TEXT_MAX {
+            errors.push(RuleError::new("err-text-too-long").with("max", ELEMENT_TEXT_MAX.to_string()).on("text"));
+        }
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => ElementStatus::Draft,
+            Some(code) => ElementStatus::parse(code).unwrap_or_else(|e| {
+                errors.push(e.on("status"));
+                ElementStatus::Draft
+            }),
+        };
+        let mut sdg_targets: Vec<(String, bool)> = Vec::new();
+        let groups: [(&'static str, Vec<&str>, bool); 2] = [
+            ("sdg_targets", contributes.into_iter().collect(), false),
+            ("sdg_adapted", adapted.into_iter().collect(), true),
+        ];
+        for (field, codes, is_adapted) in groups {
+            for code in codes.into_iter().filter(|c| !c.trim().is_empty()) {
+                match parse_sdg_target(code) {
+                    Ok((_, code)) if !sdg_targets.iter().any(|(c, _)| *c == code) => {
+                        sdg_targets.push((code, is_adapted))
+                    }
+                    Ok(_) => {}
+                    Err(e) => errors.push(e.on(field)),
+                }
+            }
+        }
+        if errors.is_empty() { Ok(Self { text: text.to_owned(), status, sdg_targets }) } else { Err(errors) }
+    }
+
+    /// Splits a form field of SDG target codes (`11.6, 3.4; 13.2`) into codes.
+    pub fn split_codes(raw: &str) -> impl Iterator<Item = &str> {
+        raw.split([',', ';', ' ']).map(str::trim).filter(|c| !c.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod draft_tests {
+    use super::{ELEMENT_TEXT_MAX, ElementDraft, ElementStatus};
+
+    #[test]
+    fn a_draft_is_trimmed_defaulted_and_deduplicated() {
+        let d = ElementDraft::parse("  Trygg skolevei  ", None, ["11.2", "11.2", "3.6"], ["3.6", "13.1"]).unwrap();
+        assert_eq!(d.text, "Trygg skolevei");
+        assert_eq!(d.status, ElementStatus::Draft);
+        assert_eq!(
+            d.sdg_targets,
+            vec![("11.2".to_owned(), false), ("3.6".to_owned(), false), ("13.1".to_owned(), true)]
+        );
+        let active = ElementDraft::parse("Tekst", Some("active"), [], []).unwrap();
+        assert_eq!(active.status, ElementStatus::Active);
+        assert_eq!(ElementDraft::split_codes(" 11.6, 3.4;13.2  ").collect::<Vec<_>>(), vec!["11.6", "3.4", "13.2"]);
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_on_its_field() {
+        let long = "x".repeat(ELEMENT_TEXT_MAX + 1);
+        let errors = ElementDraft::parse(&long, Some("finished"), ["99.1"], ["1.x!"]).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field, e.key)).collect();
+        assert_eq!(fields[0], (Some("text"), "err-text-too-long"));
+        assert_eq!(fields[1].0, Some("status"));
+        assert_eq!(fields[2], (Some("sdg_targets"), "err-sdg-target-format"));
+        assert_eq!(fields[3], (Some("sdg_adapted"), "err-sdg-target-format"));
+        let empty = ElementDraft::parse("   ", None, [], []).unwrap_err();
+        assert_eq!((empty[0].field, empty[0].key), (Some("text"), "err-element-text-empty"));
+        // Exactly the maximum is accepted, counted in characters, not bytes.
+        assert!(ElementDraft::parse(&"æ".repeat(ELEMENT_TEXT_MAX), None, [], []).is_ok());
     }
 }
