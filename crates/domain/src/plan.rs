@@ -369,13 +369,13 @@ pub fn check_measure(status: ElementStatus, has_deadline: bool, has_responsible:
 /// A plan's period: four-digit years, end not before start, at most 30 years.
 pub fn check_period(start: i32, end: i32) -> Result<(), RuleError> {
     if !(1900..=2200).contains(&start) || !(1900..=2200).contains(&end) {
-        return Err(RuleError::new("err-plan-year"));
+        return Err(RuleError::new("err-plan-year").on("end_year"));
     }
     if end < start {
-        return Err(RuleError::new("err-plan-period-order"));
+        return Err(RuleError::new("err-plan-period-order").on("end_year"));
     }
     if end - start > 30 {
-        return Err(RuleError::new("err-plan-period-long"));
+        return Err(RuleError::new("err-plan-period-long").on("end_year"));
     }
     Ok(())
 }
@@ -396,7 +396,7 @@ pub fn check_deadline_in_period(deadline: chrono::NaiveDate, start: i32, end: i3
 ///
 /// `ancestors_of_source` are the source plan and every plan it (transitively) derives from.
 pub fn check_no_plan_cycle(plan_id: i64, ancestors_of_source: &[i64]) -> Result<(), RuleError> {
-    if ancestors_of_source.contains(&plan_id) { Err(RuleError::new("err-plan-cycle")) } else { Ok(()) }
+    if ancestors_of_source.contains(&plan_id) { Err(RuleError::new("err-plan-cycle").on("sources")) } else { Ok(()) }
 }
 
 /// An SDG target code such as `11.6` or `17.a`: goal 1–17, then a number or a letter.

@@ -58,6 +58,9 @@ pub struct ErrorDto {
     pub error: String,
     /// Message in the caller's language.
     pub message: String,
+    /// The input field the error is about, when it is about one (`text`, `deadline`, `sdg_targets`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// An organisation unit.

@@ -12,7 +12,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{Datelike, NaiveDate, Utc};
-use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType, parse_sdg_target};
+use rodtrad_domain::plan::{ElementDraft, ElementKind, PlanType};
 use rodtrad_domain::{Name, RuleError};
 use rodtrad_store::plans::{Element, ElementInput, Plan, PlanInput};
 use serde::{Deserialize, Serialize};
@@ -225,35 +225,10 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> AppResult<T> {
 }
 
 fn element_input(w: &ElementWrite, kind: ElementKind) -> AppResult<ElementInput> {
-    let text = w.text.trim();
-    if text.is_empty() {
-        return Err(RuleError::new("err-element-text-empty").into());
-    }
-    if text.chars().count() > 2000 {
-        return Err(RuleError::new("err-text-too-long").with("max", "2000").into());
-    }
-    let status = match &w.status {
-        Some(s) => ElementStatus::parse(s)?,
-        None => ElementStatus::Draft,
-    };
-    let mut sdg_targets = Vec::new();
-    for (codes, adapted) in [(&w.sdg_targets, false), (&w.sdg_adapted, true)] {
-        for code in codes {
-            let (_, code) = parse_sdg_target(code)?;
-            if !sdg_targets.iter().any(|(c, _)| *c == code) {
-                sdg_targets.push((code, adapted));
-            }
-        }
-    }
-    Ok(ElementInput {
-        kind,
-        text: text.to_owned(),
-        owner_unit_id: w.owner_unit_id,
-        responsible_person_id: w.responsible_person_id,
-        deadline: w.deadline,
-        status,
-        sdg_targets,
-    })
+    let (contributes, adapted) = (w.sdg_targets.iter().map(String::as_str), w.sdg_adapted.iter().map(String::as_str));
+    let draft = ElementDraft::parse(&w.text, w.status.as_deref(), contributes, adapted)
+        .map_err(|mut all| AppError::Rule(all.swap_remove(0)))?;
+    Ok(ElementInput::new(kind, draft, w.owner_unit_id, w.responsible_person_id, w.deadline))
 }
 
 fn plan_input(w: &PlanWrite, plan_type: PlanType) -> AppResult<PlanInput> {

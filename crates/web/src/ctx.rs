@@ -297,6 +297,7 @@ fn finish(state: &AppState, ctx: Option<&Ctx>, response: Response, api: bool) ->
                     _ => "err-bad-request",
                 },
                 args: Vec::new(),
+                field: None,
             }
         }
         None => return response,
@@ -318,7 +319,10 @@ fn finish(state: &AppState, ctx: Option<&Ctx>, response: Response, api: bool) ->
     let args: Vec<(&str, String)> = page.args.iter().map(|(k, v)| (*k, v.clone())).collect();
     let message = state.i18n.format(ctx.tr.lang, page.key, &args);
     if api || ctx.path.starts_with("/api/") {
-        let body = serde_json::json!({"error": page.key, "message": message});
+        let mut body = serde_json::json!({"error": page.key, "message": message});
+        if let Some(field) = page.field {
+            body["field"] = field.into();
+        }
         return (status, axum::Json(body)).into_response();
     }
     if status == StatusCode::UNAUTHORIZED {

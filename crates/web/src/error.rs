@@ -48,6 +48,8 @@ pub struct ErrorPage {
     pub key: &'static str,
     /// Arguments for the message.
     pub args: Vec<(&'static str, String)>,
+    /// The input field a rule error is about, named in API answers.
+    pub field: Option<&'static str>,
 }
 
 impl AppError {
@@ -58,7 +60,7 @@ impl AppError {
 
     /// Status code and message key.
     pub fn parts(&self) -> (StatusCode, ErrorPage) {
-        let page = |key| ErrorPage { key, args: Vec::new() };
+        let page = |key| ErrorPage { key, args: Vec::new(), field: None };
         match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, page("err-not-found")),
             AppError::Forbidden => (StatusCode::FORBIDDEN, page("err-forbidden")),
@@ -66,7 +68,9 @@ impl AppError {
             AppError::Csrf => (StatusCode::FORBIDDEN, page("err-csrf")),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, page("err-too-large")),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, page("err-too-many")),
-            AppError::Rule(e) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorPage { key: e.key, args: e.args.clone() }),
+            AppError::Rule(e) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorPage { key: e.key, args: e.args.clone(), field: e.field })
+            }
             AppError::Conflict => (StatusCode::CONFLICT, page("err-conflict")),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, page("err-internal")),
         }

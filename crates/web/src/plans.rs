@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
-use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings, parse_sdg_target};
+use rodtrad_domain::plan::{ElementDraft, ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings};
 use rodtrad_domain::{Name, RuleError};
 use rodtrad_store::StoreError;
 use rodtrad_store::people::PeopleFilter;
@@ -317,7 +317,7 @@ async fn create_plan(
         }
         match state.db.plan_create(&ctx.author()?, &input, &sources).await {
             Ok(id) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
-            Err(StoreError::Rule(e)) => errors.add(field_of(e.key), ctx.tr.rule(&e)),
+            Err(StoreError::Rule(e)) => errors.add(field_of(&e), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -325,13 +325,9 @@ async fn create_plan(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
 
-fn field_of(key: &str) -> &'static str {
-    match key {
-        "err-plan-cycle" | "err-plan-source-unknown" => "sources",
-        "err-unit-unknown" => "owner_unit_id",
-        "err-plan-year" | "err-plan-period-order" | "err-plan-period-long" => "end_year",
-        _ => "title",
-    }
+/// The field a rule error is shown beside on the plan form: the one it names, else the title.
+fn field_of(e: &RuleError) -> &'static str {
+    e.field.unwrap_or("title")
 }
 
 /// One row of the flattened element tree.
@@ -573,7 +569,7 @@ async fn update_plan(
         match state.db.plan_update(&ctx.author()?, id, version, &input, &sources).await {
             Ok(()) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
             Err(StoreError::Conflict) => conflict = true,
-            Err(StoreError::Rule(e)) => errors.add(field_of(e.key), ctx.tr.rule(&e)),
+            Err(StoreError::Rule(e)) => errors.add(field_of(&e), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -666,67 +662,34 @@ pub struct ElementForm {
     version: String,
 }
 
-/// Longest element text.
-const ELEMENT_TEXT_MAX: usize = 2000;
-
 impl ElementForm {
     fn parse(&self, ctx: &Ctx, kind: ElementKind, errors: &mut FieldErrors) -> Option<ElementInput> {
-        let text = self.text.trim();
-        if text.is_empty() {
-            errors.add("text", ctx.tr.t("err-element-text-empty"));
-        } else if text.chars().count() > ELEMENT_TEXT_MAX {
-            errors.add("text", ctx.tr.t1("err-text-too-long", "max", ELEMENT_TEXT_MAX));
-        }
+        let draft = ElementDraft::parse(
+            &self.text,
+            Some(&self.status),
+            ElementDraft::split_codes(&self.sdg_targets),
+            ElementDraft::split_codes(&self.sdg_adapted),
+        )
+        .map_err(|all| all.iter().for_each(|e| errors.add(e.field.unwrap_or("text"), ctx.tr.rule(e))))
+        .ok();
         let owner =
             forms::optional_id(&self.owner_unit_id).map_err(|e| errors.add("owner_unit_id", ctx.tr.rule(&e))).ok();
         let responsible = forms::optional_id(&self.responsible_person_id)
             .map_err(|e| errors.add("responsible_person_id", ctx.tr.rule(&e)))
             .ok();
         let deadline = forms::optional_date(&self.deadline).map_err(|e| errors.add("deadline", ctx.tr.rule(&e))).ok();
-        let status = if self.status.is_empty() {
-            Some(ElementStatus::Draft)
-        } else {
-            ElementStatus::parse(&self.status).map_err(|e| errors.add("status", ctx.tr.rule(&e))).ok()
-        };
-        let mut targets = Vec::new();
-        for (field, raw, adapted) in
-            [("sdg_targets", &self.sdg_targets, false), ("sdg_adapted", &self.sdg_adapted, true)]
-        {
-            for code in raw.split([',', ';', ' ']).filter(|c| !c.trim().is_empty()) {
-                match parse_sdg_target(code) {
-                    Ok((_, code)) if !targets.iter().any(|(c, _)| *c == code) => targets.push((code, adapted)),
-                    Ok(_) => {}
-                    Err(e) => errors.add(field, ctx.tr.rule(&e)),
-                }
-            }
-        }
-        match (owner, responsible, deadline, status) {
-            (Some(owner_unit_id), Some(responsible_person_id), Some(deadline), Some(status)) if errors.is_empty() => {
-                Some(ElementInput {
-                    kind,
-                    text: text.to_owned(),
-                    owner_unit_id,
-                    responsible_person_id,
-                    deadline,
-                    status,
-                    sdg_targets: targets,
-                })
+        match (draft, owner, responsible, deadline) {
+            (Some(draft), Some(owner_unit_id), Some(responsible_person_id), Some(deadline)) if errors.is_empty() => {
+                Some(ElementInput::new(kind, draft, owner_unit_id, responsible_person_id, deadline))
             }
             _ => None,
         }
     }
 }
 
-fn element_field(key: &str) -> &'static str {
-    match key {
-        "err-measure-needs-deadline-responsible" => "status",
-        "err-deadline-outside-period" => "deadline",
-        "err-sdg-target-unknown" => "sdg_targets",
-        "err-person-unknown" => "responsible_person_id",
-        "err-unit-unknown" => "owner_unit_id",
-        "err-element-placement" | "err-element-parent-unknown" => "kind",
-        _ => "text",
-    }
+/// The field a rule error from the store is shown beside: the one it names, else the text.
+fn element_field(e: &RuleError) -> &'static str {
+    e.field.unwrap_or("text")
 }
 
 async fn create_element(
@@ -743,7 +706,7 @@ async fn create_element(
     if let (Some(input), Some(parent)) = (input, parent) {
         match state.db.element_create(&ctx.author()?, id, parent, &input).await {
             Ok(eid) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1#e-{eid}")).into_response()),
-            Err(StoreError::Rule(e)) => errors.add(element_field(e.key), ctx.tr.rule(&e)),
+            Err(StoreError::Rule(e)) => errors.add(element_field(&e), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -917,7 +880,7 @@ async fn update_element(
         match state.db.element_update(&ctx.author()?, id, version, &input).await {
             Ok(_) => return Ok(Redirect::to(&format!("/elements/{id}?saved=1")).into_response()),
             Err(StoreError::Conflict) => conflict = true,
-            Err(StoreError::Rule(e)) => errors.add(element_field(e.key), ctx.tr.rule(&e)),
+            Err(StoreError::Rule(e)) => errors.add(element_field(&e), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),
         }
     }

@@ -106,6 +106,18 @@ pub struct ElementInput {
 }
 
 impl ElementInput {
+    /// The input from a parsed draft and the references the caller parsed.
+    pub fn new(
+        kind: ElementKind,
+        draft: rodtrad_domain::plan::ElementDraft,
+        owner_unit_id: Option<i64>,
+        responsible_person_id: Option<i64>,
+        deadline: Option<NaiveDate>,
+    ) -> Self {
+        let rodtrad_domain::plan::ElementDraft { text, status, sdg_targets } = draft;
+        Self { kind, text, owner_unit_id, responsible_person_id, deadline, status, sdg_targets }
+    }
+
     fn audit_json(&self) -> serde_json::Value {
         serde_json::json!({"kind": self.kind.code(), "text": self.text, "owner_unit_id": self.owner_unit_id,
             "responsible_person_id": self.responsible_person_id, "deadline": self.deadline,
@@ -149,11 +161,14 @@ impl Db {
         }
         self.check_owner_unit(mid, input.owner_unit_id).await?;
         if let Some(p) = input.responsible_person_id {
-            self.person(mid, p).await.map_err(|_| RuleError::new("err-person-unknown"))?;
+            self.person(mid, p).await.map_err(|_| RuleError::new("err-person-unknown").on("responsible_person_id"))?;
         }
         for (code, _) in &input.sdg_targets {
             if !self.sdg_target_exists(code).await? {
-                return Err(RuleError::new("err-sdg-target-unknown").with("code", code.clone()).into());
+                return Err(RuleError::new("err-sdg-target-unknown")
+                    .with("code", code.clone())
+                    .on("sdg_targets")
+                    .into());
             }
         }
         Ok(())
@@ -176,11 +191,11 @@ impl Db {
         let parent_kind = match parent_id {
             Some(p) => {
                 let parent = element_in(&mut t, mid, p).await?.filter(|e| e.plan_id == plan_id);
-                Some(parent.ok_or_else(|| RuleError::new("err-element-parent-unknown"))?.kind())
+                Some(parent.ok_or_else(|| RuleError::new("err-element-parent-unknown").on("kind"))?.kind())
             }
             None => None,
         };
-        input.kind.check_parent(parent_kind)?;
+        input.kind.check_parent(parent_kind).map_err(|e| e.on("kind"))?;
         let ts = now();
         let id = on_tx!(&mut t, tx => {
             let id: i64 = sqlx::query_scalar(

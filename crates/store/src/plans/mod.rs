@@ -138,7 +138,9 @@ impl Db {
 
     async fn check_owner_unit(&self, municipality_id: i64, unit: Option<i64>) -> Result<()> {
         if let Some(u) = unit {
-            self.org_unit(municipality_id, u).await.map_err(|_| RuleError::new("err-unit-unknown"))?;
+            self.org_unit(municipality_id, u)
+                .await
+                .map_err(|_| RuleError::new("err-unit-unknown").on("owner_unit_id"))?;
         }
         Ok(())
     }
@@ -149,7 +151,7 @@ impl Db {
         check_period(input.start_year, input.end_year)?;
         self.check_owner_unit(mid, input.owner_unit_id).await?;
         for s in sources {
-            self.plan(mid, *s).await.map_err(|_| RuleError::new("err-plan-source-unknown"))?;
+            self.plan(mid, *s).await.map_err(|_| RuleError::new("err-plan-source-unknown").on("sources"))?;
         }
         let ts = now();
         let id = on_db!(self, pool => {
@@ -188,7 +190,7 @@ impl Db {
         check_period(input.start_year, input.end_year)?;
         self.check_owner_unit(mid, input.owner_unit_id).await?;
         for s in sources {
-            self.plan(mid, *s).await.map_err(|_| RuleError::new("err-plan-source-unknown"))?;
+            self.plan(mid, *s).await.map_err(|_| RuleError::new("err-plan-source-unknown").on("sources"))?;
         }
         let before_sources: Vec<i64> =
             self.plan_sources_all(mid).await?.into_iter().filter(|(p, _)| *p == id).map(|(_, s)| s).collect();

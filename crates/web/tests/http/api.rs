@@ -129,6 +129,19 @@ both!(plans_and_elements_through_the_api, |t: TestApp| async move {
     .await
     .expect(422);
     assert_eq!(res.json()["error"], "err-measure-needs-deadline-responsible");
+    assert_eq!(res.json()["field"], "status", "a rule error names the field it is about");
+    let res = json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({"kind": "measure", "parent_id": sub, "text": "Kjøp elbiler", "sdg_targets": ["11.6", "99.9"]}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        (res.json()["error"].as_str(), res.json()["field"].as_str()),
+        (Some("err-sdg-target-format"), Some("sdg_targets"))
+    );
     json(
         &mut api,
         Method::POST,
