@@ -200,7 +200,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
         Command::Demo => {
             let db = open(&config).await?;
             let summary = demo::load(&db, config.hash_cost()).await?;
-            rodtrad_web::stat_import::load_demo(&db, summary.municipality_id).await?;
+            rodtrad_service::stat_import::load_demo(&db, summary.municipality_id).await?;
             print_demo(&summary, None);
             Ok(())
         }
@@ -303,19 +303,20 @@ async fn import_stats(config: &Config, municipality: &str, files: &[PathBuf]) ->
         .await?
         .ok_or_else(|| anyhow!("no municipality with number {municipality}"))?;
     let author = Author { municipality_id: m.id, user_id: None, name: "CLI".into() };
-    let progress = rodtrad_web::stat_import::Progress::default();
+    let progress = rodtrad_service::stat_import::Progress::default();
     for file in files {
         let reader = std::io::BufReader::new(
             std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
         );
-        let prepared = rodtrad_web::stat_import::prepare_all(reader).with_context(|| format!("{}", file.display()))?;
+        let prepared =
+            rodtrad_service::stat_import::prepare_all(reader).with_context(|| format!("{}", file.display()))?;
         for p in &prepared {
             let dims: Vec<String> =
                 p.dataset.dimensions.iter().map(|d| format!("{} ({})", d.id, d.categories.len())).collect();
             println!("{}: {} [{}]", file.display(), p.meta.label, p.meta.source_key);
             println!("  dimensions: {}", dims.join(" × "));
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let (id, counts) = rodtrad_web::stat_import::run(&db, &author, p, "cli", &name, &progress).await?;
+            let (id, counts) = rodtrad_service::stat_import::run(&db, &author, p, "cli", &name, &progress).await?;
             println!(
                 "  import {id}: {} cells stored ({} new, {} changed, {} unchanged)",
                 counts.total, counts.added, counts.changed, counts.unchanged
@@ -329,9 +330,12 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
     let db = open(&config).await?;
     let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
     if let Some(s) = &summary {
-        rodtrad_web::stat_import::load_demo(&db, s.municipality_id).await?;
+        rodtrad_service::stat_import::load_demo(&db, s.municipality_id).await?;
     }
     let state = rodtrad_web::AppState::new(db.clone(), config.web(with_demo)).map_err(|e| anyhow!(e))?;
+    // Background jobs: those a stopped process left running are queued again, then due jobs are
+    // polled for (retries after a back-off, jobs queued by another process).
+    let jobs = state.jobs.start(std::time::Duration::from_secs(5));
     let app = rodtrad_web::router(state);
     let addr = listen.unwrap_or_else(|| config.listen.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("could not listen on {addr}"))?;
@@ -360,12 +364,12 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
         tokio::spawn(async move {
             let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(120)).build();
             let Ok(client) = client else { return };
-            let progress = rodtrad_web::stat_import::Progress::default();
+            let progress = rodtrad_service::stat_import::Progress::default();
             // Each query runs when it is due (its own interval since its last successful import).
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
             loop {
                 tick.tick().await;
-                rodtrad_web::stat_import::fetch_due(&db, &client, &specs, &progress).await;
+                rodtrad_service::stat_import::fetch_due(&db, &client, &specs, &progress).await;
             }
         })
     });
@@ -373,6 +377,7 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     pruner.abort();
+    jobs.abort();
     if let Some(f) = fetcher {
         f.abort();
     }

@@ -28,7 +28,7 @@ pub struct Config {
     pub argon_iterations: u32,
     /// Saved statistics queries fetched from a PxWebApi on a schedule (`[[stats_fetch]]` tables).
     #[serde(default)]
-    pub stats_fetch: Vec<rodtrad_web::stat_import::FetchSpec>,
+    pub stats_fetch: Vec<rodtrad_service::stat_import::FetchSpec>,
 }
 
 impl Default for Config {

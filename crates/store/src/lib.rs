@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod demo;
 pub mod demo_plans;
+pub mod jobs;
 pub mod org;
 pub mod password;
 pub mod people;

@@ -8,7 +8,7 @@
 //! what is new, recording every revised figure in `stat_value_changes`) and writes only the rows that
 //! changed, in a few multi-row statements.
 
-use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
+use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db, on_tx};
 use chrono::{DateTime, Utc};
 use rodtrad_domain::RuleError;
 use rodtrad_domain::regions::{self, HarmonisedPoint, Observation, period_year};
@@ -324,6 +324,8 @@ pub struct StatImport {
     pub started_at: DateTime<Utc>,
     /// End.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The background job that runs it, for uploads.
+    pub job_id: Option<i64>,
 }
 
 /// A changed cell.
@@ -635,7 +637,7 @@ impl Db {
         Ok(on_db!(self, pool => {
             sqlx::query_as::<_, StatImport>(
                 "SELECT id, table_id, source_key, label, origin, file_name, state, cells_total, cells_added, cells_changed,
-                        cells_unchanged, error, actor_name, started_at, finished_at
+                        cells_unchanged, error, actor_name, started_at, finished_at, job_id
                  FROM stat_imports WHERE municipality_id = $1 AND ($2 IS NULL OR table_id = $2) ORDER BY id DESC LIMIT $3")
                 .bind(municipality_id).bind(table_id).bind(limit).fetch_all(pool).await?
         }))
@@ -646,7 +648,7 @@ impl Db {
         let row = on_db!(self, pool => {
             sqlx::query_as::<_, StatImport>(
                 "SELECT id, table_id, source_key, label, origin, file_name, state, cells_total, cells_added, cells_changed,
-                        cells_unchanged, error, actor_name, started_at, finished_at
+                        cells_unchanged, error, actor_name, started_at, finished_at, job_id
                  FROM stat_imports WHERE municipality_id = $1 AND id = $2")
                 .bind(municipality_id).bind(id).fetch_optional(pool).await?
         });
@@ -671,7 +673,7 @@ impl Db {
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
             // Uploads nobody confirmed within a day are dropped.
-            sqlx::query("DELETE FROM stat_uploads WHERE created_at < $1")
+            sqlx::query("DELETE FROM stat_uploads WHERE created_at < $1 AND job_id IS NULL")
                 .bind(now() - chrono::Duration::days(1)).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO stat_uploads (municipality_id, user_id, token, file_name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(author.municipality_id).bind(author.user_id).bind(&token).bind(file_name).bind(body).bind(now())
@@ -685,10 +687,59 @@ impl Db {
     pub async fn stat_upload_get(&self, author: &Author, token: &str) -> Result<Upload> {
         let row = on_db!(self, pool => {
             sqlx::query_as::<_, Upload>(
-                "SELECT id, file_name, body FROM stat_uploads WHERE token = $1 AND municipality_id = $2 AND user_id IS NOT DISTINCT FROM $3")
+                "SELECT id, file_name, body FROM stat_uploads WHERE token = $1 AND municipality_id = $2 AND user_id IS NOT DISTINCT FROM $3 AND job_id IS NULL")
                 .bind(token).bind(author.municipality_id).bind(author.user_id).fetch_optional(pool).await?
         });
         row.ok_or(StoreError::NotFound)
+    }
+
+    /// Queues the import of a confirmed upload in one transaction: an import row per dataset
+    /// (`(table, cells)`), a job of `kind` that runs them, and the upload bound to the job so it
+    /// cannot be confirmed twice. Returns the job and the imports; `NotFound` when the upload is gone
+    /// or already queued.
+    pub async fn stat_upload_queue(
+        &self,
+        author: &Author,
+        upload_id: i64,
+        imports: &[(&TableMeta, i64)],
+        kind: &str,
+    ) -> Result<(i64, Vec<i64>)> {
+        let mut tx = self.begin().await?;
+        let payload =
+            serde_json::json!({ "upload_id": upload_id, "user_id": author.user_id, "actor_name": author.name })
+                .to_string();
+        let job = crate::jobs::enqueue_in(&mut tx, author.municipality_id, kind, &payload, 3).await?;
+        let mut ids = Vec::new();
+        on_tx!(&mut tx, conn => {
+            let bound = sqlx::query("UPDATE stat_uploads SET job_id = $1 WHERE id = $2 AND municipality_id = $3 AND job_id IS NULL")
+                .bind(job).bind(upload_id).bind(author.municipality_id).execute(&mut *conn).await?.rows_affected();
+            if bound == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let file_name: String = sqlx::query_scalar("SELECT file_name FROM stat_uploads WHERE id = $1")
+                .bind(upload_id).fetch_one(&mut *conn).await?;
+            for (meta, total) in imports {
+                ids.push(sqlx::query_scalar(
+                    "INSERT INTO stat_imports (municipality_id, source_key, label, origin, file_name, state, cells_total, user_id, actor_name, started_at, job_id)
+                     VALUES ($1, $2, $3, 'upload', $4, 'running', $5, $6, $7, $8, $9) RETURNING id")
+                    .bind(author.municipality_id).bind(&meta.source_key).bind(&meta.label).bind(&file_name)
+                    .bind(*total).bind(author.user_id).bind(&author.name).bind(now()).bind(job)
+                    .fetch_one(&mut *conn).await?);
+            }
+        });
+        tx.commit().await?;
+        Ok((job, ids))
+    }
+
+    /// The upload a job imports (gone once imported), and the imports it runs in order with their state.
+    pub async fn stat_upload_of_job(&self, job_id: i64) -> Result<(Option<Upload>, Vec<(i64, String)>)> {
+        Ok(on_db!(self, pool => {
+            let upload = sqlx::query_as::<_, Upload>("SELECT id, file_name, body FROM stat_uploads WHERE job_id = $1")
+                .bind(job_id).fetch_optional(pool).await?;
+            let imports = sqlx::query_as::<_, (i64, String)>("SELECT id, state FROM stat_imports WHERE job_id = $1 ORDER BY id")
+                .bind(job_id).fetch_all(pool).await?;
+            (upload, imports)
+        }))
     }
 
     /// Forgets an upload once imported.

@@ -298,15 +298,15 @@ async fn update_plan(
     Path(id): Path<i64>,
     payload: Result<Json<PlanWrite>, JsonRejection>,
 ) -> AppResult<Json<PlanDto>> {
-    let mid = ctx.actor()?.municipality_id;
+    let actor = ctx.actor()?;
+    let mid = actor.municipality_id;
     let current = state.db.plan(mid, id).await?;
     let w = body(payload)?;
     let input = plan_input(&w, current.plan_type())?;
-    if !can_edit(&state, &ctx, current.owner_unit_id).await? || !can_edit(&state, &ctx, input.owner_unit_id).await? {
-        return Err(AppError::Forbidden);
-    }
     let version = w.version.ok_or_else(|| AppError::Rule(RuleError::new("err-version-missing")))?;
-    state.db.plan_update(&ctx.author()?, id, version, &input, &w.sources).await?;
+    let tree = state.org_tree(mid).await?;
+    let who = (actor, &ctx.author()?);
+    rodtrad_service::plans::update_plan(&state.db, &tree, who, id, version, (&input, &w.sources)).await?;
     let plan = state.db.plan(mid, id).await?;
     Ok(Json(plan_dto(plan, sources_of(&state, mid, id).await?)))
 }

@@ -111,3 +111,25 @@ impl From<askama::Error> for AppError {
         AppError::Internal(format!("template: {err}"))
     }
 }
+
+impl From<rodtrad_service::stat_import::ImportError> for AppError {
+    fn from(err: rodtrad_service::stat_import::ImportError) -> Self {
+        use rodtrad_service::stat_import::ImportError;
+        match err {
+            ImportError::Store(e) => e.into(),
+            ImportError::Unusable(key, value) => {
+                AppError::Rule(rodtrad_domain::RuleError::new(key).with("value", value))
+            }
+            ImportError::Format(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<rodtrad_service::ServiceError> for AppError {
+    fn from(err: rodtrad_service::ServiceError) -> Self {
+        match err {
+            rodtrad_service::ServiceError::Forbidden => AppError::Forbidden,
+            rodtrad_service::ServiceError::Store(e) => e.into(),
+        }
+    }
+}

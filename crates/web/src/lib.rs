@@ -17,7 +17,6 @@ pub mod plans;
 pub mod public;
 pub mod routes;
 pub mod sdg;
-pub mod stat_import;
 pub mod state;
 pub mod statistics;
 pub mod thread;

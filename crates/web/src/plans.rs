@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::{ElementDraft, ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings};
 use rodtrad_domain::{Name, RuleError};
+use rodtrad_service::ServiceError;
 use rodtrad_store::StoreError;
 use rodtrad_store::people::PeopleFilter;
 use rodtrad_store::plans::{Element, ElementInput, Plan, PlanInput, SdgLink};
@@ -77,11 +78,8 @@ impl Labels {
 /// Whether the caller may edit `plan` (owner unit in scope, or municipality-wide editor).
 pub async fn can_edit(state: &AppState, ctx: &Ctx, owner_unit: Option<i64>) -> AppResult<bool> {
     let actor = ctx.actor()?;
-    let ancestry = match owner_unit {
-        Some(u) => Some(state.org_tree(actor.municipality_id).await?.ancestry(u)),
-        None => None,
-    };
-    Ok(actor.can_edit_plan(ancestry.as_deref()))
+    let tree = state.org_tree(actor.municipality_id).await?;
+    Ok(rodtrad_service::plans::may_edit_plan(actor, &tree, owner_unit))
 }
 
 fn type_choices(ctx: &Ctx) -> Vec<Choice> {
@@ -562,14 +560,13 @@ async fn update_plan(
     let version = forms::version(&form.version).map_err(|e| errors.add("title", ctx.tr.rule(&e))).ok();
     let mut conflict = false;
     if let (Some((input, sources)), Some(version)) = (form.parse(&ctx, &mut errors), version) {
-        // Moving a plan to another owner needs edit rights there too.
-        if !can_edit(&state, &ctx, input.owner_unit_id).await? {
-            return Err(AppError::Forbidden);
-        }
-        match state.db.plan_update(&ctx.author()?, id, version, &input, &sources).await {
+        let actor = ctx.actor()?;
+        let tree = state.org_tree(actor.municipality_id).await?;
+        let who = (actor, &ctx.author()?);
+        match rodtrad_service::plans::update_plan(&state.db, &tree, who, id, version, (&input, &sources)).await {
             Ok(()) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
-            Err(StoreError::Conflict) => conflict = true,
-            Err(StoreError::Rule(e)) => errors.add(field_of(&e), ctx.tr.rule(&e)),
+            Err(ServiceError::Store(StoreError::Conflict)) => conflict = true,
+            Err(ServiceError::Store(StoreError::Rule(e))) => errors.add(field_of(&e), ctx.tr.rule(&e)),
             Err(e) => return Err(e.into()),
         }
     }

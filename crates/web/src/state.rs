@@ -67,20 +67,20 @@ pub struct AppState {
     org_trees: Arc<Mutex<HashMap<i64, CachedTree>>>,
     /// Red-thread data by municipality.
     threads: Arc<Mutex<HashMap<i64, CachedThread>>>,
-    /// Progress of statistics imports running in this process.
-    pub imports: crate::stat_import::Progress,
+    /// The runner of background jobs in this process, with the progress of the imports it runs.
+    pub jobs: rodtrad_service::jobs::Runner,
 }
 
 impl AppState {
     /// Builds the state; fails only if the embedded translations do not parse.
     pub fn new(db: Db, config: WebConfig) -> Result<Self, String> {
         Ok(Self {
+            jobs: rodtrad_service::jobs::Runner::new(db.clone()),
             db,
             config: Arc::new(config),
             i18n: Arc::new(I18n::load()?),
             org_trees: Arc::default(),
             threads: Arc::default(),
-            imports: Default::default(),
         })
     }
 

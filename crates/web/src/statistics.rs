@@ -8,7 +8,6 @@ use crate::i18n::Lang;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;
-use crate::stat_import::{self, ImportError, Preview};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -18,10 +17,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::ElementKind;
-use rodtrad_domain::regions::{self, HarmonisedPoint, RegionChange};
+use rodtrad_domain::regions::{self, RegionChange};
 use rodtrad_domain::sdg;
 use rodtrad_export::chart::{ChartSeries, LineChart, format_number, sparkline};
 use rodtrad_export::jsonstat;
+use rodtrad_service::stat_import::{self, ImportError, Preview};
+use rodtrad_service::statistics::{CompareRow, Comparison};
 use rodtrad_store::StoreError;
 use rodtrad_store::statistics::{PEER_GROUP_KINDS, PeerGroup, StatImport, StatSeries, StatTable};
 use serde::Deserialize;
@@ -204,41 +205,23 @@ async fn upload(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, bod
     Ok(Html(t.render()?).into_response())
 }
 
-/// Imports a previewed upload: small files at once, large ones in the background.
+/// Imports a previewed upload as a background job: small files run within the request, large ones
+/// on the job runner while the import page shows their progress.
 async fn confirm(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
     manager(&ctx)?;
     let author = ctx.author()?;
     let upload = state.db.stat_upload_get(&author, &token).await?;
-    let prepared = match stat_import::prepare_all(upload.body.as_slice()) {
-        Ok(p) => p,
+    let queued = match stat_import::queue_upload(&state.db, &author, &upload).await {
+        Ok(q) => q,
+        Err(ImportError::Store(e)) => return Err(e.into()),
         Err(e) => return upload_error(&ctx, import_message(&ctx, &e)?).await,
     };
-    let mut ids = Vec::new();
-    for p in &prepared {
-        ids.push(stat_import::start(&state.db, &author, p, "upload", &upload.file_name).await?);
-    }
-    state.db.stat_upload_delete(upload.id).await?;
-    let first = ids[0];
-    let cells: usize = prepared.iter().map(|p| p.dataset.cell_count()).sum();
-    if cells <= INLINE_CELLS {
-        for (id, p) in ids.iter().zip(&prepared) {
-            if let Err(e) = stat_import::execute(&state.db, &author, *id, p, &state.imports).await {
-                tracing::warn!(error = %e, "import failed");
-            }
-        }
+    if queued.cells <= INLINE_CELLS {
+        state.jobs.run_now(queued.job_id).await?;
     } else {
-        let db = state.db.clone();
-        let progress = state.imports.clone();
-        for id in &ids {
-            progress.counter(*id);
-        }
-        tokio::spawn(async move {
-            for (id, p) in ids.iter().zip(&prepared) {
-                let _ = stat_import::execute(&db, &author, *id, p, &progress).await;
-            }
-        });
+        state.jobs.wake();
     }
-    Ok(Redirect::to(&format!("/statistics/imports/{first}")).into_response())
+    Ok(Redirect::to(&format!("/statistics/imports/{}", queued.import_ids[0])).into_response())
 }
 
 #[derive(Template)]
@@ -247,36 +230,24 @@ struct ImportTemplate {
     p: Page,
     import: StatImport,
     done_cells: u64,
+    /// The background job running it, for uploads.
+    job: Option<rodtrad_store::jobs::Job>,
 }
 
 async fn import_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let actor = reader(&ctx)?;
     let import = state.db.stat_import(actor.municipality_id, id).await?;
     let done_cells =
-        state.imports.get(id).unwrap_or(if import.state == "done" { import.cells_total as u64 } else { 0 });
-    let t = ImportTemplate { p: ctx.page(ctx.tr.t("stat-import-status"), "statistics"), import, done_cells };
+        state.jobs.progress.get(id).unwrap_or(if import.state == "done" { import.cells_total as u64 } else { 0 });
+    let job = match import.job_id {
+        Some(j) => Some(state.db.job(actor.municipality_id, j).await?),
+        None => None,
+    };
+    let t = ImportTemplate { p: ctx.page(ctx.tr.t("stat-import-status"), "statistics"), import, done_cells, job };
     Ok(Html(t.render()?).into_response())
 }
 
 // ---------------------------------------------------------------- table
-
-/// A dimension of a stored table, from its JSON.
-#[derive(Deserialize)]
-struct StoredDimension {
-    id: String,
-    label: String,
-    role: String,
-    categories: Vec<(String, String)>,
-}
-
-fn dimensions(table: &StatTable) -> Vec<StoredDimension> {
-    serde_json::from_str(&table.dimensions_json).unwrap_or_default()
-}
-
-/// Region labels from the table's geography dimension, falling back to the code history.
-fn region_labels(table: &StatTable) -> BTreeMap<String, String> {
-    dimensions(table).into_iter().filter(|d| d.role == "geo").flat_map(|d| d.categories).collect()
-}
 
 #[derive(Template)]
 #[template(path = "stat_table.html")]
@@ -303,7 +274,10 @@ async fn table_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     }
     let t = TableTemplate {
         p: ctx.page(table.label.clone(), "statistics"),
-        dims: dimensions(&table).into_iter().map(|d| (d.id, d.label, d.categories.len())).collect(),
+        dims: rodtrad_service::statistics::dimensions(&table)
+            .into_iter()
+            .map(|d| (d.id, d.label, d.categories.len()))
+            .collect(),
         imports: state.db.stat_imports(mid, Some(id), 20).await?,
         changes: state.db.stat_changes(mid, id, 50).await?,
         table,
@@ -314,124 +288,36 @@ async fn table_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
 
 // ---------------------------------------------------------------- comparison
 
-/// Today's code of the municipality itself.
-async fn home_code(state: &AppState, municipality_id: i64) -> AppResult<String> {
-    let number = state.db.municipality(municipality_id).await?.number;
-    Ok(regions::regions().current_codes(&number).into_iter().next().unwrap_or(number))
+/// Breaks in a comparison row's series, as `(period index, description)`: mergers and splits
+/// (renumberings carry on the series and are listed as notes).
+fn breaks_in(tr: &crate::i18n::Tr, row: &CompareRow) -> Vec<(usize, String)> {
+    row.points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let change = p.as_ref()?.change.as_ref()?;
+            let text = match change {
+                RegionChange::Merged { from } => tr.t1(
+                    "stat-break-merged",
+                    "regions",
+                    from.iter().map(|(c, n)| format!("{c} {n}")).collect::<Vec<_>>().join(", "),
+                ),
+                RegionChange::Split { from } => tr.t1("stat-break-split", "region", format!("{} {}", from.0, from.1)),
+                RegionChange::Renumbered { .. } => return None,
+            };
+            Some((i, text))
+        })
+        .collect()
 }
 
-/// One line of a comparison.
-pub struct CompareRow {
-    /// Today's code.
-    pub code: String,
-    /// Name.
-    pub label: String,
-    /// `home`, `peer`, `county` or `country`.
-    pub kind: &'static str,
-    /// The harmonised series, one point per period of the comparison.
-    pub points: Vec<Option<HarmonisedPoint>>,
-}
-
-/// A series for the municipality beside its peers.
-pub struct Comparison {
-    /// The series.
-    pub series: StatSeries,
-    /// Periods in order.
-    pub periods: Vec<String>,
-    /// Lines: the municipality first.
-    pub rows: Vec<CompareRow>,
-    /// The peer group used.
-    pub group: Option<PeerGroup>,
-}
-
-impl Comparison {
-    /// Breaks in a row's series, as `(period index, description)`.
-    fn breaks(&self, tr: &crate::i18n::Tr, row: &CompareRow) -> Vec<(usize, String)> {
-        row.points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let change = p.as_ref()?.change.as_ref()?;
-                let text = match change {
-                    RegionChange::Merged { from } => tr.t1(
-                        "stat-break-merged",
-                        "regions",
-                        from.iter().map(|(c, n)| format!("{c} {n}")).collect::<Vec<_>>().join(", "),
-                    ),
-                    RegionChange::Split { from } => {
-                        tr.t1("stat-break-split", "region", format!("{} {}", from.0, from.1))
-                    }
-                    RegionChange::Renumbered { .. } => return None,
-                };
-                Some((i, text))
-            })
-            .collect()
-    }
-
-    /// Renumberings in a row's series (no break), for the notes.
-    fn renumberings(&self, row: &CompareRow) -> Vec<(String, String, String)> {
-        row.points
-            .iter()
-            .flatten()
-            .filter_map(|p| match &p.change {
-                Some(RegionChange::Renumbered { from }) => {
-                    Some((p.period.clone(), from.clone(), p.code.clone().unwrap_or_default()))
-                }
-                _ => None,
-            })
-            .collect()
-    }
-}
-
+/// The comparison of a series for the caller's municipality.
 async fn comparison(state: &AppState, ctx: &Ctx, series_id: i64, group_id: Option<i64>) -> AppResult<Comparison> {
     let mid = reader(ctx)?.municipality_id;
-    let series = state.db.stat_series(mid, series_id).await?;
-    let table = state.db.stat_table(mid, series.table_id).await?;
-    let labels = region_labels(&table);
-    let observations = state.db.stat_observations(series.id).await?;
-    let home = home_code(state, mid).await?;
-    let groups = state.db.peer_groups(mid).await?;
-    let chosen = match group_id {
-        Some(g) => Some(groups.iter().find(|(pg, _)| pg.id == g).cloned().ok_or(AppError::NotFound)?),
-        None => groups.first().cloned(),
-    };
-    let present: BTreeSet<&str> = observations.iter().map(|o| o.region.as_str()).collect();
-    let r = regions::regions();
-    let mut wanted: Vec<(String, &'static str)> = vec![(home.clone(), "home")];
-    for code in chosen.iter().flat_map(|(_, m)| m.iter()) {
-        let current = r.current_codes(code).into_iter().next().unwrap_or_else(|| code.clone());
-        if !wanted.iter().any(|(c, _)| *c == current) {
-            wanted.push((current, "peer"));
-        }
-    }
-    let county = home.get(..2).unwrap_or_default().to_owned();
-    if present.contains(county.as_str()) {
-        wanted.push((county, "county"));
-    }
-    if present.contains("0") {
-        wanted.push(("0".into(), "country"));
-    }
-    let periods: Vec<String> =
-        observations.iter().map(|o| o.period.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let rows = wanted
-        .into_iter()
-        .map(|(code, kind)| {
-            let points = regions::harmonise(r, &code, &observations);
-            let by_period: BTreeMap<&str, &HarmonisedPoint> = points.iter().map(|p| (p.period.as_str(), p)).collect();
-            let label = labels
-                .get(&code)
-                .cloned()
-                .or_else(|| r.name(&code, None).map(str::to_owned))
-                .unwrap_or_else(|| code.clone());
-            CompareRow {
-                points: periods.iter().map(|p| by_period.get(p.as_str()).map(|x| (*x).clone())).collect(),
-                code,
-                label,
-                kind,
-            }
-        })
-        .collect();
-    Ok(Comparison { series, periods, rows, group: chosen.map(|(g, _)| g) })
+    Ok(rodtrad_service::statistics::comparison(&state.db, mid, series_id, group_id).await?)
+}
+
+async fn home_code(state: &AppState, municipality_id: i64) -> AppResult<String> {
+    Ok(rodtrad_service::statistics::home_code(&state.db, municipality_id).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -472,7 +358,7 @@ async fn series_page(
     let mid = actor.municipality_id;
     let c = comparison(&state, &ctx, id, q.group()?).await?;
     let home_row = &c.rows[0];
-    let breaks = c.breaks(&ctx.tr, home_row);
+    let breaks = breaks_in(&ctx.tr, home_row);
     let chart = LineChart {
         title: format!("{} – {}", c.series.label, c.series.table_label),
         description: ctx.tr.t1(
@@ -511,10 +397,10 @@ async fn series_page(
         .collect();
     let mut notes = Vec::new();
     for row in &c.rows {
-        for (i, text) in c.breaks(&ctx.tr, row) {
+        for (i, text) in breaks_in(&ctx.tr, row) {
             notes.push(format!("† {} {}: {text}", row.label, c.periods[i]));
         }
-        for (period, from, to) in c.renumberings(row) {
+        for (period, from, to) in row.renumberings() {
             notes.push(ctx.tr.t1("stat-renumbered", "change", format!("{} {period}: {from} → {to}", row.label)));
         }
     }
@@ -583,7 +469,7 @@ fn export_rows(tr: &crate::i18n::Tr, c: &Comparison) -> (Vec<String>, Vec<Vec<St
     .collect();
     let mut rows = Vec::new();
     for r in &c.rows {
-        let breaks: BTreeMap<usize, String> = c.breaks(tr, r).into_iter().collect();
+        let breaks: BTreeMap<usize, String> = breaks_in(tr, r).into_iter().collect();
         for (i, p) in r.points.iter().enumerate() {
             let Some(p) = p else { continue };
             rows.push(vec![
@@ -900,23 +786,11 @@ async fn sdg_dashboard(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
             let values: Vec<Option<f64>> = home.points.iter().map(|p| p.as_ref().and_then(|p| p.value)).collect();
             let known: Vec<(String, f64)> =
                 home.points.iter().flatten().filter_map(|p| Some((p.period.clone(), p.value?))).collect();
-            let latest = known.last().cloned();
-            let position = latest
-                .as_ref()
-                .and_then(|(period, value)| {
-                    let i = c.periods.iter().position(|p| p == period)?;
-                    let peers: Vec<f64> = c
-                        .rows
-                        .iter()
-                        .filter(|r| matches!(r.kind, "home" | "peer"))
-                        .filter_map(|r| r.points[i].as_ref()?.value)
-                        .collect();
-                    (peers.len() > 1).then(|| {
-                        let rank = peers.iter().filter(|v| **v > *value).count() + 1;
-                        ctx.tr.t1("stat-position", "rank", format!("{rank}/{}", peers.len()))
-                    })
-                })
-                .unwrap_or_else(|| ctx.tr.t("stat-position-none"));
+            let latest = c.latest();
+            let position = match c.peer_rank() {
+                Some((rank, of)) => ctx.tr.t1("stat-position", "rank", format!("{rank}/{of}")),
+                None => ctx.tr.t("stat-position-none"),
+            };
             let last_import = state.db.stat_imports(mid, Some(c.series.table_id), 1).await?.into_iter().next();
             cache.insert(
                 *series_id,

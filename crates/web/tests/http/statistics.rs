@@ -7,9 +7,9 @@ use crate::harness::{Client, Res, TestApp};
 use axum::http::Method;
 use rodtrad_domain::Name;
 use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
+use rodtrad_service::stat_import::{self, FetchSpec, Progress};
 use rodtrad_store::plans::{ElementInput, PlanInput};
 use rodtrad_store::{Author, on_db};
-use rodtrad_web::stat_import::{self, FetchSpec, Progress};
 
 const POPULATION: &str = include_str!("../../../store/demo/statistics/07459-befolkning.json");
 const VGO_V1: &str = include_str!("../../../store/demo/statistics/12971-gjennomforing-vgo-v0.json");
@@ -341,4 +341,131 @@ both!(saved_queries_are_fetched_from_a_pxwebapi_on_schedule, |t: TestApp| async 
     assert!(stat_import::fetch_and_import(&t.db, &client, &broken, &progress).await.is_err());
     assert_eq!(t.db.stat_imports(t.fx.municipality, None, 10).await.unwrap().len(), 1);
     server.abort();
+});
+
+/// A JSON-stat file of `years` × `regions` cells (one content), larger than an inline import when
+/// the product passes 20,000.
+fn synthetic(years: usize, regions: usize) -> String {
+    let periods: Vec<String> = (0..years).map(|y| format!("\"{}\"", 1990 + y)).collect();
+    let codes: Vec<String> = (0..regions).map(|r| format!("\"{}\"", 9000 + r)).collect();
+    let values: Vec<String> = (0..years * regions).map(|i| (i % 997).to_string()).collect();
+    format!(
+        r#"{{"version":"2.0","class":"dataset","label":"Syntetisk","source":"Test","id":["Tid","ContentsCode","Region"],
+        "size":[{years},1,{regions}],"role":{{"time":["Tid"],"geo":["Region"],"metric":["ContentsCode"]}},
+        "extension":{{"px":{{"tableid":"99999"}}}},
+        "dimension":{{"Tid":{{"category":{{"index":[{}]}}}},"ContentsCode":{{"category":{{"index":["Antall"]}}}},
+        "Region":{{"category":{{"index":[{}]}}}}}},"value":[{}]}}"#,
+        periods.join(","),
+        codes.join(","),
+        values.join(",")
+    )
+}
+
+async fn wait_for_import(t: &TestApp, id: i64) -> rodtrad_store::statistics::StatImport {
+    for _ in 0..600 {
+        let imp = t.db.stat_import(t.fx.municipality, id).await.unwrap();
+        if imp.state != "running" {
+            return imp;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import {id} still running after 60 s");
+}
+
+fn import_id(location: &str) -> i64 {
+    location.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// Uploads `body` and queues its import as the page's confirm does, without running the job: a
+/// process that stopped right after the request.
+async fn queue_without_running(t: &TestApp, c: &mut Client, body: &str) -> rodtrad_service::stat_import::QueuedUpload {
+    upload(c, "fil.json", body).await.expect(200);
+    let (upload, user_id): (rodtrad_store::statistics::Upload, Option<i64>) = on_db!(&t.db, pool => {
+        let u = sqlx::query_as("SELECT id, file_name, body FROM stat_uploads ORDER BY id DESC LIMIT 1").fetch_one(pool).await.unwrap();
+        let user: Option<i64> = sqlx::query_scalar("SELECT user_id FROM stat_uploads ORDER BY id DESC LIMIT 1").fetch_one(pool).await.unwrap();
+        (u, user)
+    });
+    let author = Author { municipality_id: t.fx.municipality, user_id, name: "Styring".into() };
+    stat_import::queue_upload(&t.db, &author, &upload).await.unwrap()
+}
+
+both!(large_uploads_run_as_a_durable_job_and_the_page_stops_refreshing, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    let file = synthetic(30, 700);
+    let preview = upload(&mut c, "stor.json", &file).await.expect(200);
+    let token =
+        preview.body.split("action=\"/statistics/import/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let location = c.post(&format!("/statistics/import/{token}"), &[]).await.expect(303).location().to_owned();
+    let imp = wait_for_import(&t, import_id(&location)).await;
+    assert_eq!((imp.state.as_str(), imp.cells_added), ("done", 21_000), "{imp:?}");
+    let job = t.db.job(t.fx.municipality, imp.job_id.expect("an upload runs as a job")).await.unwrap();
+    assert_eq!((job.kind.as_str(), job.state.as_str(), job.attempts), ("stat_upload", "done", 1));
+    // The file is forgotten once imported, and the same preview cannot be confirmed twice.
+    assert_eq!(count(&t, "stat_uploads").await, 0);
+    c.post(&format!("/statistics/import/{token}"), &[]).await.expect(404);
+    assert_eq!(count(&t, "stat_imports").await, 1);
+    c.get(&location).await.expect(200).contains("Forsøk 1").lacks("http-equiv=\"refresh\"");
+});
+
+both!(a_job_left_running_by_a_stopped_process_runs_again_after_a_restart, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    let queued = queue_without_running(&t, &mut c, POPULATION).await;
+    // The process claimed the job and stopped: it stays running with an old heartbeat.
+    assert!(t.db.job_claim(queued.job_id).await.unwrap().is_some());
+    let old = rodtrad_store::now() - chrono::Duration::minutes(10);
+    on_db!(&t.db, pool => {
+        sqlx::query("UPDATE jobs SET heartbeat_at = $1 WHERE id = $2").bind(old).bind(queued.job_id).execute(pool).await.unwrap();
+    });
+    let page = format!("/statistics/imports/{}", queued.import_ids[0]);
+    c.get(&page).await.expect(200).contains("http-equiv=\"refresh\"");
+    // A job still beating is left alone; the restarted process queues the stale one and runs it.
+    let runner = rodtrad_service::jobs::Runner::new(t.db.clone());
+    let fresh = queue_without_running(&t, &mut c, VGO_V1).await;
+    assert!(t.db.job_claim(fresh.job_id).await.unwrap().is_some());
+    assert_eq!(runner.recover(rodtrad_service::jobs::STALE_AFTER).await.unwrap(), vec![queued.job_id]);
+    assert_eq!(runner.run_due().await, 1);
+    let imp = t.db.stat_import(t.fx.municipality, queued.import_ids[0]).await.unwrap();
+    assert_eq!(imp.state, "done", "{imp:?}");
+    assert!(imp.cells_added > 100);
+    let job = t.db.job(t.fx.municipality, queued.job_id).await.unwrap();
+    assert_eq!((job.state.as_str(), job.attempts), ("done", 2));
+    c.get(&page).await.expect(200).lacks("http-equiv=\"refresh\"").contains("Forsøk 2");
+    assert_eq!(t.db.job(t.fx.municipality, fresh.job_id).await.unwrap().state, "running");
+});
+
+both!(a_job_that_cannot_succeed_fails_with_its_reason, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    let runner = rodtrad_service::jobs::Runner::new(t.db.clone());
+    // The stored file no longer parses: failed at once, no retry, the reason shown.
+    let broken = queue_without_running(&t, &mut c, POPULATION).await;
+    on_db!(&t.db, pool => {
+        sqlx::query("UPDATE stat_uploads SET body = $1 WHERE job_id = $2").bind(b"{}".as_slice()).bind(broken.job_id).execute(pool).await.unwrap();
+    });
+    assert_eq!(runner.run_due().await, 1);
+    let job = t.db.job(t.fx.municipality, broken.job_id).await.unwrap();
+    assert_eq!((job.state.as_str(), job.attempts), ("failed", 1));
+    let imp = t.db.stat_import(t.fx.municipality, broken.import_ids[0]).await.unwrap();
+    assert_eq!(imp.state, "failed");
+    assert_eq!(imp.error, job.error);
+    c.get(&format!("/statistics/imports/{}", imp.id))
+        .await
+        .expect(200)
+        .contains("Teknisk årsak")
+        .lacks("http-equiv=\"refresh\"");
+    // A job that kept killing its worker is given up once its attempts are used.
+    let crashing = queue_without_running(&t, &mut c, POPULATION).await;
+    for _ in 0..3 {
+        assert!(t.db.job_claim(crashing.job_id).await.unwrap().is_some());
+        on_db!(&t.db, pool => {
+            sqlx::query("UPDATE jobs SET heartbeat_at = NULL WHERE id = $1").bind(crashing.job_id).execute(pool).await.unwrap();
+        });
+        runner.recover(rodtrad_service::jobs::STALE_AFTER).await.unwrap();
+    }
+    assert_eq!(runner.run_due().await, 1);
+    let job = t.db.job(t.fx.municipality, crashing.job_id).await.unwrap();
+    assert_eq!((job.state.as_str(), job.attempts), ("failed", 4));
+    assert!(job.error.as_deref().unwrap().starts_with("gave up after 3 attempts"), "{job:?}");
+    assert_eq!(t.db.stat_import(t.fx.municipality, crashing.import_ids[0]).await.unwrap().state, "failed");
+    assert_eq!(count(&t, "stat_uploads").await, 0);
+    assert_eq!(stored_cells(&t).await, 0);
 });

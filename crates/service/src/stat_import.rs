@@ -3,9 +3,11 @@
 //! PxWebApi on a schedule. Used by the upload pages, the `rodtrad import stats` command and the
 //! scheduler alike.
 
+use crate::jobs::JobError;
 use rodtrad_domain::regions;
 use rodtrad_export::jsonstat::{self, Dataset, JsonStatError};
-use rodtrad_store::statistics::{Cell, ImportCounts, RowIn, SeriesMeta, TableMeta};
+use rodtrad_store::jobs::Job;
+use rodtrad_store::statistics::{Cell, ImportCounts, RowIn, SeriesMeta, TableMeta, Upload};
 use rodtrad_store::{Author, Db, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -364,6 +366,22 @@ pub async fn start(
     Ok(db.stat_import_begin(author, &prepared.meta, origin, file_name, prepared.stored_cells() as i64).await?)
 }
 
+/// Writes a registered import's cells in one transaction; a failure leaves the stored values as
+/// they were and the import as it was.
+async fn write(
+    db: &Db,
+    author: &Author,
+    import_id: i64,
+    prepared: &Prepared,
+    progress: &Progress,
+) -> Result<ImportCounts, StoreError> {
+    let counter = progress.counter(import_id);
+    let result =
+        db.stat_import_run(author, import_id, &prepared.meta, &prepared.series, &mut prepared.rows(), &counter).await;
+    progress.finish(import_id);
+    result
+}
+
 /// Runs a registered import; a failure is recorded on the import and leaves the stored values as
 /// they were.
 pub async fn execute(
@@ -373,11 +391,7 @@ pub async fn execute(
     prepared: &Prepared,
     progress: &Progress,
 ) -> Result<ImportCounts, ImportError> {
-    let counter = progress.counter(import_id);
-    let result =
-        db.stat_import_run(author, import_id, &prepared.meta, &prepared.series, &mut prepared.rows(), &counter).await;
-    progress.finish(import_id);
-    match result {
+    match write(db, author, import_id, prepared, progress).await {
         Ok(counts) => Ok(counts),
         Err(e) => {
             tracing::error!(import_id, error = %e, "statistics import failed");
@@ -385,6 +399,71 @@ pub async fn execute(
             Err(e.into())
         }
     }
+}
+
+/// A confirmed upload, queued as a job.
+#[derive(Debug, Clone)]
+pub struct QueuedUpload {
+    /// The job that imports it.
+    pub job_id: i64,
+    /// Its imports, one per dataset in the file.
+    pub import_ids: Vec<i64>,
+    /// Cells in the file.
+    pub cells: usize,
+}
+
+/// Queues the import of a previewed upload as a durable job (see [`crate::jobs`]): the file is
+/// checked again, an import is registered per dataset and the upload is bound to the job, all in one
+/// transaction. The caller runs the job at once or wakes the runner.
+pub async fn queue_upload(db: &Db, author: &Author, upload: &Upload) -> Result<QueuedUpload, ImportError> {
+    let prepared = prepare_all(upload.body.as_slice())?;
+    let imports: Vec<(&TableMeta, i64)> = prepared.iter().map(|p| (&p.meta, p.stored_cells() as i64)).collect();
+    let (job_id, import_ids) =
+        db.stat_upload_queue(author, upload.id, &imports, crate::jobs::kind::STAT_UPLOAD).await?;
+    Ok(QueuedUpload { job_id, import_ids, cells: prepared.iter().map(|p| p.dataset.cell_count()).sum() })
+}
+
+/// The payload of an upload job.
+#[derive(Deserialize)]
+struct UploadJob {
+    user_id: Option<i64>,
+    actor_name: String,
+}
+
+/// Runs an upload job: every import of it not yet done, then forgets the file. An attempt after a
+/// failure or a restart picks up where the last one stopped, since each import commits whole.
+pub(crate) async fn run_upload_job(db: &Db, job: &Job, progress: &Progress) -> Result<(), JobError> {
+    let payload: UploadJob = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let author = Author { municipality_id: job.municipality_id, user_id: payload.user_id, name: payload.actor_name };
+    let (upload, imports) = db.stat_upload_of_job(job.id).await?;
+    let Some(upload) = upload else {
+        return Err(JobError::Permanent("the uploaded file is no longer stored".into()));
+    };
+    let prepared = prepare_all(upload.body.as_slice()).map_err(|e| JobError::Permanent(e.to_string()))?;
+    if prepared.len() != imports.len() {
+        return Err(JobError::Permanent("the uploaded file no longer matches its imports".into()));
+    }
+    for ((import_id, state), p) in imports.iter().zip(&prepared) {
+        if state != "done" {
+            write(db, &author, *import_id, p, progress).await?;
+        }
+    }
+    db.stat_upload_delete(upload.id).await?;
+    Ok(())
+}
+
+/// Records a given-up upload job on its imports and forgets the file.
+pub(crate) async fn give_up_upload_job(db: &Db, job: &Job, reason: &str) -> Result<(), StoreError> {
+    let (upload, imports) = db.stat_upload_of_job(job.id).await?;
+    for (import_id, state) in imports {
+        if state != "done" {
+            db.stat_import_fail(import_id, reason).await?;
+        }
+    }
+    if let Some(upload) = upload {
+        db.stat_upload_delete(upload.id).await?;
+    }
+    Ok(())
 }
 
 /// Registers and runs one prepared dataset's import.
@@ -541,18 +620,6 @@ pub async fn load_demo(db: &Db, municipality_id: i64) -> Result<bool, ImportErro
         }
     }
     Ok(true)
-}
-
-impl From<ImportError> for crate::error::AppError {
-    fn from(err: ImportError) -> Self {
-        match err {
-            ImportError::Store(e) => e.into(),
-            ImportError::Unusable(key, value) => {
-                crate::error::AppError::Rule(rodtrad_domain::RuleError::new(key).with("value", value))
-            }
-            ImportError::Format(e) => crate::error::AppError::Internal(e.to_string()),
-        }
-    }
 }
 
 #[cfg(test)]

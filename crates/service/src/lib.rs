@@ -1,0 +1,24 @@
+//! Use cases, read models and background work: the layer between the web handlers (and the command
+//! line) and the store. A use case here authorises, applies the domain rules, writes in one store
+//! transaction and leaves the audit rows to the store; a read model assembles what several store
+//! reads give into what a page, an API route or a report shows; background work runs as durable
+//! jobs ([`jobs`]). Nothing here knows HTTP or HTML, so the web crate, the CLI and the benchmarks
+//! call the same code.
+
+pub mod jobs;
+pub mod plans;
+pub mod stat_import;
+pub mod statistics;
+
+use rodtrad_store::StoreError;
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The caller may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The store refused or failed (not found, stale version, a rule, the database).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,38 @@
+//! Plan use cases: who may change a plan, and the change itself.
+
+use crate::ServiceError;
+use rodtrad_domain::Actor;
+use rodtrad_store::org::OrgTree;
+use rodtrad_store::plans::PlanInput;
+use rodtrad_store::{Author, Db};
+
+/// Whether `actor` may edit a plan owned by `owner_unit` (`None`: no owner unit, municipality-wide).
+pub fn may_edit_plan(actor: &Actor, tree: &OrgTree, owner_unit: Option<i64>) -> bool {
+    let ancestry = owner_unit.map(|u| tree.ancestry(u));
+    actor.can_edit_plan(ancestry.as_deref())
+}
+
+/// Whether `actor` may give a plan owned by `from` the owner `to`: moving a plan to another owner
+/// needs edit rights where it is and where it goes.
+pub fn may_move_plan(actor: &Actor, tree: &OrgTree, from: Option<i64>, to: Option<i64>) -> bool {
+    may_edit_plan(actor, tree, from) && may_edit_plan(actor, tree, to)
+}
+
+/// Updates a plan's title, period, owner, sources and publication for the page and the API alike.
+/// The owner is checked on the plan as read here; the store's version check refuses the write when
+/// the plan (its owner included) changed since `expected_version`, so the check cannot go stale.
+pub async fn update_plan(
+    db: &Db,
+    tree: &OrgTree,
+    (actor, author): (&Actor, &Author),
+    id: i64,
+    expected_version: i64,
+    (input, sources): (&PlanInput, &[i64]),
+) -> Result<(), ServiceError> {
+    let current = db.plan(actor.municipality_id, id).await?;
+    if !may_move_plan(actor, tree, current.owner_unit_id, input.owner_unit_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    db.plan_update(author, id, expected_version, input, sources).await?;
+    Ok(())
+}
