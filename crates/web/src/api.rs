@@ -228,6 +228,6 @@ async fn list_people(
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::api_plans::PlansDoc::openapi());
+    doc.merge(crate::plans::api::PlansDoc::openapi());
     Json(doc)
 }

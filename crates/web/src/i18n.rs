@@ -1,9 +1,27 @@
-//! Translations with Fluent: bokmål (default), nynorsk and English, embedded in the binary.
+//! Translations with Fluent: bokmål (default), nynorsk and English, embedded in the binary, one
+//! resource per feature and language (`i18n/<lang>/<feature>.ftl`).
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// `[(feature, include_str!("../i18n/<lang>/<feature>.ftl")), …]` for every feature of [`FEATURES`].
+macro_rules! resources {
+    ($lang:literal) => {
+        resources!($lang: "core", "account", "org", "people", "users", "audit", "plans", "thread", "sdg",
+            "public", "statistics", "u4ssc")
+    };
+    ($lang:literal: $($feature:literal),*) => {
+        [$(($feature, include_str!(concat!("../i18n/", $lang, "/", $feature, ".ftl")))),*]
+    };
+}
+
+/// The features with a Fluent resource of their own in `i18n/<lang>/<feature>.ftl`: `core` holds
+/// the page frame, the navigation and the domain's rule messages; each feature's pages hold the rest.
+/// A key defined in two resources is refused when the bundle is built.
+pub const FEATURES: [&str; 12] =
+    ["core", "account", "org", "people", "users", "audit", "plans", "thread", "sdg", "public", "statistics", "u4ssc"];
 
 /// A supported UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -44,12 +62,12 @@ impl Lang {
         }
     }
 
-    /// The Fluent source of this language.
-    pub fn source(self) -> &'static str {
+    /// The Fluent resources of this language, one per feature: `(feature, source)`.
+    pub fn sources(self) -> [(&'static str, &'static str); FEATURES.len()] {
         match self {
-            Lang::Nb => include_str!("../i18n/nb.ftl"),
-            Lang::Nn => include_str!("../i18n/nn.ftl"),
-            Lang::En => include_str!("../i18n/en.ftl"),
+            Lang::Nb => resources!("nb"),
+            Lang::Nn => resources!("nn"),
+            Lang::En => resources!("en"),
         }
     }
 }
@@ -70,12 +88,15 @@ impl I18n {
     pub fn load() -> Result<Self, String> {
         let mut bundles = HashMap::new();
         for lang in Lang::ALL {
-            let resource = FluentResource::try_new(lang.source().to_owned())
-                .map_err(|(_, errs)| format!("{}.ftl: {errs:?}", lang.code()))?;
             let langid = lang.code().parse().map_err(|e| format!("{e:?}"))?;
             let mut bundle = FluentBundle::new_concurrent(vec![langid]);
             bundle.set_use_isolating(false);
-            bundle.add_resource(resource).map_err(|errs| format!("{}.ftl: {errs:?}", lang.code()))?;
+            for (feature, source) in lang.sources() {
+                let file = format!("{}/{feature}.ftl", lang.code());
+                let resource =
+                    FluentResource::try_new(source.to_owned()).map_err(|(_, errs)| format!("{file}: {errs:?}"))?;
+                bundle.add_resource(resource).map_err(|errs| format!("{file}: {errs:?}"))?;
+            }
             bundles.insert(lang, bundle);
         }
         Ok(Self { bundles })

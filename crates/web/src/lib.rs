@@ -2,7 +2,6 @@
 //! document, authentication, CSRF, i18n and the router that composes them.
 
 pub mod api;
-pub mod api_plans;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -50,9 +49,15 @@ fn compose() -> (Routes, Routes) {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())
-        .merge(api_plans::routes());
+        .merge(plans::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
+}
+
+/// The main navigation: the entries every feature contributes with its routes, in their order.
+pub fn navigation() -> &'static [routes::NavEntry] {
+    static NAV: std::sync::LazyLock<Vec<routes::NavEntry>> = std::sync::LazyLock::new(|| compose().0.navigation());
+    &NAV
 }
 
 /// Every registered route (method, path pattern, module), as the router serves them.

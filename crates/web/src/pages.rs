@@ -52,27 +52,9 @@ impl Page {
         let tr = ctx.tr.clone();
         let mut nav = Vec::new();
         if let Some(user) = &ctx.signed_in {
-            let a = &user.actor;
-            let mut add = |href: &'static str, key: &str, name: &str| {
-                nav.push(NavItem { href, label: tr.t(key), current: section == name });
-            };
-            add("/", "nav-home", "home");
-            add("/plans", "nav-plans", "plans");
-            add("/red-thread", "nav-thread", "thread");
-            add("/sdg", "nav-sdg", "sdg");
-            add("/statistics", "nav-statistics", "statistics");
-            add("/u4ssc", "u4ssc-nav", "u4ssc");
-            add("/org", "nav-org", "org");
-            if a.can_admin_people() {
-                add("/people", "nav-people", "people");
+            for e in crate::navigation().iter().filter(|e| (e.visible)(&user.actor)) {
+                nav.push(NavItem { href: e.href, label: tr.t(e.key), current: section == e.section });
             }
-            if a.can_admin_users() {
-                add("/users", "nav-users", "users");
-            }
-            if a.can_read_audit() {
-                add("/audit", "nav-audit", "audit");
-            }
-            add("/profile", "nav-profile", "profile");
         }
         let langs = Lang::ALL
             .into_iter()

@@ -28,17 +28,41 @@ pub struct RouteInfo {
     pub module: &'static str,
 }
 
-/// An axum router for [`AppState`] together with the list of the routes in it.
+/// An entry a feature contributes to the main navigation.
+#[derive(Debug, Clone, Copy)]
+pub struct NavEntry {
+    /// Place in the navigation (lower first).
+    pub order: u16,
+    /// Target.
+    pub href: &'static str,
+    /// Message key of the label.
+    pub key: &'static str,
+    /// The section name pages pass to [`crate::pages::Page::new`] to mark it current.
+    pub section: &'static str,
+    /// Whether the signed-in actor sees it.
+    pub visible: fn(&rodtrad_domain::Actor) -> bool,
+}
+
+impl NavEntry {
+    /// An entry every signed-in user sees.
+    pub const fn all(order: u16, href: &'static str, key: &'static str, section: &'static str) -> Self {
+        Self { order, href, key, section, visible: |_| true }
+    }
+}
+
+/// An axum router for [`AppState`] together with the list of the routes in it and the navigation
+/// entries of the features that made it.
 pub struct Routes {
     module: &'static str,
     router: Router<AppState>,
     table: Vec<RouteInfo>,
+    nav: Vec<NavEntry>,
 }
 
 impl Routes {
     /// An empty set of routes owned by `module` (its name in the route table).
     pub fn new(module: &'static str) -> Self {
-        Self { module, router: Router::new(), table: Vec::new() }
+        Self { module, router: Router::new(), table: Vec::new(), nav: Vec::new() }
     }
 
     /// `GET` (and `HEAD`) `path` → `handler`.
@@ -61,11 +85,25 @@ impl Routes {
         self.add(Method::DELETE, path, delete(handler))
     }
 
-    /// Adds another module's routes (keeping their module names).
+    /// Adds an entry to the main navigation.
+    pub fn nav(mut self, entry: NavEntry) -> Self {
+        self.nav.push(entry);
+        self
+    }
+
+    /// Adds another module's routes (keeping their module names) and navigation entries.
     pub fn merge(mut self, other: Routes) -> Self {
         self.router = self.router.merge(other.router);
         self.table.extend(other.table);
+        self.nav.extend(other.nav);
         self
+    }
+
+    /// The navigation entries, in their order.
+    pub fn navigation(&self) -> Vec<NavEntry> {
+        let mut nav = self.nav.clone();
+        nav.sort_by_key(|e| e.order);
+        nav
     }
 
     /// The routes registered so far, in registration order.

@@ -2,7 +2,7 @@
 
 use crate::both;
 use crate::harness::TestApp;
-use rodtrad_web::i18n::{I18n, Lang, message_keys};
+use rodtrad_web::i18n::{FEATURES, I18n, Lang, message_keys};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -19,10 +19,33 @@ fn sources(dir: &Path, out: &mut String) {
     }
 }
 
+/// Every key of a language, over all its feature resources.
+fn keys_of(lang: Lang) -> BTreeSet<String> {
+    lang.sources().iter().flat_map(|(_, source)| message_keys(source)).collect()
+}
+
+#[test]
+fn every_feature_resource_has_the_same_keys_in_every_language() {
+    for (i, feature) in FEATURES.iter().enumerate() {
+        let per_lang: Vec<Vec<String>> = Lang::ALL.iter().map(|l| message_keys(l.sources()[i].1)).collect();
+        assert_eq!(Lang::ALL.map(|l| l.sources()[i].0), [*feature; 3]);
+        assert!(!per_lang[0].is_empty(), "{feature}.ftl is empty");
+        for (lang, keys) in Lang::ALL.iter().zip(&per_lang) {
+            assert_eq!(keys, &per_lang[0], "{}/{feature}.ftl differs from nb/{feature}.ftl", lang.code());
+        }
+    }
+    // A key lives in one feature's resource only.
+    let mut seen = BTreeSet::new();
+    for (feature, source) in Lang::Nb.sources() {
+        for key in message_keys(source) {
+            assert!(seen.insert(key.clone()), "{key} is defined twice (again in {feature}.ftl)");
+        }
+    }
+}
+
 #[test]
 fn every_language_has_every_key_and_every_key_is_used() {
-    let keys: Vec<BTreeSet<String>> =
-        Lang::ALL.iter().map(|l| message_keys(l.source()).into_iter().collect()).collect();
+    let keys: Vec<BTreeSet<String>> = Lang::ALL.iter().map(|l| keys_of(*l)).collect();
     let all: BTreeSet<String> = keys.iter().flatten().cloned().collect();
     for (lang, set) in Lang::ALL.iter().zip(&keys) {
         let missing: Vec<&String> = all.difference(set).collect();
@@ -45,7 +68,7 @@ fn keys_used_in_code_exist() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut code = String::new();
     sources(crates, &mut code);
-    let defined: BTreeSet<String> = message_keys(Lang::Nb.source()).into_iter().collect();
+    let defined = keys_of(Lang::Nb);
     // Keys are string literals passed to t(), t1(), RuleError::new() or ErrorPage.
     let mut missing = BTreeSet::new();
     for marker in [".t(\"", ".t1(\"", "RuleError::new(\""] {

@@ -1,0 +1,198 @@
+//! The audit log page for auditors and administrators: filter by entity, person and date,
+//! see one entity's history, export as CSV.
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use rodtrad_domain::query::{AuditFilter, AuditQuery};
+use rodtrad_store::audit::{AuditRow, JsonValue};
+
+/// Routes of this module.
+pub fn routes() -> Routes {
+    Routes::new("audit")
+        .nav(crate::routes::NavEntry {
+            order: 90,
+            href: "/audit",
+            key: "nav-audit",
+            section: "audit",
+            visible: |a| a.can_read_audit(),
+        })
+        .get("/audit", page)
+        .get("/audit.csv", csv)
+}
+
+/// Entity types that appear in the log.
+pub const ENTITIES: [&str; 16] = [
+    "municipality",
+    "org_unit",
+    "person",
+    "user",
+    "delegation",
+    "api_token",
+    "plan",
+    "plan_decision",
+    "plan_section",
+    "goal_element",
+    "sdg_priorities",
+    "sdg_target",
+    "element_labels",
+    "u4ssc_assessment",
+    "u4ssc_cell",
+    "u4ssc_kpi_value",
+];
+const LIMIT: i64 = 500;
+
+/// Parses the filters; each bad field gets its message beside the field.
+fn parse_filter(q: &AuditQuery, ctx: &Ctx) -> Result<AuditFilter, FieldErrors> {
+    q.parse(&ENTITIES).map_err(|problems| {
+        let mut errors = FieldErrors::default();
+        for (field, problem) in problems {
+            errors.add(field, ctx.tr.rule(&problem));
+        }
+        errors
+    })
+}
+
+/// An audit row prepared for display.
+struct Entry {
+    row: AuditRow,
+    entity_label: String,
+    action_label: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit/log.html")]
+struct AuditTemplate {
+    p: Page,
+    q: AuditQuery,
+    errors: FieldErrors,
+    entries: Vec<Entry>,
+    entities: Vec<(&'static str, String)>,
+    limited: bool,
+    csv_link: String,
+}
+
+fn entity_key(entity: &str) -> &'static str {
+    match entity {
+        "municipality" => "entity-municipality",
+        "org_unit" => "entity-org_unit",
+        "person" => "entity-person",
+        "user" => "entity-user",
+        "delegation" => "entity-delegation",
+        "api_token" => "entity-api_token",
+        "plan" => "entity-plan",
+        "plan_decision" => "entity-plan_decision",
+        "plan_section" => "entity-plan_section",
+        "goal_element" => "entity-goal_element",
+        "sdg_priorities" => "entity-sdg_priorities",
+        "sdg_target" => "entity-sdg_target",
+        "element_labels" => "entity-element_labels",
+        "u4ssc_assessment" => "entity-u4ssc_assessment",
+        "u4ssc_cell" => "entity-u4ssc_cell",
+        "u4ssc_kpi_value" => "entity-u4ssc_kpi_value",
+        _ => "entity-other",
+    }
+}
+
+fn action_key(action: &str) -> &'static str {
+    match action {
+        "create" => "action-create",
+        "update" => "action-update",
+        "retire" => "action-retire",
+        "revoke" => "action-revoke",
+        "login" => "action-login",
+        "logout" => "action-logout",
+        "password" => "action-password",
+        "status" => "action-status",
+        "inherit" => "action-inherit",
+        "assign" => "action-assign",
+        "acknowledge" => "action-acknowledge",
+        "remove" => "action-remove",
+        "place" => "action-place",
+        _ => "action-other",
+    }
+}
+
+async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    if !actor.can_read_audit() {
+        return Err(AppError::Forbidden);
+    }
+    let (filter, errors) = match parse_filter(&q, &ctx) {
+        Ok(f) => (Some(f), FieldErrors::default()),
+        Err(e) => (None, e),
+    };
+    let rows = match &filter {
+        Some(f) => state.db.audit_list(actor.municipality_id, f, LIMIT + 1).await?,
+        None => Vec::new(),
+    };
+    let limited = rows.len() as i64 > LIMIT;
+    let pretty = |v: &Option<JsonValue>| v.as_ref().and_then(|j| serde_json::to_string_pretty(&j.0).ok());
+    let entries = rows
+        .into_iter()
+        .take(LIMIT as usize)
+        .map(|row| Entry {
+            entity_label: ctx.tr.t(entity_key(&row.entity)),
+            action_label: ctx.tr.t(action_key(&row.action)),
+            before: pretty(&row.before_json),
+            after: pretty(&row.after_json),
+            row,
+        })
+        .collect();
+    let csv_link = format!("/audit.csv?{}", q.to_query_string());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let template = AuditTemplate {
+        p: ctx.page(ctx.tr.t("audit-title"), "audit"),
+        entities: ENTITIES.iter().map(|e| (*e, ctx.tr.t(entity_key(e)))).collect(),
+        q,
+        errors,
+        entries,
+        limited,
+        csv_link,
+    };
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+async fn csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    if !actor.can_read_audit() {
+        return Err(AppError::Forbidden);
+    }
+    let filter =
+        parse_filter(&q, &ctx).map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-filter-invalid")))?;
+    let rows = state.db.audit_list(actor.municipality_id, &filter, 100_000).await?;
+    let json = |v: &Option<JsonValue>| v.as_ref().map(|j| j.0.to_string()).unwrap_or_default();
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.at.to_rfc3339(),
+                r.actor_name.clone(),
+                r.user_id.map(|u| u.to_string()).unwrap_or_default(),
+                r.entity.clone(),
+                r.entity_id.to_string(),
+                r.action.clone(),
+                json(&r.before_json),
+                json(&r.after_json),
+            ]
+        })
+        .collect();
+    let header = ["tidspunkt", "utfort_av", "bruker_id", "entitet", "entitet_id", "handling", "for", "etter"];
+    let bytes = rodtrad_export::csv_table(&header, &table).map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"revisjonslogg.csv\""),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,319 @@
+//! Login, logout, language choice, the start page and "my profile" (password, API tokens).
+
+use crate::ctx::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use rodtrad_domain::{Name, Role};
+use rodtrad_store::org::OrgUnit;
+use rodtrad_store::password;
+use rodtrad_store::users::ApiToken;
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn routes() -> Routes {
+    Routes::new("auth")
+        .nav(crate::routes::NavEntry::all(0, "/", "nav-home", "home"))
+        .nav(crate::routes::NavEntry::all(100, "/profile", "nav-profile", "profile"))
+        .get("/", home)
+        .get("/login", login_page)
+        .post("/login", login)
+        .post("/logout", logout)
+        .post("/language", set_language)
+        .get("/profile", profile)
+        .post("/profile/password", change_password)
+        .post("/profile/tokens", create_token)
+        .post("/profile/tokens/{id}/revoke", revoke_token)
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginTemplate {
+    p: Page,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+    demo_logins: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn demo_logins(state: &AppState, ctx: &Ctx) -> Vec<(String, String)> {
+    if !state.config.show_demo_logins {
+        return Vec::new();
+    }
+    let Ok(Some(_)) = state.db.municipality_by_number(rodtrad_store::demo::DEMO_NUMBER).await else {
+        return Vec::new();
+    };
+    [
+        ("admin", "demo-login-admin"),
+        ("kommunedirektor", "demo-login-kommunedirektor"),
+        ("styring", "demo-login-styring"),
+        ("direktor", "demo-login-direktor"),
+        ("leder", "demo-login-leder"),
+        ("avdelingsleder", "demo-login-avdelingsleder"),
+        ("ansatt", "demo-login-ansatt"),
+        ("politiker", "demo-login-politiker"),
+        ("revisor", "demo-login-revisor"),
+    ]
+    .iter()
+    .map(|(login, key)| (format!("{login}@demo.rodtrad.no"), ctx.tr.t(key)))
+    .collect()
+}
+
+async fn login_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if ctx.signed_in.is_some() {
+        return Ok(Redirect::to(&rodtrad_domain::query::safe_next(q.next.as_deref())).into_response());
+    }
+    let template = LoginTemplate {
+        p: ctx.page(ctx.tr.t("login-title"), "login"),
+        email: String::new(),
+        next: rodtrad_domain::query::safe_next(q.next.as_deref()),
+        errors: FieldErrors::default(),
+        demo_logins: demo_logins(&state, &ctx).await,
+    };
+    Ok(Html(template.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
+    let next = rodtrad_domain::query::safe_next(form.next.as_deref());
+    let email = form.email.trim().to_lowercase();
+    let cfg = &state.config;
+    let since = rodtrad_store::now() - chrono::Duration::minutes(cfg.throttle_minutes);
+    let (by_account, by_ip) = state.db.login_failures_since(&email, &ctx.client_ip, since).await?;
+    let render = |status: StatusCode, key: &str, demo: Vec<(String, String)>| -> AppResult<Response> {
+        let mut errors = FieldErrors::default();
+        errors.add("email", ctx.tr.t1(key, "minutes", cfg.throttle_minutes));
+        let template = LoginTemplate {
+            p: ctx.page(ctx.tr.t("login-title"), "login"),
+            email: form.email.clone(),
+            next: next.clone(),
+            errors,
+            demo_logins: demo,
+        };
+        Ok((status, Html(template.render()?)).into_response())
+    };
+    if by_account >= cfg.max_failures_per_account || by_ip >= cfg.max_failures_per_ip {
+        tracing::warn!(%email, ip = %ctx.client_ip, "login throttled");
+        return render(StatusCode::TOO_MANY_REQUESTS, "login-throttled", demo_logins(&state, &ctx).await);
+    }
+    let user = state.db.user_by_email(&email).await?;
+    // Hash even when the account does not exist, so timing does not reveal which e-mails exist.
+    let ok = match &user {
+        Some(u) => password::verify(&form.password, &u.password_hash) && u.active,
+        None => {
+            password::verify(&form.password, &password::dummy_hash(cfg.hash_cost));
+            false
+        }
+    };
+    state.db.login_attempt_record(&email, &ctx.client_ip, ok).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        return render(StatusCode::UNAUTHORIZED, "login-failed", demo_logins(&state, &ctx).await);
+    };
+    let token = state.db.session_create(user.id, chrono::Duration::minutes(cfg.session_minutes)).await?;
+    let author = rodtrad_store::Author {
+        municipality_id: user.municipality_id,
+        user_id: Some(user.id),
+        name: user.display_name.clone(),
+    };
+    state.db.audit_event(&author, "user", user.id, "login").await?;
+    let mut response = Redirect::to(&next).into_response();
+    let cookie = set_cookie(SESSION_COOKIE, &token, Some(cfg.session_minutes * 60), cfg.secure_cookies, false);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    if let Some(signed_in) = &ctx.signed_in {
+        if let Some(token) = &signed_in.session_token {
+            state.db.session_delete(token).await?;
+        }
+        state.db.audit_event(&ctx.author()?, "user", signed_in.user.id, "logout").await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies, false);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+async fn set_language(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LanguageForm>) -> AppResult<Response> {
+    let lang = Lang::parse(&form.lang).ok_or(AppError::Rule(rodtrad_domain::RuleError::new("err-lang-unknown")))?;
+    if let Some(signed_in) = &ctx.signed_in {
+        state.db.user_set_locale(&ctx.author()?, signed_in.user.id, lang.code()).await?;
+    }
+    let mut response = Redirect::to(&rodtrad_domain::query::safe_next(form.next.as_deref())).into_response();
+    let cookie = set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.config.secure_cookies, false);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account/home.html")]
+struct HomeTemplate {
+    p: Page,
+    municipality: String,
+    roles: Vec<String>,
+    own_unit: Option<OrgUnit>,
+    led_units: Vec<OrgUnit>,
+    delegated_units: Vec<OrgUnit>,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let a = &user.actor;
+    let municipality = state.db.municipality(a.municipality_id).await?;
+    let tree = state.org_tree(a.municipality_id).await?;
+    let pick = |ids: &std::collections::BTreeSet<i64>| ids.iter().filter_map(|id| tree.get(*id).cloned()).collect();
+    let template = HomeTemplate {
+        p: ctx.page(ctx.tr.t1("home-title", "name", &user.user.display_name), "home"),
+        municipality: municipality.name,
+        roles: a.roles.iter().map(|r| ctx.tr.t(r.label_key())).collect(),
+        own_unit: a.own_unit.and_then(|id| tree.get(id).cloned()),
+        led_units: pick(&a.led_units),
+        delegated_units: pick(&a.delegated_units),
+    };
+    Ok(Html(template.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account/profile.html")]
+struct ProfileTemplate {
+    p: Page,
+    email: String,
+    roles: Vec<String>,
+    tokens: Vec<ApiToken>,
+    new_token: Option<String>,
+    password_errors: FieldErrors,
+    password_changed: bool,
+    token_errors: FieldErrors,
+    token_name: String,
+}
+
+impl ProfileTemplate {
+    async fn build(state: &AppState, ctx: &Ctx) -> AppResult<Self> {
+        let user = ctx.user()?;
+        Ok(Self {
+            p: ctx.page(ctx.tr.t("profile-title"), "profile"),
+            email: user.user.email.clone(),
+            roles: user.actor.roles.iter().map(|r: &Role| ctx.tr.t(r.label_key())).collect(),
+            tokens: state.db.api_tokens(user.user.id).await?,
+            new_token: None,
+            password_errors: FieldErrors::default(),
+            password_changed: false,
+            token_errors: FieldErrors::default(),
+            token_name: String::new(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ProfileQuery {
+    changed: Option<String>,
+}
+
+async fn profile(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ProfileQuery>) -> AppResult<Response> {
+    let mut template = ProfileTemplate::build(&state, &ctx).await?;
+    template.password_changed = q.changed.is_some();
+    Ok(Html(template.render()?).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new_password: String,
+    repeat: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let mut errors = FieldErrors::default();
+    if !password::verify(&form.current, &user.user.password_hash) {
+        errors.add("current", ctx.tr.t("err-password-wrong"));
+    }
+    if let Err(e) = password::check_policy(&form.new_password) {
+        errors.add("new_password", ctx.tr.rule(&e));
+    } else if form.new_password != form.repeat {
+        errors.add("repeat", ctx.tr.t("err-password-mismatch"));
+    }
+    if !errors.is_empty() {
+        let mut template = ProfileTemplate::build(&state, &ctx).await?;
+        template.password_errors = errors;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(template.render()?)).into_response());
+    }
+    let hash = password::hash(&form.new_password, state.config.hash_cost);
+    // Ends every session, this one included; a fresh session keeps the user signed in here.
+    state.db.user_set_password(&ctx.author()?, user.user.id, &hash).await?;
+    let token = state.db.session_create(user.user.id, chrono::Duration::minutes(state.config.session_minutes)).await?;
+    let mut response = Redirect::to("/profile?changed=1").into_response();
+    let cookie =
+        set_cookie(SESSION_COOKIE, &token, Some(state.config.session_minutes * 60), state.config.secure_cookies, false);
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+    days: Option<String>,
+}
+
+async fn create_token(State(state): State<AppState>, ctx: Ctx, Form(form): Form<TokenForm>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let mut errors = FieldErrors::default();
+    let name = Name::parse(&form.name).map_err(|e| errors.add("name", ctx.tr.rule(&e))).ok();
+    let days = match form.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => match d.parse::<i64>() {
+            Ok(n) if (1..=730).contains(&n) => Some(n),
+            _ => {
+                errors.add("days", ctx.tr.t("err-token-days"));
+                None
+            }
+        },
+    };
+    let mut template = ProfileTemplate::build(&state, &ctx).await?;
+    let (Some(name), true) = (name, errors.is_empty()) else {
+        template.token_errors = errors;
+        template.token_name = form.name;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(template.render()?)).into_response());
+    };
+    let expires = days.map(|d| Utc::now() + chrono::Duration::days(d));
+    let (_, secret) = state.db.api_token_create(&ctx.author()?, user.user.id, &name, expires).await?;
+    template.tokens = state.db.api_tokens(user.user.id).await?;
+    template.new_token = Some(secret);
+    Ok((StatusCode::CREATED, Html(template.render()?)).into_response())
+}
+
+async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let user = ctx.user()?;
+    state.db.api_token_revoke(&ctx.author()?, user.user.id, id).await?;
+    Ok(Redirect::to("/profile").into_response())
+}

@@ -1,0 +1,104 @@
+//! A plan's goal structure as CSV and XLSX.
+
+use super::*;
+
+/// The plan's goal structure as a table: outline number, level, text, inheritance, owner,
+/// responsible, deadline, status, SDG targets.
+pub(crate) async fn export_table(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> AppResult<(Plan, Vec<String>, Vec<Vec<String>>)> {
+    let mid = ctx.actor()?.municipality_id;
+    let plan = state.db.plan(mid, id).await?;
+    let links = state.db.sdg_links(mid).await?;
+    let labels = Labels::load(state, mid).await?;
+    let rows = element_rows(ctx, &labels, state.db.elements(mid, id).await?, &links);
+    let header = [
+        "export-number",
+        "element-kind",
+        "element-text",
+        "element-source",
+        "element-owner",
+        "element-responsible",
+        "element-deadline",
+        "element-status",
+        "element-sdg-targets",
+        "element-sdg-adapted",
+    ]
+    .iter()
+    .map(|k| ctx.tr.t(k))
+    .collect();
+    let mut counters: Vec<usize> = Vec::new();
+    let table = rows
+        .into_iter()
+        .map(|r| {
+            counters.truncate(r.depth + 1);
+            while counters.len() <= r.depth {
+                counters.push(0);
+            }
+            counters[r.depth] += 1;
+            let number = counters.iter().map(usize::to_string).collect::<Vec<_>>().join(".");
+            let targets = |adapted: bool| {
+                r.sdg.iter().filter(|l| l.adapted == adapted).map(|l| l.target.clone()).collect::<Vec<_>>().join(", ")
+            };
+            let e = &r.element;
+            vec![
+                number,
+                r.kind_label.clone(),
+                e.text.clone(),
+                e.source_plan_title.clone().unwrap_or_default(),
+                e.owner_unit_name.clone().unwrap_or_default(),
+                e.responsible_name.clone().unwrap_or_default(),
+                e.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                r.status_label.clone().unwrap_or_default(),
+                targets(false),
+                targets(true),
+            ]
+        })
+        .collect();
+    Ok((plan, header, table))
+}
+
+pub fn attachment(name: &str, ext: &str) -> String {
+    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let ascii: String = safe.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+    // RFC 6266: an ASCII fallback plus the UTF-8 name.
+    let encoded: String = safe
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{encoded}.{ext}")
+}
+
+pub(crate) async fn export_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (plan, header, rows) = export_table(&state, &ctx, id).await?;
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
+    let disposition = attachment(&plan.title, "csv");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub(crate) async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (plan, header, rows) = export_table(&state, &ctx, id).await?;
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let title = format!("{} ({}–{})", plan.title, plan.start_year, plan.end_year);
+    let bytes = rodtrad_export::xlsx_table(&plan.title, &title, &header, &rows).map_err(AppError::internal)?;
+    let disposition = attachment(&plan.title, "xlsx");
+    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
+    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}

@@ -1,0 +1,119 @@
+//! The plan register, a plan's page (facts, lifecycle, decisions, sources, goal-element tree with
+//! inheritance markers and formulation warnings) and the element editor.
+
+use crate::ctx::Ctx;
+use crate::error::{AppError, AppResult};
+use crate::forms;
+use crate::org::Choice;
+use crate::pages::{FieldErrors, Page};
+use crate::routes::Routes;
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Datelike, Utc};
+use rodtrad_domain::plan::{ElementDraft, ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings};
+use rodtrad_domain::{Name, RuleError};
+use rodtrad_service::ServiceError;
+use rodtrad_store::StoreError;
+use rodtrad_store::people::PeopleFilter;
+use rodtrad_store::plans::{Element, ElementInput, Plan, PlanInput, SdgLink};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub mod api;
+mod elements;
+mod exports;
+mod labels;
+mod plan_page;
+mod register;
+mod sections;
+mod versions;
+pub(crate) use elements::*;
+pub(crate) use exports::*;
+pub(crate) use labels::*;
+pub(crate) use plan_page::*;
+pub(crate) use register::*;
+pub(crate) use sections::*;
+pub(crate) use versions::*;
+
+/// Routes of this module.
+pub fn routes() -> Routes {
+    Routes::new("plans")
+        .nav(crate::routes::NavEntry::all(10, "/plans", "nav-plans", "plans"))
+        .get("/plans", register)
+        .post("/plans", create_plan)
+        .get("/plans/labels", labels_page)
+        .post("/plans/labels", save_labels)
+        .get("/plans/{id}", plan_page)
+        .post("/plans/{id}", update_plan)
+        .post("/plans/{id}/status", change_status)
+        .post("/plans/{id}/decisions", add_decision)
+        .post("/plans/{id}/elements", create_element)
+        .post("/plans/{id}/inherit", inherit_element)
+        .get("/plans/{id}/versions", versions_page)
+        .post("/plans/{id}/sections", create_section)
+        .post("/plans/{id}/sections/{section}", update_section)
+        .post("/elements/{id}/place", place_element)
+        .get("/plans/{id}/export.csv", export_csv)
+        .get("/plans/{id}/export.xlsx", export_xlsx)
+        .get("/elements/{id}", element_page)
+        .post("/elements/{id}", update_element)
+        .post("/elements/{id}/remove", remove_element)
+        .post("/elements/{id}/acknowledge", acknowledge_element)
+        .post("/elements/{id}/assign", assign_element)
+}
+
+/// The municipality's names for the goal-structure levels, falling back to the translations.
+#[derive(Default)]
+pub struct Labels(HashMap<(String, String), String>);
+
+impl Labels {
+    /// Loads the municipality's custom level names.
+    pub async fn load(state: &AppState, municipality_id: i64) -> AppResult<Self> {
+        Ok(Self(state.db.element_labels(municipality_id).await?.into_iter().map(|(k, l, x)| ((k, l), x)).collect()))
+    }
+
+    /// The label of `kind` in the translator's language.
+    pub fn kind(&self, tr: &crate::i18n::Tr, kind: ElementKind) -> String {
+        self.0.get(&(kind.code().to_owned(), tr.code().to_owned())).cloned().unwrap_or_else(|| tr.t(kind.label_key()))
+    }
+
+    /// The custom label for `kind` in `lang`, if any (for the settings form).
+    pub fn custom(&self, kind: ElementKind, lang: &str) -> String {
+        self.0.get(&(kind.code().to_owned(), lang.to_owned())).cloned().unwrap_or_default()
+    }
+
+    /// Select options for `kinds`.
+    pub fn choices(&self, tr: &crate::i18n::Tr, kinds: Vec<ElementKind>) -> Vec<Choice> {
+        kinds.into_iter().map(|k| Choice { value: k.code().into(), label: self.kind(tr, k) }).collect()
+    }
+}
+
+/// Whether the caller may edit `plan` (owner unit in scope, or municipality-wide editor).
+pub async fn can_edit(state: &AppState, ctx: &Ctx, owner_unit: Option<i64>) -> AppResult<bool> {
+    let actor = ctx.actor()?;
+    let tree = state.org_tree(actor.municipality_id).await?;
+    Ok(rodtrad_service::plans::may_edit_plan(actor, &tree, owner_unit))
+}
+
+fn type_choices(ctx: &Ctx) -> Vec<Choice> {
+    PlanType::ALL.iter().map(|t| Choice { value: t.code().to_owned(), label: ctx.tr.t(t.label_key()) }).collect()
+}
+
+async fn unit_choices(state: &AppState, ctx: &Ctx, only_editable: bool) -> AppResult<Vec<Choice>> {
+    let actor = ctx.actor()?;
+    let tree = state.org_tree(actor.municipality_id).await?;
+    let today = Utc::now().date_naive();
+    let mut out: Vec<Choice> = tree
+        .units()
+        .iter()
+        .filter(|u| u.is_valid_on(today))
+        .filter(|u| !only_editable || actor.can_edit_plan(Some(&tree.ancestry(u.id))))
+        .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
+        .collect();
+    out.sort_by_key(|c| c.label.to_lowercase());
+    Ok(out)
+}
