@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use rodtrad_domain::RuleError;
+use serde::{Deserialize, Deserializer};
 
 pub use rodtrad_domain::query::{optional_date, optional_id};
 
@@ -43,6 +44,12 @@ pub async fn uploaded_file(
         }
     }
     Ok(file.filter(|(_, d)| !d.is_empty()))
+}
+
+/// A checkbox field for `#[serde(default, deserialize_with = "crate::forms::checkbox")]`: sent
+/// (whatever its value) is true, absent is false.
+pub fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    String::deserialize(d).map(|_| true)
 }
 
 #[cfg(test)]

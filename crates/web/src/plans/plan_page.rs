@@ -170,10 +170,10 @@ pub(crate) async fn update_plan(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<PlanForm>,
 ) -> AppResult<Response> {
     let plan = require_plan_editor(&state, &ctx, id).await?;
-    let form = PlanForm { plan_type: plan.plan_type.clone(), ..PlanForm::from_pairs(pairs) };
+    let form = PlanForm { plan_type: plan.plan_type.clone(), ..form };
     let mut errors = FieldErrors::default();
     let version = forms::version(&form.version).map_err(|e| errors.add("title", ctx.tr.rule(&e))).ok();
     let mut conflict = false;

@@ -72,37 +72,22 @@ pub(crate) struct RegisterTemplate {
 }
 
 /// Plan form values as typed; sources arrive as repeated `source` fields.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct PlanForm {
     pub(crate) plan_type: String,
     pub(crate) title: String,
     pub(crate) start_year: String,
     pub(crate) end_year: String,
     pub(crate) owner_unit_id: String,
+    #[serde(rename = "source")]
     pub(crate) sources: Vec<String>,
+    #[serde(deserialize_with = "crate::forms::checkbox")]
     pub(crate) published: bool,
     pub(crate) version: String,
 }
 
 impl PlanForm {
-    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        let mut f = PlanForm::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "plan_type" => f.plan_type = v,
-                "title" => f.title = v,
-                "start_year" => f.start_year = v,
-                "end_year" => f.end_year = v,
-                "owner_unit_id" => f.owner_unit_id = v,
-                "source" => f.sources.push(v),
-                "published" => f.published = true,
-                "version" => f.version = v,
-                _ => {}
-            }
-        }
-        f
-    }
-
     pub(crate) fn from_plan(plan: &Plan, sources: Vec<i64>) -> Self {
         Self {
             plan_type: plan.plan_type.clone(),
@@ -205,9 +190,8 @@ pub(crate) async fn register(State(state): State<AppState>, ctx: Ctx) -> AppResu
 pub(crate) async fn create_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<PlanForm>,
 ) -> AppResult<Response> {
-    let form = PlanForm::from_pairs(pairs);
     let mut errors = FieldErrors::default();
     let parsed = form.parse(&ctx, &mut errors);
     if let Some((input, sources)) = parsed {

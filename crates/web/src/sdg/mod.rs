@@ -136,18 +136,27 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     Ok(Html(t.render()?).into_response())
 }
 
+/// The prioritised goals and the years they hold for; goals arrive as repeated `goal` fields.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PrioritiesForm {
+    first_year: String,
+    last_year: String,
+    #[serde(rename = "goal")]
+    goals: Vec<String>,
+}
+
 async fn set_priorities(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<PrioritiesForm>,
 ) -> AppResult<Response> {
     if !ctx.actor()?.can_restructure() {
         return Err(AppError::Forbidden);
     }
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
-    let (first, last) = (get("first_year"), get("last_year"));
+    let (first, last) = (form.first_year.trim().to_owned(), form.last_year.trim().to_owned());
     let mut errors = FieldErrors::default();
-    let goals: Vec<i64> = pairs.iter().filter(|(k, _)| k == "goal").filter_map(|(_, v)| v.parse().ok()).collect();
+    let goals: Vec<i64> = form.goals.iter().filter_map(|v| v.trim().parse().ok()).collect();
     match (first.parse::<i32>(), last.parse::<i32>()) {
         (Ok(f), Ok(l)) => match state.db.sdg_set_priorities(&ctx.author()?, f, l, &goals).await {
             Ok(()) => return Ok(Redirect::to("/sdg").into_response()),

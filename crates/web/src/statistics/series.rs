@@ -314,23 +314,28 @@ pub(crate) async fn compare_jsonstat(
     Ok(download(bytes, "application/json", &c.series.label, "json"))
 }
 
+/// The SDG goals ticked for a series: repeated `goal` fields.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct GoalsForm {
+    #[serde(rename = "goal")]
+    pub(crate) goals: Vec<String>,
+}
+
 pub(crate) async fn set_goals(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<GoalsForm>,
 ) -> AppResult<Response> {
     manager(&ctx)?;
-    let mut goals = Vec::new();
-    for (k, v) in &pairs {
-        if k == "goal" {
-            goals.push(
-                v.trim()
-                    .parse::<i64>()
-                    .map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-sdg-goal-unknown")))?,
-            );
-        }
-    }
+    let goals = form
+        .goals
+        .iter()
+        .map(|v| {
+            v.trim().parse::<i64>().map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-sdg-goal-unknown")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     state.db.stat_series_set_goals(&ctx.author()?, id, &goals).await?;
     Ok(Redirect::to(&format!("/statistics/series/{id}#goals")).into_response())
 }

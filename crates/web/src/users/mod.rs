@@ -8,7 +8,6 @@ use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -66,35 +65,21 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
 }
 
 /// Account form values as typed. Roles arrive as repeated `role` fields.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
 struct UserForm {
     email: String,
     display_name: String,
     person_id: String,
+    #[serde(rename = "role")]
     roles: Vec<String>,
+    #[serde(deserialize_with = "crate::forms::checkbox")]
     active: bool,
     password: String,
     version: String,
 }
 
 impl UserForm {
-    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        let mut form = UserForm::default();
-        for (k, v) in pairs {
-            match k.as_str() {
-                "email" => form.email = v,
-                "display_name" => form.display_name = v,
-                "person_id" => form.person_id = v,
-                "role" => form.roles.push(v),
-                "active" => form.active = true,
-                "password" => form.password = v,
-                "version" => form.version = v,
-                _ => {}
-            }
-        }
-        form
-    }
-
     fn has_role(&self, code: &str) -> bool {
         self.roles.iter().any(|r| r == code)
     }
@@ -172,10 +157,9 @@ fn parse_common(
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<UserForm>,
 ) -> AppResult<Response> {
     let mid = require_admin(&ctx)?;
-    let form = UserForm::from_pairs(pairs);
     let mut errors = FieldErrors::default();
     let email = Email::parse(&form.email).map_err(|e| errors.add("email", ctx.tr.rule(&e))).ok();
     let (name, person, roles) = parse_common(&ctx, &form, &mut errors);
@@ -239,11 +223,11 @@ async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<UserForm>,
 ) -> AppResult<Response> {
     let mid = require_admin(&ctx)?;
     let user = state.db.user_summary(mid, id).await?;
-    let form = UserForm { email: user.email.clone(), ..UserForm::from_pairs(pairs) };
+    let form = UserForm { email: user.email.clone(), ..form };
     let mut errors = FieldErrors::default();
     let (name, person, roles) = parse_common(&ctx, &form, &mut errors);
     let version = forms::version(&form.version).map_err(|e| errors.add("display_name", ctx.tr.rule(&e))).ok();
