@@ -97,55 +97,56 @@ impl Phase {
 }
 
 /// The 30 elements: `[process][phase]` → (bokmål as in the master plan, English, our translation).
-const ELEMENTS: [[(&str, &str); 5]; 6] = [
+/// The message keys of the framework's elements, by process and phase (the names are UI text in
+/// the Fluent resources, nynorsk included).
+const ELEMENTS: [[&str; 5]; 6] = [
     [
-        ("Evaluere", "Evaluate"),
-        ("Visualisere", "Visualise"),
-        ("Simulere", "Simulate"),
-        ("Finansiere", "Finance"),
-        ("Dele", "Share"),
+        "u4ssc-element-standardise-engage",
+        "u4ssc-element-standardise-design",
+        "u4ssc-element-standardise-activate",
+        "u4ssc-element-standardise-accelerate",
+        "u4ssc-element-standardise-support",
     ],
     [
-        ("Skaffe oversikt", "Survey"),
-        ("Revidere", "Revise"),
-        ("Planlegge", "Plan"),
-        ("Budsjettere", "Budget"),
-        ("Analysere", "Analyse"),
+        "u4ssc-element-policy-engage",
+        "u4ssc-element-policy-design",
+        "u4ssc-element-policy-activate",
+        "u4ssc-element-policy-accelerate",
+        "u4ssc-element-policy-support",
     ],
     [
-        ("Gjøre avtaler", "Make agreements"),
-        ("Koble sammen", "Connect"),
-        ("Samarbeide", "Collaborate"),
-        ("Prioritere", "Prioritise"),
-        ("Styre porteføljen", "Manage the portfolio"),
+        "u4ssc-element-partnership-engage",
+        "u4ssc-element-partnership-design",
+        "u4ssc-element-partnership-activate",
+        "u4ssc-element-partnership-accelerate",
+        "u4ssc-element-partnership-support",
     ],
     [
-        ("Identifisere", "Identify"),
-        ("Lede", "Lead"),
-        ("Støtte intraprenørene", "Support the intrapreneurs"),
-        ("Gi rom for selvorganisering", "Make room for self-organisation"),
-        ("Samhandle", "Interact"),
+        "u4ssc-element-organisation-engage",
+        "u4ssc-element-organisation-design",
+        "u4ssc-element-organisation-activate",
+        "u4ssc-element-organisation-accelerate",
+        "u4ssc-element-organisation-support",
     ],
     [
-        ("Anerkjenne", "Recognise"),
-        ("Diskutere", "Discuss"),
-        ("Mobilisere lokalt", "Mobilise locally"),
-        ("Koble", "Link"),
-        ("Forsterke", "Reinforce"),
+        "u4ssc-element-citizens-engage",
+        "u4ssc-element-citizens-design",
+        "u4ssc-element-citizens-activate",
+        "u4ssc-element-citizens-accelerate",
+        "u4ssc-element-citizens-support",
     ],
     [
-        ("Presentere", "Present"),
-        ("Skape prototyper", "Prototype"),
-        ("Levere", "Deliver"),
-        ("Nyttiggjøre", "Make use of"),
-        ("Dele suksesshistoriene", "Share the success stories"),
+        "u4ssc-element-projects-engage",
+        "u4ssc-element-projects-design",
+        "u4ssc-element-projects-activate",
+        "u4ssc-element-projects-accelerate",
+        "u4ssc-element-projects-support",
     ],
 ];
 
-/// The name of the element where `process` meets `phase`, in bokmål (`english` false) or English.
-pub fn element_name(process: Process, phase: Phase, english: bool) -> &'static str {
-    let (nb, en) = ELEMENTS[process.index()][phase.index()];
-    if english { en } else { nb }
+/// The message key of the element where `process` meets `phase`.
+pub fn element_key(process: Process, phase: Phase) -> &'static str {
+    ELEMENTS[process.index()][phase.index()]
 }
 
 /// How far the municipality has come in one element, 0 (not started) to 4 (embedded).
@@ -481,13 +482,11 @@ mod tests {
             assert_eq!(Process::parse(p.code()), Some(p));
             for f in Phase::ALL {
                 assert_eq!(Phase::parse(f.code()), Some(f));
-                names.insert(element_name(p, f, false));
-                assert!(!element_name(p, f, true).is_empty());
+                assert_eq!(element_key(p, f), format!("u4ssc-element-{}-{}", p.code(), f.code()));
+                names.insert(element_key(p, f));
             }
         }
-        assert_eq!(names.len(), 30, "every element has its own name");
-        assert_eq!(element_name(Process::Policy, Phase::Accelerate, false), "Budsjettere");
-        assert_eq!(element_name(Process::Projects, Phase::Design, true), "Prototype");
+        assert_eq!(names.len(), 30, "every element has its own key");
         assert_eq!(Process::parse("nope"), None);
     }
 

@@ -53,6 +53,14 @@ impl Lang {
         Self::ALL.into_iter().find(|l| l.code() == code.trim())
     }
 
+    /// Picks a text of a reference catalogue published in bokmål and English only (the UN's SDG
+    /// goals, targets and indicators, the U4SSC KPIs): English in English, otherwise bokmål, so
+    /// nynorsk readers get the bokmål edition, as no nynorsk edition exists; English also where the
+    /// bokmål text is missing. The one place this is decided: the UI's own text is Fluent.
+    pub fn catalogue<'a>(self, nb: &'a str, en: &'a str) -> &'a str {
+        if self == Lang::En || nb.is_empty() { en } else { nb }
+    }
+
     /// The language's own name, for the switcher.
     pub fn native_name(self) -> &'static str {
         match self {
@@ -150,6 +158,11 @@ impl Tr {
     pub fn rule(&self, err: &rodtrad_domain::RuleError) -> String {
         let args: Vec<(&str, String)> = err.args.iter().map(|(k, v)| (*k, v.clone())).collect();
         self.i18n.format(self.lang, err.key, &args)
+    }
+
+    /// A reference catalogue's text in this language, see [`Lang::catalogue`].
+    pub fn catalogue<'a>(&self, nb: &'a str, en: &'a str) -> &'a str {
+        self.lang.catalogue(nb, en)
     }
 
     /// The language code for `lang` attributes.

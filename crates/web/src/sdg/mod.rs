@@ -45,10 +45,10 @@ pub struct GoalView {
 
 /// A goal as shown in `lang`.
 pub fn view(goal: SdgGoal, lang: Lang, prioritised: bool, elements: usize) -> GoalView {
-    let (name, title) = match lang {
-        Lang::En => (goal.short_en.clone(), goal.title_en.clone()),
-        _ => (goal.short_nb.clone(), goal.title_nb.clone()),
-    };
+    let (name, title) = (
+        lang.catalogue(&goal.short_nb, &goal.short_en).to_owned(),
+        lang.catalogue(&goal.title_nb, &goal.title_en).to_owned(),
+    );
     GoalView { goal, name, title, prioritised, elements }
 }
 
@@ -219,10 +219,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
             let indicators = indicators
                 .iter()
                 .filter(|i| i.target == t.target)
-                .map(|i| {
-                    let text = if ctx.tr.lang != Lang::En && !i.text_nb.is_empty() { &i.text_nb } else { &i.text_en };
-                    (i.indicator.clone(), text.clone())
-                })
+                .map(|i| (i.indicator.clone(), ctx.tr.catalogue(&i.text_nb, &i.text_en).to_owned()))
                 .collect();
             TargetView {
                 elements: linked.iter().filter(|(_, c)| *c == t.target).count(),
@@ -258,7 +255,7 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
     let elements = linked.len();
     let template = GoalTemplate {
         can_correct: actor.can_admin_users(),
-        p: ctx.page(format!("{} {}", g.goal, if ctx.tr.lang == Lang::En { &g.short_en } else { &g.short_nb }), "sdg"),
+        p: ctx.page(format!("{} {}", g.goal, ctx.tr.catalogue(&g.short_nb, &g.short_en)), "sdg"),
         goal: view(g.clone(), ctx.tr.lang, priorities.contains(&goal), elements),
         targets,
         contributions,

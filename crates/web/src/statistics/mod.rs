@@ -4,7 +4,6 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;

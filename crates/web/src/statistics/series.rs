@@ -137,7 +137,7 @@ pub(crate) async fn series_page(
     let goals = sdg::goals()
         .into_iter()
         .map(|g| {
-            let name = if ctx.tr.lang == Lang::En { g.short_en.clone() } else { g.short_nb.clone() };
+            let name = ctx.tr.catalogue(&g.short_nb, &g.short_en).to_owned();
             (g.goal, name, linked.contains(&g.goal))
         })
         .collect();

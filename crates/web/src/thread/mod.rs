@@ -277,7 +277,6 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
         .filter(|(_, c): &(String, Vec<usize>)| c.iter().any(|n| *n > 0))
         .collect();
     let goals = rodtrad_domain::sdg::goals();
-    let english = ctx.tr.lang == crate::i18n::Lang::En;
     let template = ThreadTemplate {
         p: ctx.page(ctx.tr.t("thread-title"), "thread"),
         rows,
@@ -288,7 +287,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
             .iter()
             .map(|g| Choice {
                 value: g.goal.to_string(),
-                label: format!("{} {}", g.goal, if english { &g.short_en } else { &g.short_nb }),
+                label: format!("{} {}", g.goal, ctx.tr.catalogue(&g.short_nb, &g.short_en)),
             })
             .collect(),
         area_choices: areas.iter().map(|a| Choice { value: a.id.to_string(), label: a.name.clone() }).collect(),

@@ -132,7 +132,6 @@ pub(crate) async fn matrix(State(state): State<AppState>, ctx: Ctx, Path(year): 
     let cells = state.db.u4ssc_cells(mid, year).await?;
     let copied_from_year =
         state.db.u4ssc_assessments(mid).await?.into_iter().find(|a| a.year == year).and_then(|a| a.copied_from_year);
-    let en = english(&ctx.tr);
     let rows = Process::ALL
         .iter()
         .map(|process| {
@@ -141,7 +140,7 @@ pub(crate) async fn matrix(State(state): State<AppState>, ctx: Ctx, Path(year): 
                 .map(|phase| {
                     let cell = find(&cells, *process, *phase);
                     CellView {
-                        element: element_name(*process, *phase, en).to_owned(),
+                        element: ctx.tr.t(element_key(*process, *phase)),
                         level: Level::of(&ctx.tr, cell.and_then(|c| c.maturity)),
                         href: format!("/u4ssc/{year}/cells/{}/{}", process.code(), phase.code()),
                         evidence: cell.map(|c| c.evidence.clone()).unwrap_or_default(),
@@ -225,8 +224,7 @@ pub(crate) async fn render_cell(
     conflict: Option<&Cell>,
 ) -> AppResult<String> {
     let mid = ctx.actor()?.municipality_id;
-    let en = english(&ctx.tr);
-    let element = element_name(process, phase, en).to_owned();
+    let element = ctx.tr.t(element_key(process, phase));
     let mut levels = Vec::new();
     for m in Maturity::all() {
         levels.push(Choice {

@@ -69,7 +69,6 @@ pub(crate) async fn compare(
     let to = pick(&q.to, latest.year)?;
     let before = state.db.u4ssc_cells(mid, from).await?;
     let after = state.db.u4ssc_cells(mid, to).await?;
-    let en = english(&ctx.tr);
     let (mut improved, mut declined) = (0, 0);
     let rows = Process::ALL
         .iter()
@@ -86,7 +85,7 @@ pub(crate) async fn compare(
                     }
                     let (change, colour) = change_text(&ctx.tr, a, b);
                     ChangeView {
-                        element: element_name(*process, *phase, en).to_owned(),
+                        element: ctx.tr.t(element_key(*process, *phase)),
                         from: Level::of(&ctx.tr, a),
                         to: Level::of(&ctx.tr, b),
                         change,

@@ -65,14 +65,13 @@ pub(crate) async fn preview(state: &AppState, ctx: &Ctx, file_name: String, data
         }
         Ok(rows) => {
             let values = state.db.u4ssc_kpi_values(ctx.actor()?.municipality_id).await?;
-            let en = english(&ctx.tr);
             t.rows = rows
                 .iter()
                 .map(|r| {
                     let kpi = kpi_by_code(&r.code);
                     PreviewRow {
                         code: r.code.clone(),
-                        name: kpi.map(|k| kpi_name(k, en)).unwrap_or_default(),
+                        name: kpi.map(|k| kpi_name(k, &ctx.tr)).unwrap_or_default(),
                         year: r.year,
                         value: show(r.value),
                         unit: kpi.map(|k| k.unit.clone()).unwrap_or_default(),

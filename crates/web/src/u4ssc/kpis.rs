@@ -24,12 +24,12 @@ pub struct KpiLine {
     pub change: String,
 }
 
-pub(crate) fn kpi_name(kpi: &Kpi, en: bool) -> String {
-    if en { kpi.name_en.clone() } else { kpi.name_nb.clone() }
+pub(crate) fn kpi_name(kpi: &Kpi, tr: &Tr) -> String {
+    tr.catalogue(&kpi.name_nb, &kpi.name_en).to_owned()
 }
 
-pub(crate) fn kpi_category(kpi: &Kpi, en: bool) -> String {
-    if en { kpi.category_en.clone() } else { kpi.category_nb.clone() }
+pub(crate) fn kpi_category(kpi: &Kpi, tr: &Tr) -> String {
+    tr.catalogue(&kpi.category_nb, &kpi.category_en).to_owned()
 }
 
 /// A slug of the code for form field names and ids: `EC-ICT-ICT-1C`.
@@ -52,7 +52,6 @@ pub(crate) async fn kpi_page(State(state): State<AppState>, ctx: Ctx, Path(year)
     let actor = reader(&ctx)?;
     let year = path_year(&year)?;
     let values = state.db.u4ssc_kpi_values(actor.municipality_id).await?;
-    let en = english(&ctx.tr);
     let mut filled = 0;
     let groups = Dimension::ALL
         .iter()
@@ -91,8 +90,8 @@ pub(crate) async fn kpi_page(State(state): State<AppState>, ctx: Ctx, Path(year)
                         .unwrap_or_default();
                     KpiLine {
                         code: k.code.clone(),
-                        name: kpi_name(k, en),
-                        category: kpi_category(k, en),
+                        name: kpi_name(k, &ctx.tr),
+                        category: kpi_category(k, &ctx.tr),
                         unit: k.unit.clone(),
                         value: current.map(|c| show(c.value)).unwrap_or_default(),
                         note,
@@ -191,7 +190,6 @@ pub(crate) async fn kpi_edit_page(
     let year = path_year(&year)?;
     let values = state.db.u4ssc_kpi_values(actor.municipality_id).await?;
     let current = year_values(&values, year);
-    let en = english(&ctx.tr);
     let rows = kpis()
         .iter()
         .map(|k| {
@@ -199,7 +197,7 @@ pub(crate) async fn kpi_edit_page(
             KpiFormRow {
                 slug: slug(&k.code),
                 code: k.code.clone(),
-                name: kpi_name(k, en),
+                name: kpi_name(k, &ctx.tr),
                 unit: k.unit.clone(),
                 value: v.map(|v| typed(v.value)).unwrap_or_default(),
                 note: v.and_then(|v| v.note.clone()).unwrap_or_default(),
@@ -227,7 +225,6 @@ pub(crate) async fn kpi_save(
     let source = field("source".into());
     let values = state.db.u4ssc_kpi_values(actor.municipality_id).await?;
     let current = year_values(&values, year);
-    let en = english(&ctx.tr);
     let mut rows = Vec::new();
     let mut changes = Vec::new();
     for k in kpis() {
@@ -258,7 +255,7 @@ pub(crate) async fn kpi_save(
         rows.push(KpiFormRow {
             slug: s,
             code: k.code.clone(),
-            name: kpi_name(k, en),
+            name: kpi_name(k, &ctx.tr),
             unit: k.unit.clone(),
             value,
             note,

@@ -4,7 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;
@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rodtrad_domain::u4ssc::{
-    self, Dimension, Kpi, KpiRow, LineError, Maturity, NOTE_MAX, Phase, Process, element_name, kpi_by_code, kpis,
+    self, Dimension, Kpi, KpiRow, LineError, Maturity, NOTE_MAX, Phase, Process, element_key, kpi_by_code, kpis,
     parse_decimal, parse_kpi_csv, parse_year,
 };
 use rodtrad_domain::{Actor, RuleError};
@@ -106,10 +106,6 @@ fn dimension_key(d: Dimension) -> &'static str {
         Dimension::Environmental => "u4ssc-dim-environmental",
         Dimension::Social => "u4ssc-dim-social",
     }
-}
-
-fn english(tr: &Tr) -> bool {
-    tr.lang == Lang::En
 }
 
 /// A figure as shown: Norwegian number format, at most two decimals.

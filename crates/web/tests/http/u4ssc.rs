@@ -73,7 +73,14 @@ both!(matrix_renders_and_a_cell_is_edited_with_audit, |t: TestApp| async move {
         .expect(200)
         .contains("data-color=\"info\">2 Under utvikling</span>")
         .contains("Handlingsprogrammet 2020–2023 knytter rammer til mål.");
-    // English labels and element names.
+    // Nynorsk element names (UI text, not catalogue data), then English.
+    c.post("/language", &[("lang", "nn"), ("next", "/")]).await.expect(303);
+    c.get("/u4ssc/2019")
+        .await
+        .expect(200)
+        .contains("Planleggje")
+        .contains("Gje rom for sjølvorganisering")
+        .lacks("Planlegge<");
     c.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
     c.get("/u4ssc/2019").await.expect(200).contains("Budget").contains("2 Developing").contains("Shape policy");
 });
