@@ -121,6 +121,14 @@ pub fn check_validity(valid_from: chrono::NaiveDate, valid_to: Option<chrono::Na
     }
 }
 
+/// Decoding a stored code: an unknown kind is an error, never a default.
+impl TryFrom<String> for OrgUnitKind {
+    type Error = RuleError;
+    fn try_from(code: String) -> Result<Self, RuleError> {
+        Self::parse(&code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -413,6 +413,20 @@ pub fn parse_sdg_target(code: &str) -> Result<(u8, String), RuleError> {
     Ok((goal, format!("{goal}.{target}")))
 }
 
+/// Decoding a stored code (`#[sqlx(try_from = "String")]` in the store): an unknown code is an
+/// error, never a default.
+macro_rules! try_from_code {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = RuleError;
+            fn try_from(code: String) -> Result<Self, RuleError> {
+                Self::parse(&code)
+            }
+        }
+    )*};
+}
+try_from_code!(PlanType, PlanStatus, ElementKind, ElementStatus);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -249,3 +249,33 @@ pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
+
+/// Domain enums stored as their code: `#[sqlx(try_from = "String")]` decodes a column and fails the
+/// read on an unknown code; `#[serde(serialize_with = "crate::as_code")]` keeps the code in audit
+/// snapshots and JSON.
+pub trait Code: Copy {
+    /// The stored code.
+    fn code(self) -> &'static str;
+}
+
+macro_rules! impl_code {
+    ($($t:ty),*) => {$(
+        impl Code for $t {
+            fn code(self) -> &'static str {
+                <$t>::code(self)
+            }
+        }
+    )*};
+}
+impl_code!(
+    rodtrad_domain::plan::PlanType,
+    rodtrad_domain::plan::PlanStatus,
+    rodtrad_domain::plan::ElementKind,
+    rodtrad_domain::plan::ElementStatus,
+    rodtrad_domain::org::OrgUnitKind
+);
+
+/// Serialises a [`Code`] as its code.
+pub fn as_code<T: Code, S: serde::Serializer>(value: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(value.code())
+}

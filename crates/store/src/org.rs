@@ -21,7 +21,9 @@ pub struct OrgUnit {
     /// Parent unit; `None` only for the municipality itself.
     pub parent_id: Option<i64>,
     /// Kind code, see [`OrgUnitKind`].
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "crate::as_code")]
+    pub kind: OrgUnitKind,
     /// Name.
     pub name: String,
     /// Short name or code.
@@ -43,7 +45,7 @@ pub struct OrgUnit {
 impl OrgUnit {
     /// The unit's kind.
     pub fn kind(&self) -> OrgUnitKind {
-        OrgUnitKind::parse(&self.kind).unwrap_or(OrgUnitKind::Unit)
+        self.kind
     }
 
     /// Whether the unit is valid on `day`.
@@ -457,7 +459,7 @@ mod tests {
             id,
             municipality_id: 1,
             parent_id: parent,
-            kind: "unit".into(),
+            kind: OrgUnitKind::Unit,
             name: name.into(),
             short_name: None,
             leader_person_id: None,

@@ -96,7 +96,7 @@ impl OrgUnitDto {
         Self {
             id: u.id,
             parent_id: u.parent_id,
-            kind: u.kind.clone(),
+            kind: u.kind.code().to_owned(),
             name: u.name.clone(),
             short_name: u.short_name.clone(),
             leader_person_id: u.leader_person_id,

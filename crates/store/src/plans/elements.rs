@@ -14,7 +14,9 @@ pub struct Element {
     /// Parent element in the same plan.
     pub parent_id: Option<i64>,
     /// Kind code, see [`ElementKind`].
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "crate::as_code")]
+    pub kind: ElementKind,
     /// Order among siblings.
     pub position: i64,
     /// Text (the source's current text for inherited elements).
@@ -29,8 +31,10 @@ pub struct Element {
     pub responsible_name: Option<String>,
     /// Deadline (measures).
     pub deadline: Option<NaiveDate>,
-    /// Status code (assignments and measures).
-    pub status: String,
+    /// Status (assignments and measures).
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "crate::as_code")]
+    pub status: ElementStatus,
     /// Source element when inherited.
     pub source_element_id: Option<i64>,
     /// Source plan when inherited.
@@ -54,7 +58,7 @@ pub struct Element {
 impl Element {
     /// The element's kind.
     pub fn kind(&self) -> ElementKind {
-        ElementKind::parse(&self.kind).unwrap_or(ElementKind::Measure)
+        self.kind
     }
 
     /// Inherited from another plan (shown read-only).
@@ -344,7 +348,7 @@ impl Db {
                                             source_element_id, source_revision_seen, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
                          '', $5, 'draft', $6, $7, $8, $8) RETURNING id")
-                .bind(mid).bind(plan_id).bind(parent).bind(&origin_el.kind).bind(origin_el.owner_unit_id)
+                .bind(mid).bind(plan_id).bind(parent).bind(origin_el.kind.code()).bind(origin_el.owner_unit_id)
                 .bind(origin).bind(origin_el.revision).bind(ts)
                 .fetch_one(&mut *tx).await?;
             let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision, "parent_id": parent});

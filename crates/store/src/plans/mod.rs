@@ -30,8 +30,10 @@ pub struct Plan {
     pub id: i64,
     /// Owning municipality.
     pub municipality_id: i64,
-    /// Type code, see [`PlanType`].
-    pub plan_type: String,
+    /// Type.
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "crate::as_code")]
+    pub plan_type: PlanType,
     /// Title.
     pub title: String,
     /// First year of the period.
@@ -42,8 +44,10 @@ pub struct Plan {
     pub owner_unit_id: Option<i64>,
     /// Owner unit's name.
     pub owner_unit_name: Option<String>,
-    /// Status code, see [`PlanStatus`].
-    pub status: String,
+    /// Status.
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "crate::as_code")]
+    pub status: PlanStatus,
     /// Shown on public pages once adopted.
     pub published: bool,
     /// Optimistic-locking version.
@@ -53,12 +57,12 @@ pub struct Plan {
 impl Plan {
     /// The plan's type.
     pub fn plan_type(&self) -> PlanType {
-        PlanType::parse(&self.plan_type).unwrap_or(PlanType::ThematicPlan)
+        self.plan_type
     }
 
     /// The plan's status.
     pub fn status(&self) -> PlanStatus {
-        PlanStatus::parse(&self.status).unwrap_or(PlanStatus::Draft)
+        self.status
     }
 }
 

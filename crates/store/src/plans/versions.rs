@@ -39,12 +39,12 @@ pub(super) fn snapshot_of(elements: Vec<Element>, links: &[SdgLink]) -> Vec<Vers
             VersionEntry {
                 id: e.id,
                 parent_id: e.parent_id,
-                kind: e.kind,
+                kind: e.kind.code().to_owned(),
                 text: e.text,
                 owner: e.owner_unit_name,
                 responsible: e.responsible_name,
                 deadline: e.deadline,
-                status: e.status,
+                status: e.status.code().to_owned(),
                 sdg,
             }
         })

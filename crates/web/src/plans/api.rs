@@ -76,12 +76,12 @@ pub struct PlanDto {
 fn plan_dto(p: Plan, sources: Vec<i64>) -> PlanDto {
     PlanDto {
         id: p.id,
-        plan_type: p.plan_type,
+        plan_type: p.plan_type.code().to_owned(),
         title: p.title,
         start_year: p.start_year,
         end_year: p.end_year,
         owner_unit_id: p.owner_unit_id,
-        status: p.status,
+        status: p.status.code().to_owned(),
         sources,
         version: p.version,
     }
@@ -135,13 +135,13 @@ fn element_dto(e: Element, links: &[rodtrad_store::plans::SdgLink]) -> ElementDt
         id: e.id,
         plan_id: e.plan_id,
         parent_id: e.parent_id,
-        kind: e.kind,
+        kind: e.kind.code().to_owned(),
         text: e.text,
         source_element_id: e.source_element_id,
         owner_unit_id: e.owner_unit_id,
         responsible_person_id: e.responsible_person_id,
         deadline: e.deadline,
-        status: e.status,
+        status: e.status.code().to_owned(),
         version: e.version,
     }
 }

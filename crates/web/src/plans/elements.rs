@@ -46,7 +46,7 @@ pub fn element_rows(ctx: &Ctx, labels: &Labels, elements: Vec<Element>, links: &
                 .collect()
         };
         let status_label = matches!(kind, ElementKind::Assignment | ElementKind::Measure)
-            .then(|| ElementStatus::parse(&element.status).map(|s| ctx.tr.t(s.label_key())).unwrap_or_default());
+            .then(|| ctx.tr.t(element.status.label_key()));
         out.push(ElementRow {
             kind_label: labels.kind(&ctx.tr, kind),
             status_label,
@@ -208,13 +208,13 @@ pub(crate) async fn render_element(
         links.iter().filter(|l| l.adapted == adapted).map(|l| l.target.clone()).collect::<Vec<_>>().join(", ")
     };
     let form = ElementForm {
-        kind: element.kind.clone(),
+        kind: element.kind.code().to_owned(),
         parent_id: element.parent_id.map(|p| p.to_string()).unwrap_or_default(),
         text: element.text.clone(),
         owner_unit_id: element.owner_unit_id.map(|u| u.to_string()).unwrap_or_default(),
         responsible_person_id: element.responsible_person_id.map(|u| u.to_string()).unwrap_or_default(),
         deadline: element.deadline.map(|d| d.to_string()).unwrap_or_default(),
-        status: element.status.clone(),
+        status: element.status.code().to_owned(),
         sdg_targets: join(false),
         sdg_adapted: join(true),
         version: element.version.to_string(),

@@ -173,7 +173,7 @@ pub(crate) async fn update_plan(
     axum_extra::extract::Form(form): axum_extra::extract::Form<PlanForm>,
 ) -> AppResult<Response> {
     let plan = require_plan_editor(&state, &ctx, id).await?;
-    let form = PlanForm { plan_type: plan.plan_type.clone(), ..form };
+    let form = PlanForm { plan_type: plan.plan_type.code().to_owned(), ..form };
     let mut errors = FieldErrors::default();
     let version = forms::version(&form.version).map_err(|e| errors.add("title", ctx.tr.rule(&e))).ok();
     let mut conflict = false;

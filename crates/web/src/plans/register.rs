@@ -90,7 +90,7 @@ pub(crate) struct PlanForm {
 impl PlanForm {
     pub(crate) fn from_plan(plan: &Plan, sources: Vec<i64>) -> Self {
         Self {
-            plan_type: plan.plan_type.clone(),
+            plan_type: plan.plan_type.code().to_owned(),
             title: plan.title.clone(),
             start_year: plan.start_year.to_string(),
             end_year: plan.end_year.to_string(),

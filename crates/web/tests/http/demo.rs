@@ -64,7 +64,7 @@ both!(demo_loads_once_with_leaders_on_all_levels, |t: TestApp| async move {
             .await
             .unwrap()
             .into_iter()
-            .find(|p| p.plan_type == "unit_plan" && p.title.contains("Bondi skole"))
+            .find(|p| p.plan_type.code() == "unit_plan" && p.title.contains("Bondi skole"))
             .unwrap();
     assert_eq!(unit_plan.start_year.to_string(), year);
     let listed = c.get(&format!("/api/v1/plans/{}/elements", unit_plan.id)).await.expect(200).json();

@@ -542,7 +542,7 @@ both!(municipalities_rename_levels_without_changing_types, |t: TestApp| async mo
     m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
     m.get(&format!("/plans/{plan}")).await.expect(200).contains(">Focus area</span>");
     // The type is unchanged: the rules still treat it as a main goal.
-    assert_eq!(t.db.elements(t.fx.municipality, plan).await.unwrap()[0].kind, "main_goal");
+    assert_eq!(t.db.elements(t.fx.municipality, plan).await.unwrap()[0].kind.code(), "main_goal");
     m.post("/plans/labels", &[("label-main_goal-xx", "x")]).await.expect(422);
     m.post("/plans/labels", &[("label-king-nb", "x")]).await.expect(422);
     let mut x = t.login("lederx").await;
@@ -594,3 +594,26 @@ both!(revision_warnings_follow_the_planning_strategy, |t: TestApp| async move {
     m.get(&format!("/plans/{assessed}")).await.expect(200).lacks("ikke vurdert i gjeldende planstrategi");
     m.get(&format!("/plans/{old}")).await.expect(200).contains("Planperioden gikk ut i 2020");
 });
+
+both!(
+    an_unknown_kind_or_status_in_the_database_fails_the_read_instead_of_becoming_a_default,
+    |t: TestApp| async move {
+        let mut m = t.login("styring").await;
+        let plan = new_plan(&mut m, "master_plan_social", "Samfunnsdelen", Some(t.fx.root), &[]).await;
+        let goal = new_element(&mut m, plan, None, "main_goal", "Alle har gode liv").await;
+        let mid = t.fx.municipality;
+        assert_eq!(t.db.elements(mid, plan).await.unwrap()[0].kind.code(), "main_goal");
+        rodtrad_store::on_db!(&t.db, pool => {
+            sqlx::query("UPDATE goal_elements SET kind = 'mesure' WHERE id = $1").bind(goal).execute(pool).await.unwrap();
+        });
+        // Before, the row read back as a measure; now the read fails and nothing is shown as if it held.
+        assert!(t.db.elements(mid, plan).await.is_err());
+        m.get(&format!("/plans/{plan}")).await.expect(500);
+        rodtrad_store::on_db!(&t.db, pool => {
+            sqlx::query("UPDATE goal_elements SET kind = 'main_goal' WHERE id = $1").bind(goal).execute(pool).await.unwrap();
+            sqlx::query("UPDATE plans SET status = 'vedtatt' WHERE id = $1").bind(plan).execute(pool).await.unwrap();
+        });
+        assert!(t.db.plan(mid, plan).await.is_err());
+        m.get(&format!("/api/v1/plans/{plan}")).await.expect(500);
+    }
+);
