@@ -2,13 +2,16 @@
 // only (Tab / Shift+Tab to reach an element, Enter / Space / arrows / typing to use it). The
 // keyboard driver asserts that every element it stops on shows a visible focus indicator.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './server.mjs';
 
-/** Messages of one i18n file (`key = value` lines; enough for the plain strings tests look for). */
+/** Messages of one language, over its feature files in `i18n/<lang>/` (`key = value` lines; enough
+ * for the plain strings tests look for). */
 export function messages(lang) {
-  const text = readFileSync(join(repoRoot, 'crates', 'web', 'i18n', `${lang}.ftl`), 'utf8');
+  const dir = join(repoRoot, 'crates', 'web', 'i18n', lang);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ftl')).sort();
+  const text = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
   const out = {};
   for (const line of text.split('\n')) {
     const m = /^([a-z][a-z0-9_-]*)\s*=\s*(.+)$/.exec(line);
