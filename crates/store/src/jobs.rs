@@ -49,13 +49,17 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// Every column of a job, as a literal for `concat!`.
+macro_rules! job_columns {
+    () => {
+        "id, municipality_id, kind, payload, state, attempts, max_attempts, error, run_after, heartbeat_at, created_at, finished_at"
+    };
+}
+
 /// `SELECT <every column> FROM jobs <rest>`, as a literal.
 macro_rules! select_jobs {
     ($rest:literal) => {
-        concat!(
-            "SELECT id, municipality_id, kind, payload, state, attempts, max_attempts, error, run_after, heartbeat_at, created_at, finished_at FROM jobs ",
-            $rest
-        )
+        concat!("SELECT ", job_columns!(), " FROM jobs ", $rest)
     };
 }
 
@@ -90,16 +94,14 @@ impl Db {
     /// `running` succeeded.
     pub async fn job_claim(&self, id: i64) -> Result<Option<Job>> {
         let at = now();
-        let claimed = on_db!(self, pool => {
-            sqlx::query(
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Job>(concat!(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, heartbeat_at = $1
-                 WHERE id = $2 AND state = 'queued' AND run_after <= $1")
-                .bind(at).bind(id).execute(pool).await?.rows_affected()
-        });
-        if claimed == 0 {
-            return Ok(None);
-        }
-        self.job_by_id(id).await.map(Some)
+                 WHERE id = $2 AND state = 'queued' AND run_after <= $1 RETURNING ",
+                job_columns!()
+            ))
+            .bind(at).bind(id).fetch_optional(pool).await?
+        }))
     }
 
     /// Claims the oldest due job, if any.
@@ -162,14 +164,6 @@ impl Db {
                  WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1) RETURNING id")
                 .bind(stale_before).fetch_all(pool).await?
         }))
-    }
-
-    /// A job by id, whatever its municipality (for the worker).
-    pub async fn job_by_id(&self, id: i64) -> Result<Job> {
-        let row = on_db!(self, pool => {
-            sqlx::query_as::<_, Job>(select_jobs!("WHERE id = $1")).bind(id).fetch_optional(pool).await?
-        });
-        row.ok_or(StoreError::NotFound)
     }
 
     /// A job of the municipality.
