@@ -418,8 +418,7 @@ pub struct QueuedUpload {
 pub async fn queue_upload(db: &Db, author: &Author, upload: &Upload) -> Result<QueuedUpload, ImportError> {
     let prepared = prepare_all(upload.body.as_slice())?;
     let imports: Vec<(&TableMeta, i64)> = prepared.iter().map(|p| (&p.meta, p.stored_cells() as i64)).collect();
-    let (job_id, import_ids) =
-        db.stat_upload_queue(author, upload.id, &imports, crate::jobs::kind::STAT_UPLOAD).await?;
+    let (job_id, import_ids) = db.stat_upload_queue(author, upload, &imports, crate::jobs::kind::STAT_UPLOAD).await?;
     Ok(QueuedUpload { job_id, import_ids, cells: prepared.iter().map(|p| p.dataset.cell_count()).sum() })
 }
 

@@ -1,6 +1,7 @@
 //! Writing imports: registering, running and failing an import, the uploads waiting for confirmation or a job, and the last scheduled fetch.
 
 use super::*;
+use crate::Tx;
 
 impl Db {
     /// Registers an import about to run, so its progress and outcome can be shown.
@@ -12,15 +13,12 @@ impl Db {
         file_name: &str,
         total: i64,
     ) -> Result<i64> {
-        Ok(on_db!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO stat_imports (municipality_id, source_key, label, origin, file_name, state, cells_total, user_id, actor_name, started_at)
-                 VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9) RETURNING id")
-                .bind(author.municipality_id).bind(&meta.source_key).bind(&meta.label).bind(origin).bind(file_name)
-                .bind(total).bind(author.user_id).bind(&author.name).bind(now())
-                .fetch_one(pool).await?
-        }))
+        let mut tx = self.begin().await?;
+        let id = import_begin_in(&mut tx, author, (meta, total), (origin, file_name), None).await?;
+        tx.commit().await?;
+        Ok(id)
     }
+
     /// Marks an import as failed; nothing of it was written.
     pub async fn stat_import_fail(&self, import_id: i64, error: &str) -> Result<()> {
         on_db!(self, pool => {
@@ -29,6 +27,7 @@ impl Db {
         });
         Ok(())
     }
+
     /// Writes an import's cells in one transaction: new cells are added, changed cells are updated
     /// with their old values kept in the change history, and indicators fed from the table are
     /// refreshed. `progress` counts the cells processed so far.
@@ -146,6 +145,7 @@ impl Db {
         });
         Ok(counts)
     }
+
     /// Imports of the municipality, newest first, optionally of one table.
     pub async fn stat_imports(
         &self,
@@ -161,6 +161,7 @@ impl Db {
                 .bind(municipality_id).bind(table_id).bind(limit).fetch_all(pool).await?
         }))
     }
+
     /// One import.
     pub async fn stat_import(&self, municipality_id: i64, id: i64) -> Result<StatImport> {
         let row = on_db!(self, pool => {
@@ -172,6 +173,7 @@ impl Db {
         });
         row.ok_or(StoreError::NotFound)
     }
+
     /// Keeps an uploaded file until the user confirms its preview; returns the token that names it.
     pub async fn stat_upload_put(&self, author: &Author, file_name: &str, body: &[u8]) -> Result<String> {
         let token = crate::random_token(16);
@@ -187,6 +189,7 @@ impl Db {
         });
         Ok(token)
     }
+
     /// The upload named by `token`, if it is the caller's.
     pub async fn stat_upload_get(&self, author: &Author, token: &str) -> Result<Upload> {
         let row = on_db!(self, pool => {
@@ -196,6 +199,7 @@ impl Db {
         });
         row.ok_or(StoreError::NotFound)
     }
+
     /// Queues the import of a confirmed upload in one transaction: an import row per dataset
     /// (`(table, cells)`), a job of `kind` that runs them, and the upload bound to the job so it
     /// cannot be confirmed twice. Returns the job and the imports; `NotFound` when the upload is gone
@@ -203,36 +207,31 @@ impl Db {
     pub async fn stat_upload_queue(
         &self,
         author: &Author,
-        upload_id: i64,
+        upload: &Upload,
         imports: &[(&TableMeta, i64)],
         kind: &str,
     ) -> Result<(i64, Vec<i64>)> {
+        let upload_id = upload.id;
         let mut tx = self.begin().await?;
         let payload =
             serde_json::json!({ "upload_id": upload_id, "user_id": author.user_id, "actor_name": author.name })
                 .to_string();
         let job = crate::jobs::enqueue_in(&mut tx, author.municipality_id, kind, &payload, 3).await?;
-        let mut ids = Vec::new();
-        on_tx!(&mut tx, conn => {
-            let bound = sqlx::query("UPDATE stat_uploads SET job_id = $1 WHERE id = $2 AND municipality_id = $3 AND job_id IS NULL")
-                .bind(job).bind(upload_id).bind(author.municipality_id).execute(&mut *conn).await?.rows_affected();
-            if bound == 0 {
-                return Err(StoreError::NotFound);
-            }
-            let file_name: String = sqlx::query_scalar("SELECT file_name FROM stat_uploads WHERE id = $1")
-                .bind(upload_id).fetch_one(&mut *conn).await?;
-            for (meta, total) in imports {
-                ids.push(sqlx::query_scalar(
-                    "INSERT INTO stat_imports (municipality_id, source_key, label, origin, file_name, state, cells_total, user_id, actor_name, started_at, job_id)
-                     VALUES ($1, $2, $3, 'upload', $4, 'running', $5, $6, $7, $8, $9) RETURNING id")
-                    .bind(author.municipality_id).bind(&meta.source_key).bind(&meta.label).bind(&file_name)
-                    .bind(*total).bind(author.user_id).bind(&author.name).bind(now()).bind(job)
-                    .fetch_one(&mut *conn).await?);
-            }
+        let bound = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE stat_uploads SET job_id = $1 WHERE id = $2 AND municipality_id = $3 AND job_id IS NULL")
+                .bind(job).bind(upload_id).bind(author.municipality_id).execute(&mut *conn).await?.rows_affected()
         });
+        if bound == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let mut ids = Vec::new();
+        for (meta, total) in imports {
+            ids.push(import_begin_in(&mut tx, author, (meta, *total), ("upload", &upload.file_name), Some(job)).await?);
+        }
         tx.commit().await?;
         Ok((job, ids))
     }
+
     /// The upload a job imports (gone once imported), and the imports it runs in order with their state.
     pub async fn stat_upload_of_job(&self, job_id: i64) -> Result<(Option<Upload>, Vec<(i64, String)>)> {
         Ok(on_db!(self, pool => {
@@ -243,11 +242,13 @@ impl Db {
             (upload, imports)
         }))
     }
+
     /// Forgets an upload once imported.
     pub async fn stat_upload_delete(&self, id: i64) -> Result<()> {
         on_db!(self, pool => { sqlx::query("DELETE FROM stat_uploads WHERE id = $1").bind(id).execute(pool).await?; });
         Ok(())
     }
+
     /// When the saved query at `address` was last fetched and imported.
     pub async fn stat_last_fetch(&self, address: &str) -> Result<Option<DateTime<Utc>>> {
         Ok(on_db!(self, pool => {
@@ -255,4 +256,23 @@ impl Db {
                 .bind(address).fetch_one(pool).await?
         }))
     }
+}
+
+/// Inside the caller's transaction: registers an import of `(table, cells)` from `(origin, file)`,
+/// run by `job` when it is an upload's.
+async fn import_begin_in(
+    tx: &mut Tx,
+    author: &Author,
+    (meta, total): (&TableMeta, i64),
+    (origin, file_name): (&str, &str),
+    job: Option<i64>,
+) -> Result<i64> {
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "INSERT INTO stat_imports (municipality_id, source_key, label, origin, file_name, state, cells_total, user_id, actor_name, started_at, job_id)
+             VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id")
+            .bind(author.municipality_id).bind(&meta.source_key).bind(&meta.label).bind(origin).bind(file_name)
+            .bind(total).bind(author.user_id).bind(&author.name).bind(now()).bind(job)
+            .fetch_one(&mut *conn).await?
+    }))
 }

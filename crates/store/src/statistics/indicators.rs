@@ -11,6 +11,7 @@ impl Db {
                 .bind(municipality_id).bind(element_id).fetch_optional(pool).await?
         }))
     }
+
     /// Every indicator source of the municipality.
     pub async fn indicator_sources(&self, municipality_id: i64) -> Result<Vec<IndicatorSource>> {
         Ok(on_db!(self, pool => {
@@ -19,6 +20,7 @@ impl Db {
                 .bind(municipality_id).fetch_all(pool).await?
         }))
     }
+
     /// Values of an indicator, by period.
     pub async fn indicator_values(&self, municipality_id: i64, element_id: i64) -> Result<Vec<IndicatorValue>> {
         Ok(on_db!(self, pool => {
@@ -28,6 +30,7 @@ impl Db {
                 .bind(municipality_id).bind(element_id).fetch_all(pool).await?
         }))
     }
+
     /// Lets an indicator take its values from `series` for `region` (today's code), or stops it
     /// (`series` `None`); the values are filled at once. `expected_version` guards an existing link.
     pub async fn indicator_source_set(

@@ -22,6 +22,7 @@ impl Db {
             })
             .collect())
     }
+
     /// Creates a peer group (`expected_version` `None`) or replaces one if the version is current.
     pub async fn peer_group_save(
         &self,
@@ -74,6 +75,7 @@ impl Db {
             gid
         }))
     }
+
     /// SDG goals linked to every series of the municipality: `(series, goal)`.
     pub async fn stat_series_goals(&self, municipality_id: i64) -> Result<Vec<(i64, i64)>> {
         Ok(on_db!(self, pool => {
@@ -83,6 +85,7 @@ impl Db {
                 .bind(municipality_id).fetch_all(pool).await?
         }))
     }
+
     /// Replaces the SDG goals a series is linked to.
     pub async fn stat_series_set_goals(&self, author: &Author, series_id: i64, goals: &[i64]) -> Result<()> {
         if goals.iter().any(|g| !(1..=17).contains(g)) {

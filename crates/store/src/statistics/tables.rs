@@ -11,6 +11,7 @@ impl Db {
                 .bind(municipality_id).fetch_all(pool).await?
         }))
     }
+
     /// One table.
     pub async fn stat_table(&self, municipality_id: i64, id: i64) -> Result<StatTable> {
         let row = on_db!(self, pool => {
@@ -20,6 +21,7 @@ impl Db {
         });
         row.ok_or(StoreError::NotFound)
     }
+
     /// The table with `source_key`, if imported before.
     pub async fn stat_table_by_key(&self, municipality_id: i64, source_key: &str) -> Result<Option<i64>> {
         Ok(on_db!(self, pool => {
@@ -27,6 +29,7 @@ impl Db {
                 .bind(municipality_id).bind(source_key).fetch_optional(pool).await?
         }))
     }
+
     /// Series of the municipality, optionally of one table.
     pub async fn stat_series_list(&self, municipality_id: i64, table_id: Option<i64>) -> Result<Vec<StatSeries>> {
         Ok(on_db!(self, pool => {
@@ -37,6 +40,7 @@ impl Db {
                 .bind(municipality_id).bind(table_id).fetch_all(pool).await?
         }))
     }
+
     /// One series.
     pub async fn stat_series(&self, municipality_id: i64, id: i64) -> Result<StatSeries> {
         let row = on_db!(self, pool => {
@@ -47,6 +51,7 @@ impl Db {
         });
         row.ok_or(StoreError::NotFound)
     }
+
     /// Every stored cell of a series (the caller checked the series belongs to the municipality).
     pub async fn stat_observations(&self, series_id: i64) -> Result<Vec<Observation>> {
         let rows = on_db!(self, pool => {
@@ -54,6 +59,7 @@ impl Db {
         });
         observations(rows)
     }
+
     /// Regions with stored cells in a series, with their label from the table's dimension.
     pub async fn stat_regions(&self, series_id: i64) -> Result<Vec<String>> {
         Ok(on_db!(self, pool => {
@@ -61,6 +67,7 @@ impl Db {
                 .bind(series_id).fetch_all(pool).await?
         }))
     }
+
     /// The latest changes to a table's cells by re-imports, newest first.
     pub async fn stat_changes(&self, municipality_id: i64, table_id: i64, limit: i64) -> Result<Vec<ValueChange>> {
         Ok(on_db!(self, pool => {
