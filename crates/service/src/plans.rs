@@ -3,7 +3,7 @@
 use crate::ServiceError;
 use rodtrad_domain::Actor;
 use rodtrad_store::org::OrgTree;
-use rodtrad_store::plans::PlanInput;
+use rodtrad_store::plans::{Plan, PlanInput};
 use rodtrad_store::{Author, Db};
 
 /// Whether `actor` may edit a plan owned by `owner_unit` (`None`: no owner unit, municipality-wide).
@@ -19,20 +19,20 @@ pub fn may_move_plan(actor: &Actor, tree: &OrgTree, from: Option<i64>, to: Optio
 }
 
 /// Updates a plan's title, period, owner, sources and publication for the page and the API alike.
-/// The owner is checked on the plan as read here; the store's version check refuses the write when
-/// the plan (its owner included) changed since `expected_version`, so the check cannot go stale.
+/// The owner is checked on `current`, the plan as the caller read it; the store's version check
+/// refuses the write when the plan (its owner included) changed since `expected_version`, so the
+/// check cannot go stale.
 pub async fn update_plan(
     db: &Db,
     tree: &OrgTree,
     (actor, author): (&Actor, &Author),
-    id: i64,
+    current: &Plan,
     expected_version: i64,
     (input, sources): (&PlanInput, &[i64]),
 ) -> Result<(), ServiceError> {
-    let current = db.plan(actor.municipality_id, id).await?;
     if !may_move_plan(actor, tree, current.owner_unit_id, input.owner_unit_id) {
         return Err(ServiceError::Forbidden);
     }
-    db.plan_update(author, id, expected_version, input, sources).await?;
+    db.plan_update(author, current.id, expected_version, input, sources).await?;
     Ok(())
 }

@@ -306,7 +306,7 @@ async fn update_plan(
     let version = w.version.ok_or_else(|| AppError::Rule(RuleError::new("err-version-missing")))?;
     let tree = state.org_tree(mid).await?;
     let who = (actor, &ctx.author()?);
-    rodtrad_service::plans::update_plan(&state.db, &tree, who, id, version, (&input, &w.sources)).await?;
+    rodtrad_service::plans::update_plan(&state.db, &tree, who, &current, version, (&input, &w.sources)).await?;
     let plan = state.db.plan(mid, id).await?;
     Ok(Json(plan_dto(plan, sources_of(&state, mid, id).await?)))
 }

@@ -181,7 +181,7 @@ pub(crate) async fn update_plan(
         let actor = ctx.actor()?;
         let tree = state.org_tree(actor.municipality_id).await?;
         let who = (actor, &ctx.author()?);
-        match rodtrad_service::plans::update_plan(&state.db, &tree, who, id, version, (&input, &sources)).await {
+        match rodtrad_service::plans::update_plan(&state.db, &tree, who, &plan, version, (&input, &sources)).await {
             Ok(()) => return Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
             Err(ServiceError::Store(StoreError::Conflict)) => conflict = true,
             Err(ServiceError::Store(StoreError::Rule(e))) => errors.add(field_of(&e), ctx.tr.rule(&e)),
