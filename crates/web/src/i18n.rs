@@ -6,22 +6,37 @@ use fluent_bundle::{FluentArgs, FluentResource};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// `[(feature, include_str!("../i18n/<lang>/<feature>.ftl")), …]` for every feature of [`FEATURES`].
-macro_rules! resources {
-    ($lang:literal) => {
-        resources!($lang: "core", "account", "org", "people", "users", "audit", "plans", "thread", "sdg",
-            "public", "statistics", "u4ssc")
-    };
-    ($lang:literal: $($feature:literal),*) => {
-        [$(($feature, include_str!(concat!("../i18n/", $lang, "/", $feature, ".ftl")))),*]
+/// Declares [`FEATURES`] and `feature_sources!(lang)`, the `[(feature, include_str!(…))]` array of
+/// a language, from one list, so the two cannot disagree.
+macro_rules! features {
+    ($($feature:literal),*) => {
+        /// The features with a Fluent resource of their own in `i18n/<lang>/<feature>.ftl`: `core`
+        /// holds the page frame, the navigation and the domain's rule messages; each feature's pages
+        /// hold the rest. A key defined in two resources is refused when the bundle is built.
+        pub const FEATURES: [&str; [$($feature),*].len()] = [$($feature),*];
+
+        macro_rules! feature_sources {
+            ($lang:literal) => {
+                [$(($feature, include_str!(concat!("../i18n/", $lang, "/", $feature, ".ftl")))),*]
+            };
+        }
     };
 }
 
-/// The features with a Fluent resource of their own in `i18n/<lang>/<feature>.ftl`: `core` holds
-/// the page frame, the navigation and the domain's rule messages; each feature's pages hold the rest.
-/// A key defined in two resources is refused when the bundle is built.
-pub const FEATURES: [&str; 12] =
-    ["core", "account", "org", "people", "users", "audit", "plans", "thread", "sdg", "public", "statistics", "u4ssc"];
+features!(
+    "core",
+    "account",
+    "org",
+    "people",
+    "users",
+    "audit",
+    "plans",
+    "thread",
+    "sdg",
+    "public",
+    "statistics",
+    "u4ssc"
+);
 
 /// A supported UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -73,9 +88,9 @@ impl Lang {
     /// The Fluent resources of this language, one per feature: `(feature, source)`.
     pub fn sources(self) -> [(&'static str, &'static str); FEATURES.len()] {
         match self {
-            Lang::Nb => resources!("nb"),
-            Lang::Nn => resources!("nn"),
-            Lang::En => resources!("en"),
+            Lang::Nb => feature_sources!("nb"),
+            Lang::Nn => feature_sources!("nn"),
+            Lang::En => feature_sources!("en"),
         }
     }
 }
