@@ -272,12 +272,50 @@ impl ElementKind {
     }
 }
 
-/// Words that make a goal read as intent rather than a state (bokmål and nynorsk).
-const MODAL_WORDS: [&str; 11] =
-    ["skal", "vil", "bør", "må", "skulle", "ville", "burde", "måtte", "kommer", "ønsker", "ynskjer"];
+/// Words that make a goal read as intent rather than a state (bokmål, nynorsk and English).
+const MODAL_WORDS: [&str; 20] = [
+    "skal", "vil", "bør", "må", "skulle", "ville", "burde", "måtte", "kommer", "ønsker", "ønskjer", "ynskjer", "shall",
+    "will", "should", "must", "ought", "want", "wants", "wish",
+];
+
+/// Words that open a subordinate clause (bokmål, nynorsk, English), one word or the last word of a
+/// two-word conjunction (`så lenge`, `selv om`, `as long as`). Ambiguous words that as often start
+/// a main clause or a phrase (`om`, `da`, `der`, `før`, `til`) are left out.
+const SUBORDINATORS: [&str; 25] = [
+    "som", "når", "fordi", "at", "hvis", "dersom", "mens", "hvor", "inntil", "viss", "medan", "sidan", "who", "which",
+    "that", "when", "whenever", "because", "if", "while", "where", "unless", "although", "until", "whether",
+];
+
+/// Two-word subordinating conjunctions whose words alone mean something else (`så` alone is "so",
+/// `lenge` alone "long").
+const SUBORDINATOR_PAIRS: [(&str, &str); 4] = [("så", "lenge"), ("selv", "om"), ("sjølv", "om"), ("long", "as")];
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+/// The words of `text` with whether each stands in a subordinate clause: from a subordinating
+/// conjunction or relative pronoun to the next punctuation mark (a clause boundary), so "så lenge de
+/// ønsker" does not make a goal read as intent while "Innbyggere som ønsker det, skal få tilbud"
+/// still does. A relative `som`/`that` needs a word before it in its clause to refer to; first in a
+/// clause it means "as" ("Som kommune skal vi …").
+fn clause_words(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for clause in text.split(|c: char| matches!(c, ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '–' | '—')) {
+        let ws: Vec<String> = words(clause).collect();
+        let mut subordinate = false;
+        for (i, w) in ws.iter().enumerate() {
+            let prev = i.checked_sub(1).map(|p| ws[p].as_str());
+            let relative_without_antecedent = matches!(w.as_str(), "som" | "that") && i == 0;
+            if (SUBORDINATORS.contains(&w.as_str()) && !relative_without_antecedent)
+                || prev.is_some_and(|p| SUBORDINATOR_PAIRS.contains(&(p, w.as_str())))
+            {
+                subordinate = true;
+            }
+            out.push((w.clone(), subordinate));
+        }
+    }
+    out
 }
 
 /// A formulation warning: shown in the editor and the quality report, never blocks a draft.
@@ -294,11 +332,13 @@ pub fn formulation_warnings(kind: ElementKind, text: &str, parent: Option<Elemen
     let mut out = Vec::new();
     match kind {
         k if k.is_goal() => {
-            // "kommer til å" is the only multi-word form; "kommer" alone is common in goals.
-            let ws: Vec<String> = words(text).collect();
-            for (i, w) in ws.iter().enumerate() {
-                let modal = MODAL_WORDS.contains(&w.as_str())
-                    && (w != "kommer" || ws.get(i + 1).map(String::as_str) == Some("til"));
+            // "kommer til å" is the only multi-word form; "kommer" alone is common in goals. A verb
+            // in a subordinate clause ("så lenge de ønsker") says nothing about the goal's tense.
+            let ws = clause_words(text);
+            for (i, (w, subordinate)) in ws.iter().enumerate() {
+                let modal = !subordinate
+                    && MODAL_WORDS.contains(&w.as_str())
+                    && (w != "kommer" || ws.get(i + 1).map(|(n, _)| n.as_str()) == Some("til"));
                 if modal && !out.iter().any(|x: &Warning| x.detail == *w) {
                     out.push(Warning { key: "warn-goal-tense", detail: w.clone() });
                 }
@@ -468,6 +508,46 @@ mod tests {
         assert!(formulation_warnings(MainGoal, "Flere kommer i arbeid.", None).is_empty(), "«kommer» alone is fine");
         assert_eq!(formulation_warnings(MainGoal, "Vi kommer til å lykkes", None)[0].detail, "kommer");
         assert_eq!(formulation_warnings(MainGoal, "Vi MÅ gjere meir", None)[0].detail, "må");
+    }
+
+    fn tense_words(text: &str) -> Vec<String> {
+        formulation_warnings(SubGoal, text, None).into_iter().map(|w| w.detail).collect()
+    }
+
+    #[test]
+    fn verbs_in_subordinate_clauses_do_not_make_a_goal_intent() {
+        // Bokmål: the sentence from issue #12 and its relatives.
+        assert!(tense_words("Eldre kan bo hjemme så lenge de ønsker.").is_empty());
+        assert!(tense_words("Innbyggere som ønsker det, får tilbud om aktivitet.").is_empty());
+        assert!(tense_words("Barn får hjelp når de trenger det og fordi de må.").is_empty());
+        assert!(tense_words("Alle får jobbe deltid dersom de vil, og hvis de bør.").is_empty());
+        assert!(tense_words("Vi sørger for at alle skal ha en trygg bolig.").is_empty());
+        assert!(tense_words("Eldre bor hjemme selv om de ønsker annet.").is_empty());
+        // Nynorsk.
+        assert!(tense_words("Eldre kan bu heime så lenge dei ønskjer.").is_empty());
+        assert!(tense_words("Innbyggjarar som ynskjer det, får tilbod.").is_empty());
+        assert!(tense_words("Born får hjelp viss dei vil, og medan dei må.").is_empty());
+        // English.
+        assert!(tense_words("Older people live at home for as long as they wish.").is_empty());
+        assert!(tense_words("Residents who want a job have one.").is_empty());
+        assert!(tense_words("Children get help when they need it and if they must.").is_empty());
+    }
+
+    #[test]
+    fn verbs_in_main_clauses_still_make_a_goal_intent() {
+        // A main clause after the subordinate one, or before it, keeps its modal.
+        assert_eq!(tense_words("Innbyggere som ønsker det, skal få tilbud."), vec!["skal"]);
+        assert_eq!(tense_words("Eldre skal bo hjemme så lenge de ønsker."), vec!["skal"]);
+        assert_eq!(tense_words("Når barna trenger det, vil kommunen hjelpe."), vec!["vil"]);
+        assert_eq!(tense_words("Som kommune skal vi kutte utslipp."), vec!["skal"], "«som» first means «as»");
+        assert_eq!(tense_words("Så vil vi lenge leve."), vec!["vil"], "«så» alone is no conjunction");
+        // Nynorsk.
+        assert_eq!(tense_words("Eldre skal bu heime så lenge dei ønskjer."), vec!["skal"]);
+        assert_eq!(tense_words("Kommunen ynskjer at alle har bustad."), vec!["ynskjer"]);
+        // English.
+        assert_eq!(tense_words("The municipality will cut emissions as long as it must."), vec!["will"]);
+        assert_eq!(tense_words("Residents who wish to, should get an offer."), vec!["should"]);
+        assert_eq!(tense_words("We must act; children who want help get it."), vec!["must"]);
     }
 
     #[test]
