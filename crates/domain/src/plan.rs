@@ -301,7 +301,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// clause it means "as" ("Som kommune skal vi …").
 fn clause_words(text: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    for clause in text.split(|c: char| matches!(c, ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '–' | '—')) {
+    for clause in text.split([',', ';', ':', '.', '!', '?', '(', ')', '–', '—']) {
         let ws: Vec<String> = words(clause).collect();
         let mut subordinate = false;
         for (i, w) in ws.iter().enumerate() {
