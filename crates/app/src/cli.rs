@@ -4,6 +4,7 @@ use crate::config::Config;
 use anyhow::{Context, Result, anyhow};
 use clap::{Parser, Subcommand};
 use rodtrad_domain::{Email, Kommunenummer, Name, Role, RuleError};
+use rodtrad_service::stat_import::ImportError;
 use rodtrad_store::users::NewUser;
 use rodtrad_store::{Author, Db, StoreError, demo, password};
 use rodtrad_web::i18n::{I18n, Lang};
@@ -141,18 +142,38 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Turns rule errors into the bokmål message a user of the CLI reads.
+/// Turns an error into the bokmål message a user of the CLI reads: a rule error or an import that
+/// cannot be stored is translated (never printed as its message key), with the context that wraps it
+/// (such as the file name) in front.
 fn describe(err: &anyhow::Error) -> String {
-    let rule = err.downcast_ref::<RuleError>().cloned().or_else(|| match err.downcast_ref::<StoreError>() {
-        Some(StoreError::Rule(r)) => Some(r.clone()),
-        _ => None,
-    });
-    match (rule, I18n::load()) {
-        (Some(rule), Ok(i18n)) => {
+    let chain: Vec<&(dyn std::error::Error + 'static)> = err.chain().collect();
+    let Some((at, rule)) = chain.iter().enumerate().find_map(|(i, e)| rule_of(*e).map(|r| (i, r))) else {
+        return format!("{err:#}");
+    };
+    let message = match I18n::load() {
+        Ok(i18n) => {
             let args: Vec<(&str, String)> = rule.args.iter().map(|(k, v)| (*k, v.clone())).collect();
             i18n.format(Lang::Nb, rule.key, &args)
         }
-        _ => format!("{err:#}"),
+        Err(_) => format!("{err:#}"),
+    };
+    let context: Vec<String> = chain[..at].iter().map(|e| e.to_string()).collect();
+    if context.is_empty() { message } else { format!("{}: {message}", context.join(": ")) }
+}
+
+/// The rule behind one error of a chain, if it is one a user should read in words.
+fn rule_of(e: &(dyn std::error::Error + 'static)) -> Option<RuleError> {
+    if let Some(rule) = e.downcast_ref::<RuleError>() {
+        return Some(rule.clone());
+    }
+    if let Some(StoreError::Rule(rule)) = e.downcast_ref::<StoreError>() {
+        return Some(rule.clone());
+    }
+    match e.downcast_ref::<ImportError>()? {
+        ImportError::Unusable(key, value) => Some(RuleError::new(key).with("value", value.clone())),
+        ImportError::Format(f) => Some(RuleError::new("err-stat-format").with("problem", f.to_string())),
+        ImportError::Store(StoreError::Rule(rule)) => Some(rule.clone()),
+        ImportError::Store(_) => None,
     }
 }
 
@@ -417,6 +438,28 @@ mod tests {
         assert_eq!(redact("postgres://app:secret@db/rodtrad"), "postgres://app:***@db/rodtrad");
         assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
         assert_eq!(redact("sqlite://rodtrad.db"), "sqlite://rodtrad.db");
+    }
+
+    #[test]
+    fn import_errors_are_described_in_words_never_as_message_keys() {
+        let text = r#"{"version":"2.0","class":"dataset","id":["Tid"],"size":[2],"role":{"time":["Tid"]},
+            "dimension":{"Tid":{"category":{"index":["2023","2024"]}}},"value":[1,"prikket"]}"#;
+        let err = rodtrad_service::stat_import::prepare_all(text.as_bytes())
+            .map(|_| ())
+            .context("tabell.json")
+            .expect_err("text values are refused");
+        let message = describe(&err);
+        assert!(message.starts_with("tabell.json: Cellen value[1] («prikket») inneholder tekst"), "{message}");
+        let broken = rodtrad_service::stat_import::prepare_all(&b"{"[..]).map(|_| ()).context("x.json").unwrap_err();
+        let message = describe(&broken);
+        assert!(message.starts_with("x.json: Filen er ikke gyldig JSON-stat: "), "{message}");
+        for err in [
+            anyhow!(ImportError::Unusable("err-stat-empty", String::new())),
+            anyhow!(RuleError::new("err-stat-no-time")),
+        ] {
+            let message = describe(&err);
+            assert!(!message.contains("err-"), "a message key reached the user: {message}");
+        }
     }
 
     #[test]

@@ -19,13 +19,24 @@ use std::sync::atomic::AtomicU64;
 pub enum ImportError {
     /// The file is not valid JSON-stat.
     #[error("{0}")]
-    Format(#[from] JsonStatError),
+    Format(JsonStatError),
     /// Valid JSON-stat, but not something that can be stored (message key and arguments).
     #[error("{0}")]
     Unusable(&'static str, String),
     /// The store failed.
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+impl From<JsonStatError> for ImportError {
+    /// Text where a cell's number belongs is valid JSON-stat but no statistics this module stores:
+    /// that gets its own message, naming the cell and the text, instead of the parser's wording.
+    fn from(e: JsonStatError) -> Self {
+        match &e.text_value {
+            Some(text) => ImportError::Unusable("err-stat-text-value", format!("{} («{text}»)", e.path)),
+            None => ImportError::Format(e),
+        }
+    }
 }
 
 /// A dataset made ready for the store.
@@ -36,7 +47,8 @@ pub struct Prepared {
     pub series: Vec<SeriesMeta>,
     /// The dataset the cells come from.
     pub dataset: Dataset,
-    geo: usize,
+    /// The regional dimension; `None` for a national table, stored as [`WHOLE_COUNTRY`].
+    geo: Option<usize>,
     time: usize,
     /// Dimensions that make up a series, with their sizes.
     others: Vec<(usize, usize)>,
@@ -97,22 +109,30 @@ pub struct Preview {
     pub sample: Vec<(String, String, String, String)>,
 }
 
+/// SSB's region code for the whole country, under which a table without a regional dimension is
+/// stored, so that it is shown as the country line beside the municipality and its peers.
+pub const WHOLE_COUNTRY: &str = "0";
+/// SSB's label for [`WHOLE_COUNTRY`].
+pub const WHOLE_COUNTRY_LABEL: &str = "Hele landet";
+
 /// One dataset's place in the file (a collection or bundle may hold several).
 pub fn prepare(dataset: Dataset) -> Result<Prepared, ImportError> {
-    let geo = dataset.geo_dimension().ok_or(ImportError::Unusable("err-stat-no-geo", String::new()))?;
+    // A table without a regional dimension (national figures, common at SSB) is stored as the
+    // whole country's series, under SSB's code for it.
+    let geo = dataset.geo_dimension();
     let time = dataset.time_dimension().ok_or(ImportError::Unusable("err-stat-no-time", String::new()))?;
-    if geo == time {
+    if geo == Some(time) {
         return Err(ImportError::Unusable("err-stat-no-time", String::new()));
     }
     let metric = dataset.metric_dimension();
     let others: Vec<(usize, usize)> = (0..dataset.dimensions.len())
-        .filter(|i| *i != geo && *i != time)
+        .filter(|i| Some(*i) != geo && *i != time)
         .map(|i| (i, dataset.dimensions[i].len()))
         .collect();
     let label = dataset.label.clone().unwrap_or_else(|| dataset.table_id().unwrap_or("?").to_owned());
     let source_key = dataset.table_id().map(str::to_owned).unwrap_or_else(|| label.clone());
     let role_of = |i: usize| match i {
-        _ if i == geo => "geo",
+        _ if Some(i) == geo => "geo",
         _ if i == time => "time",
         _ if Some(i) == metric => "metric",
         _ => "",
@@ -136,7 +156,7 @@ pub fn prepare(dataset: Dataset) -> Result<Prepared, ImportError> {
         source: dataset.source.clone(),
         source_updated: dataset.updated.clone(),
         time_dimension: Some(dataset.dimensions[time].id.clone()),
-        geo_dimension: Some(dataset.dimensions[geo].id.clone()),
+        geo_dimension: geo.map(|g| dataset.dimensions[g].id.clone()),
         metric_dimension: metric.map(|m| dataset.dimensions[m].id.clone()),
         dimensions_json: dims_json.to_string(),
     };
@@ -207,12 +227,12 @@ impl Prepared {
         order.sort_by(|a, b| periods[*a].id.cmp(&periods[*b].id));
         order.dedup_by(|a, b| periods[*a].id == periods[*b].id);
         let series_count: usize = self.others.iter().map(|(_, n)| *n).product();
-        let regions = sizes[self.geo];
+        let regions = self.geo.map_or(1, |g| sizes[g]);
         let flagged = self.status_mask();
         (0..series_count * regions).filter_map(move |n| {
             let (series, region) = (n / regions, n % regions);
             // The flat offset of the series' own coordinates (the odometer of `others`, last fastest).
-            let mut base = region * strides[self.geo];
+            let mut base = self.geo.map_or(0, |g| region * strides[g]);
             let mut rest = series;
             for (dim, size) in self.others.iter().rev() {
                 base += (rest % size) * strides[*dim];
@@ -230,7 +250,10 @@ impl Prepared {
                 .collect();
             (!cells.is_empty()).then(|| RowIn {
                 series,
-                region: d.dimensions[self.geo].categories[region].id.clone(),
+                region: match self.geo {
+                    Some(g) => d.dimensions[g].categories[region].id.clone(),
+                    None => WHOLE_COUNTRY.to_owned(),
+                },
                 cells,
             })
         })
@@ -263,7 +286,7 @@ impl Prepared {
             .map(|(i, dim)| DimensionSummary {
                 id: dim.id.clone(),
                 label: dim.label.clone().unwrap_or_else(|| dim.id.clone()),
-                role: if i == self.geo {
+                role: if Some(i) == self.geo {
                     "geo"
                 } else if i == self.time {
                     "time"
@@ -277,15 +300,22 @@ impl Prepared {
             })
             .collect();
         let r = regions::regions();
-        let region_list = d.dimensions[self.geo]
-            .categories
-            .iter()
-            .map(|c| {
-                let current = if r.is_municipality(&c.id) { r.current_codes(&c.id) } else { Vec::new() };
-                let current = if current == [c.id.clone()] { Vec::new() } else { current };
-                RegionSummary { code: c.id.clone(), label: c.label.clone(), current }
-            })
-            .collect();
+        let region_list = match self.geo {
+            Some(g) => d.dimensions[g]
+                .categories
+                .iter()
+                .map(|c| {
+                    let current = if r.is_municipality(&c.id) { r.current_codes(&c.id) } else { Vec::new() };
+                    let current = if current == [c.id.clone()] { Vec::new() } else { current };
+                    RegionSummary { code: c.id.clone(), label: c.label.clone(), current }
+                })
+                .collect(),
+            None => vec![RegionSummary {
+                code: WHOLE_COUNTRY.to_owned(),
+                label: WHOLE_COUNTRY_LABEL.to_owned(),
+                current: Vec::new(),
+            }],
+        };
         let mut with_value = 0;
         let mut missing: BTreeMap<String, usize> = BTreeMap::new();
         for i in 0..d.cell_count() {
@@ -634,6 +664,49 @@ mod tests {
                    "Region":{"category":{"index":["3203","0301"]}}},
       "value":[1,2,3,null, 5,6,7,8, null,10,11,12],
       "status":{"3":"..","8":"."}}"#;
+
+    /// A national table as SSB publishes many: time and contents, no region dimension.
+    const NATIONAL: &str = r#"{"version":"2.0","class":"dataset","label":"Konsumprisindeksen","id":["ContentsCode","Tid"],
+      "size":[2,3],"role":{"time":["Tid"],"metric":["ContentsCode"]},
+      "dimension":{"ContentsCode":{"category":{"index":["KPI","Endring"]}},"Tid":{"category":{"index":["2022","2023","2024"]}}},
+      "value":[120.5,127.6,131.6,5.8,5.5,3.1]}"#;
+
+    #[test]
+    fn a_table_without_regions_is_stored_as_the_whole_country() {
+        let p = prepare_all(NATIONAL.as_bytes()).expect("a national table is importable").remove(0);
+        assert_eq!(p.meta.geo_dimension, None);
+        let rows: Vec<RowIn> = p.rows().collect();
+        assert_eq!(rows.len(), 2, "one row per series");
+        assert!(
+            rows.iter().all(|r| r.region == WHOLE_COUNTRY),
+            "{:?}",
+            rows.iter().map(|r| &r.region).collect::<Vec<_>>()
+        );
+        assert_eq!(rows[1].cells[2], Cell("2024".into(), Some(3.1), None));
+        assert_eq!(p.stored_cells(), 6);
+        let preview = p.preview();
+        assert_eq!(preview.regions.len(), 1);
+        assert_eq!(preview.regions[0].code, "0");
+        assert!(preview.dimensions.iter().all(|d| d.role != "geo"));
+    }
+
+    #[test]
+    fn text_values_are_refused_naming_the_cell_and_the_text() {
+        let text = NATIONAL.replace("127.6", r#""ikke tilgjengelig""#);
+        match prepare_all(text.as_bytes()) {
+            Err(ImportError::Unusable(key, value)) => {
+                assert_eq!(key, "err-stat-text-value");
+                assert_eq!(value, "value[1] («ikke tilgjengelig»)");
+            }
+            Err(e) => panic!("wrong error: {e:?}"),
+            Ok(_) => panic!("text values were accepted"),
+        }
+        let sparse = NATIONAL.replace("[120.5,127.6,131.6,5.8,5.5,3.1]", r#"{"0":1,"4":"n/a"}"#);
+        match prepare_all(sparse.as_bytes()) {
+            Err(ImportError::Unusable("err-stat-text-value", value)) => assert_eq!(value, "value.4 («n/a»)"),
+            other => panic!("wrong answer: {:?}", other.err()),
+        }
+    }
 
     fn prepared() -> Prepared {
         let mut sets = jsonstat::read_datasets(FILE.as_bytes()).expect("valid JSON-stat");

@@ -9,13 +9,20 @@ pub struct JsonStatError {
     pub path: String,
     /// What is wrong, in English, for logs and for users who know the format.
     pub problem: String,
+    /// The text found where a cell's number belongs (`value` holding strings): valid JSON-stat, but
+    /// not statistics that can be stored, so the caller can say so in the user's language.
+    pub text_value: Option<String>,
 }
 
 impl JsonStatError {
     /// An error at `path` (empty means the whole document).
     pub fn new(path: impl Into<String>, problem: impl Into<String>) -> JsonStatError {
         let path = path.into();
-        JsonStatError { path: if path.is_empty() { "document".into() } else { path }, problem: problem.into() }
+        JsonStatError {
+            path: if path.is_empty() { "document".into() } else { path },
+            problem: problem.into(),
+            text_value: None,
+        }
     }
 }
 

@@ -97,8 +97,10 @@ pub struct Category {
     pub unit: Option<Unit>,
     /// Ids of the child categories (`category.child`).
     pub children: Vec<String>,
-    /// Id of the parent category, if some category lists this one as a child.
-    pub parent: Option<String>,
+    /// Ids of the categories that list this one as a child, in the order they appear. A hierarchy
+    /// is a directed acyclic graph, not a tree: json-stat.org's own OECD sample lists Austria under
+    /// both EU15 and OECD.
+    pub parents: Vec<String>,
     /// Notes on the category.
     pub note: Vec<String>,
 }
@@ -111,7 +113,7 @@ impl Category {
             label: label.into(),
             unit: None,
             children: Vec::new(),
-            parent: None,
+            parents: Vec::new(),
             note: Vec::new(),
         }
     }

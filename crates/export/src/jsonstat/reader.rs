@@ -62,6 +62,8 @@ pub fn read_datasets<R: Read>(reader: R) -> Result<Vec<Dataset>, JsonStatError> 
 struct Ctx {
     path: RefCell<Vec<String>>,
     error: RefCell<Option<JsonStatError>>,
+    /// The text of a cell that held a string instead of a number, set by [`Cell`].
+    text_value: RefCell<Option<String>>,
 }
 
 impl Ctx {
@@ -100,7 +102,12 @@ impl Ctx {
             C::Io => format!("could not read the input ({e})"),
             C::Data => e.to_string(),
         };
-        JsonStatError::new(self.path(), problem)
+        let mut err = JsonStatError::new(self.path(), problem);
+        if let Some(text) = self.text_value.borrow_mut().take() {
+            err.problem = format!("the cell holds the text {text:?}, not a number");
+            err.text_value = Some(text);
+        }
+        err
     }
 }
 
@@ -722,7 +729,7 @@ impl<'de> Visitor<'de> for ValuesSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawValues, A::Error> {
         let mut out = Vec::with_capacity(self.hint);
         loop {
-            match seq.next_element_seed(Cell) {
+            match seq.next_element_seed(Cell { ctx: self.ctx }) {
                 Ok(Some(v)) => out.push(v),
                 Ok(None) => break,
                 Err(e) => {
@@ -737,7 +744,7 @@ impl<'de> Visitor<'de> for ValuesSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawValues, A::Error> {
         let mut out = Vec::new();
         while let Some(index) = map.next_key_seed(CellIndex { ctx: self.ctx })? {
-            match map.next_value_seed(Cell) {
+            match map.next_value_seed(Cell { ctx: self.ctx }) {
                 Ok(v) if v.is_nan() => {}
                 Ok(v) => out.push((index, v)),
                 Err(e) => {
@@ -751,20 +758,29 @@ impl<'de> Visitor<'de> for ValuesSeed<'_> {
     }
 }
 
-/// One cell value: a number, or null (missing, stored as NaN).
-struct Cell;
+/// One cell value: a number, or null (missing, stored as NaN). Text is refused, and remembered so
+/// the error can say which text in which cell.
+struct Cell<'a> {
+    ctx: &'a Ctx,
+}
 
-impl<'de> DeserializeSeed<'de> for Cell {
+impl<'de> DeserializeSeed<'de> for Cell<'_> {
     type Value = f64;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<f64, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Cell {
+impl<'de> Visitor<'de> for Cell<'_> {
     type Value = f64;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a number or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+        // At most a screenful of the text, cut on a character boundary.
+        let shown: String = v.chars().take(80).collect();
+        *self.ctx.text_value.borrow_mut() = Some(shown);
+        Err(E::invalid_type(de::Unexpected::Str(v), &self))
     }
     fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
         Ok(v)
@@ -1143,17 +1159,59 @@ fn build_dimension(id: String, raw: RawDimension, path: &str) -> Result<Dimensio
                     format!("{child:?} is its own child"),
                 ));
             }
-            if let Some(other) = &categories[c].parent
-                && *other != parent
-            {
+            if categories[c].parents.contains(&parent) {
                 return Err(JsonStatError::new(
                     at(&format!("category.child.{parent}")),
-                    format!("{child:?} has two parents, {other:?} and {parent:?}"),
+                    format!("{child:?} is listed twice as a child of {parent:?}"),
                 ));
             }
-            categories[c].parent = Some(parent.clone());
+            categories[c].parents.push(parent.clone());
         }
         categories[p].children = children;
     }
+    if let Some(looped) = first_in_cycle(&categories) {
+        return Err(JsonStatError::new(
+            at("category.child"),
+            format!("{:?} is its own ancestor: the hierarchy goes round in a circle", categories[looped].id),
+        ));
+    }
     Ok(Dimension { id, label: raw.label, note: raw.note, categories, extension: raw.extension })
+}
+
+/// A category that is its own ancestor through `child`, if any (iterative depth-first search with
+/// three colours, so a deep or wide hierarchy neither recurses nor revisits a node).
+fn first_in_cycle(categories: &[Category]) -> Option<usize> {
+    let index: HashMap<&str, usize> = categories.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut colour = vec![0u8; categories.len()];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in 0..categories.len() {
+        if colour[root] != 0 {
+            continue;
+        }
+        colour[root] = 1;
+        stack.push((root, 0));
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            match categories[node].children.get(*next) {
+                Some(child) => {
+                    *next += 1;
+                    let c = index[child.as_str()];
+                    match colour[c] {
+                        0 => {
+                            colour[c] = 1;
+                            stack.push((c, 0));
+                        }
+                        1 => return Some(c),
+                        _ => {}
+                    }
+                }
+                None => {
+                    colour[node] = 2;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    None
 }

@@ -93,10 +93,11 @@ fn oecd_sample_reads_dimensions_units_hierarchy_notes_and_statuses() {
     let (eu, eu15) = area.category("EU15").unwrap();
     assert_eq!(eu, 3);
     assert_eq!(eu15.children, ["AT", "BE", "DE"]);
-    assert_eq!(eu15.parent.as_deref(), Some("OECD"));
-    assert_eq!(area.category("AT").unwrap().1.parent.as_deref(), Some("EU15"));
+    assert_eq!(eu15.parents, ["OECD"]);
+    // As in json-stat.org's sample, a country is a child of both EU15 and OECD: a hierarchy is a DAG.
+    assert_eq!(area.category("AT").unwrap().1.parents, ["EU15", "OECD"]);
     assert!(area.category("DE").unwrap().1.note[0].starts_with("Germany (code DE)"));
-    assert_eq!(area.category("OECD").unwrap().1.parent, None);
+    assert!(area.category("OECD").unwrap().1.parents.is_empty());
     // Without labels, categories are labelled by their ids.
     let (_, year) = d.dimension("year").unwrap();
     assert_eq!(year.categories.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(), ["2003", "2004", "2005", "2006"]);
@@ -131,7 +132,7 @@ fn order_sample_is_row_major_with_the_last_dimension_fastest() {
 fn hierarchy_sample_fills_children_and_parents_at_every_level() {
     let d = dataset(HIERARCHY);
     let (_, f) = d.dimension("function").unwrap();
-    let parent = |id: &str| f.category(id).unwrap().1.parent.clone();
+    let parent = |id: &str| f.category(id).unwrap().1.parents.first().cloned();
     assert_eq!(parent("TOTAL"), None);
     assert_eq!(parent("GF01").as_deref(), Some("TOTAL"));
     assert_eq!(parent("GF0203").as_deref(), Some("GF02"));
@@ -203,7 +204,7 @@ fn collection_with_embedded_datasets_gives_every_dataset() {
     assert_eq!(canada.cell_count(), 18);
     let (a, age) = canada.dimension("age").unwrap();
     assert_eq!(a, 2);
-    assert_eq!(age.category("0-4").unwrap().1.parent.as_deref(), Some("T"));
+    assert_eq!(age.category("0-4").unwrap().1.parents, ["T"]);
     let coords = [0, 0, 1, 1, 2]; // 0-4, percent, female
     assert_eq!(canada.value(canada.flat_index(&coords)), Some(5.3));
 }
@@ -214,7 +215,7 @@ fn dimension_response_reads_categories_labels_and_notes() {
     assert_eq!(d.label.as_deref(), Some("kjønn"));
     assert_eq!(d.len(), 3);
     assert_eq!(d.category("2").unwrap().1.label, "Kvinner");
-    assert_eq!(d.category("1").unwrap().1.parent.as_deref(), Some("0"));
+    assert_eq!(d.category("1").unwrap().1.parents, ["0"]);
     assert_eq!(d.note, ["Kjønn slik det er registrert i Folkeregisteret."]);
     let e = read_datasets(DIMENSION.as_bytes()).unwrap_err();
     assert_eq!(e.path, "class");
@@ -420,8 +421,10 @@ fn category_parts_must_name_categories_in_the_index() {
     assert_error(&child, "dimension.A.category.child.a", "child \"q\"");
     let own = small(serde_json::json!({"dimension": {"A": {"category": {"child": {"a": ["a"]}}}}}));
     assert_error(&own, "dimension.A.category.child.a", "own child");
-    let two = small(serde_json::json!({"dimension": {"B": {"category": {"child": {"x": ["z"], "y": ["z"]}}}}}));
-    assert_error(&two, "dimension.B.category.child.y", "two parents");
+    let twice = small(serde_json::json!({"dimension": {"B": {"category": {"child": {"x": ["z", "z"]}}}}}));
+    assert_error(&twice, "dimension.B.category.child.x", "listed twice as a child");
+    let circle = small(serde_json::json!({"dimension": {"B": {"category": {"child": {"x": ["y"], "y": ["x"]}}}}}));
+    assert_error(&circle, "dimension.B.category.child", "its own ancestor");
     let multi =
         small(serde_json::json!({"dimension": {"A": {"category": {"index": null, "label": {"a": "A", "b": "B"}}}}}));
     assert_error(&multi, "dimension.A.category.index", "required when there is more than one category");
@@ -480,10 +483,12 @@ fn wrong_json_types_name_the_path() {
 
 #[test]
 fn values_must_be_numbers_or_null() {
-    assert_error(&small(serde_json::json!({"value": [1, 2, "..", 4, 5, 6]})), "value[2]", "invalid type: string");
+    assert_error(&small(serde_json::json!({"value": [1, 2, "..", 4, 5, 6]})), "value[2]", "holds the text \"..\"");
+    assert_eq!(error(&small(serde_json::json!({"value": [1, 2, "..", 4, 5, 6]}))).text_value.as_deref(), Some(".."));
+    assert_eq!(error(&small(serde_json::json!({"value": [1, 2, 3, true, 5, 6]}))).text_value, None);
     assert_error(&small(serde_json::json!({"value": [1, 2, 3, true, 5, 6]})), "value[3]", "invalid type: boolean");
     assert_error(&small(serde_json::json!({"value": [[1], 2, 3, 4, 5, 6]})), "value[0]", "invalid type");
-    assert_error(&small(serde_json::json!({"value": {"4": "x"}})), "value.4", "invalid type");
+    assert_error(&small(serde_json::json!({"value": {"4": "x"}})), "value.4", "holds the text \"x\"");
     let d = dataset(&small(serde_json::json!({"value": [null, 2, null, 4, 5, null]})));
     assert_eq!(d.value_count(), 3);
 }
@@ -715,7 +720,7 @@ fn generated(rng: &mut Lcg) -> Dataset {
         if n >= 3 && rng.below(2) == 0 {
             let kids: Vec<String> = categories[1..].iter().map(|c| c.id.clone()).collect();
             for c in &mut categories[1..] {
-                c.parent = Some(categories_first_id(d));
+                c.parents = vec![categories_first_id(d)];
             }
             categories[0].children = kids;
         }

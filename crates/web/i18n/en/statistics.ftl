@@ -3,8 +3,8 @@
 err-stat-empty = The file contains no dataset.
 err-stat-fetch = Fetching failed: { $value }
 err-stat-format = The file is not valid JSON-stat: { $problem }
+err-stat-text-value = Cell { $value } holds text, not a number. Text values are not statistics this module stores; use a table of numbers.
 err-stat-no-file = Choose a JSON-stat file to upload.
-err-stat-no-geo = The table has no region dimension (role “geo” or “Region”), so it cannot be tied to municipalities.
 err-stat-no-time = The table has no time dimension (role “time” or “Tid”).
 err-stat-region-required = Give the region to take the values for.
 err-stat-series-unknown = Unknown statistics series.

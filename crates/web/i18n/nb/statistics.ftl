@@ -3,8 +3,8 @@
 err-stat-empty = Filen inneholder ingen datasett.
 err-stat-fetch = Henting feilet: { $value }
 err-stat-format = Filen er ikke gyldig JSON-stat: { $problem }
+err-stat-text-value = Cellen { $value } inneholder tekst, ikke et tall. Tekstverdier er ikke statistikk som denne modulen lagrer; bruk en tabell med tallverdier.
 err-stat-no-file = Velg en JSON-stat-fil å laste opp.
-err-stat-no-geo = Tabellen har ingen regiondimensjon (rolle «geo» eller «Region»), så den kan ikke kobles til kommuner.
 err-stat-no-time = Tabellen har ingen tidsdimensjon (rolle «time» eller «Tid»).
 err-stat-region-required = Oppgi regionen verdiene skal hentes for.
 err-stat-series-unknown = Ukjent statistikkserie.

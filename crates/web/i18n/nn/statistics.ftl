@@ -3,8 +3,8 @@
 err-stat-empty = Fila inneheld ingen datasett.
 err-stat-fetch = Hentinga feila: { $value }
 err-stat-format = Fila er ikkje gyldig JSON-stat: { $problem }
+err-stat-text-value = Cella { $value } inneheld tekst, ikkje eit tal. Tekstverdiar er ikkje statistikk som denne modulen lagrar; bruk ein tabell med talverdiar.
 err-stat-no-file = Vel ei JSON-stat-fil å laste opp.
-err-stat-no-geo = Tabellen har ingen regiondimensjon (rolle «geo» eller «Region»), så han kan ikkje koplast til kommunar.
 err-stat-no-time = Tabellen har ingen tidsdimensjon (rolle «time» eller «Tid»).
 err-stat-region-required = Oppgi regionen verdiane skal hentast for.
 err-stat-series-unknown = Ukjend statistikkserie.

@@ -167,7 +167,11 @@ async fn table_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     let actor = reader(&ctx)?;
     let mid = actor.municipality_id;
     let table = state.db.stat_table(mid, id).await?;
-    let home = home_code(&state, mid).await?;
+    // A national table holds only the whole country; others show the municipality's own figure.
+    let home = match table.geo_dimension {
+        Some(_) => home_code(&state, mid).await?,
+        None => rodtrad_service::stat_import::WHOLE_COUNTRY.to_owned(),
+    };
     let mut series = Vec::new();
     for s in state.db.stat_series_list(mid, Some(id)).await? {
         let points = regions::harmonise(regions::regions(), &home, &state.db.stat_observations(s.id).await?);

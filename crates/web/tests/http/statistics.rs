@@ -105,9 +105,13 @@ both!(bad_files_are_refused_with_a_message_and_change_nothing, |t: TestApp| asyn
         .expect(422);
     res.contains("ikke gyldig JSON-stat").contains("value");
     upload(&mut c, "x.json", "not json at all").await.expect(422).contains("ikke gyldig JSON-stat");
-    // Valid JSON-stat without a region dimension cannot be tied to municipalities.
-    let no_geo = r#"{"version":"2.0","class":"dataset","id":["Tid"],"size":[1],"role":{"time":["Tid"]},"dimension":{"Tid":{"category":{"index":["2020"]}}},"value":[1]}"#;
-    upload(&mut c, "x.json", no_geo).await.expect(422).contains("ingen regiondimensjon");
+    // Valid JSON-stat whose cells hold text: said in words, naming the cell and the text.
+    let text = r#"{"version":"2.0","class":"dataset","id":["Tid"],"size":[2],"role":{"time":["Tid"]},"dimension":{"Tid":{"category":{"index":["2020","2021"]}}},"value":[1,"prikket"]}"#;
+    upload(&mut c, "x.json", text)
+        .await
+        .expect(422)
+        .contains("Cellen value[1] («prikket») inneholder tekst, ikke et tall")
+        .lacks("invalid type");
     assert_eq!(count(&t, "stat_imports").await, 0);
     assert_eq!(count(&t, "stat_uploads").await, 0);
     // Only municipality-wide editors import; everyone signed in reads.
@@ -118,6 +122,21 @@ both!(bad_files_are_refused_with_a_message_and_change_nothing, |t: TestApp| asyn
     employee.get("/statistics").await.expect(200);
     employee.get("/statistics/sdg").await.expect(200);
     t.client().get("/statistics").await.expect(303);
+});
+
+both!(a_national_table_is_stored_as_the_whole_country, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    // National figures without a region dimension, as SSB publishes many tables.
+    let national = r#"{"version":"2.0","class":"dataset","label":"Konsumprisindeks","id":["Tid"],"size":[2],"role":{"time":["Tid"]},"dimension":{"Tid":{"category":{"index":["2023","2024"]}}},"value":[127.6,131.6]}"#;
+    let preview = upload(&mut c, "kpi.json", national).await.expect(200);
+    preview.contains("Hele landet");
+    import(&mut c, "kpi.json", national).await;
+    let imp = t.db.stat_imports(t.fx.municipality, None, 1).await.unwrap().remove(0);
+    assert_eq!(imp.cells_added, 2);
+    let table = c.get(&format!("/statistics/tables/{}", imp.table_id.unwrap())).await.expect(200);
+    table.contains("Konsumprisindeks").contains("131,6");
+    let sid = series_id(&table.body);
+    c.get(&format!("/statistics/series/{sid}")).await.expect(200).contains("131,6");
 });
 
 both!(series_runs_across_reforms_and_marks_the_merger, |t: TestApp| async move {
