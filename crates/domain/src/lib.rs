@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod municipality;
+pub mod norwegian_time;
 pub mod org;
 pub mod plan;
 pub mod query;

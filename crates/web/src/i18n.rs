@@ -180,6 +180,16 @@ impl Tr {
         self.lang.catalogue(nb, en)
     }
 
+    /// A date (or the day of a timestamp) in this language's convention, see [`crate::dates`].
+    pub fn date(&self, value: impl crate::dates::Displayable) -> String {
+        value.show_date(self.lang)
+    }
+
+    /// A date and time in this language's convention, in Norwegian time, see [`crate::dates`].
+    pub fn datetime(&self, value: impl crate::dates::Displayable) -> String {
+        value.show_datetime(self.lang)
+    }
+
     /// The language code for `lang` attributes.
     pub fn code(&self) -> &'static str {
         self.lang.code()

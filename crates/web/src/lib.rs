@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod ctx;
+pub mod dates;
 pub mod error;
 pub mod forms;
 pub mod i18n;

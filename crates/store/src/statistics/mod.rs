@@ -39,10 +39,8 @@ macro_rules! refresh_indicators_in_tx {
                 "SELECT id, started_at FROM stat_imports WHERE municipality_id = $1 AND table_id = $2 AND state = 'done'
                  ORDER BY id DESC LIMIT 1")
                 .bind(mid).bind(table_id).fetch_optional(&mut *$tx).await?;
-            let label = format!(
-                "{table_label} ({source_key}){}",
-                last_import.as_ref().map(|(_, at)| format!(", {}", at.format("%Y-%m-%d"))).unwrap_or_default()
-            );
+            // No date in the label: the pages show the value's own date in the reader's format.
+            let label = format!("{table_label} ({source_key})");
             let import_id = last_import.map(|(id, _)| id);
             let mut written = 0i64;
             for p in points.iter().filter(|p| p.code.is_some()) {

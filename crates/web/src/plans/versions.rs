@@ -42,7 +42,7 @@ pub(crate) async fn versions_page(
         .iter()
         .map(|(n, at)| Choice {
             value: n.to_string(),
-            label: ctx.tr.t1("version-label", "number", n) + &format!(" ({})", at.format("%Y-%m-%d")),
+            label: ctx.tr.t1("version-label", "number", n) + &format!(" ({})", ctx.tr.date(at)),
         })
         .collect();
     choices.push(Choice { value: "draft".into(), label: ctx.tr.t("version-current") });

@@ -105,7 +105,7 @@ pub(crate) async fn sdg_dashboard(
                         c.series.source.clone().unwrap_or_default(),
                         c.series.source_key,
                         c.series.table_label,
-                        last_import.map(|i| format!(", {}", i.started_at.format("%d.%m.%Y"))).unwrap_or_default()
+                        last_import.map(|i| format!(", {}", ctx.tr.date(i.started_at))).unwrap_or_default()
                     ),
                 },
             );

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod backup;
 mod csrf;
+mod dates;
 mod demo;
 mod i18n;
 mod matrix;
