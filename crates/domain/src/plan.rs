@@ -272,6 +272,68 @@ impl ElementKind {
     }
 }
 
+/// An element's place in its plan's tree, as the move rules need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// Element id.
+    pub id: i64,
+    /// Parent element in the same plan (`None` at the top).
+    pub parent_id: Option<i64>,
+    /// Kind.
+    pub kind: ElementKind,
+}
+
+/// `id` and every element under it in `tree`.
+fn subtree(tree: &[Placement], id: i64) -> Vec<i64> {
+    let mut out = vec![id];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        // A cycle in bad data must not loop forever: each id is taken once.
+        let children: Vec<i64> =
+            tree.iter().filter(|e| e.parent_id == Some(parent) && !out.contains(&e.id)).map(|e| e.id).collect();
+        out.extend(children);
+        i += 1;
+    }
+    out
+}
+
+/// Checks moving element `id` of `tree` (its plan's live elements) under `new_parent` (`None` = the
+/// top of the plan): the parent must be in the plan, not the element or anything under it, and of a
+/// kind the element may sit under. Errors name the field `parent_id`.
+pub fn check_move(tree: &[Placement], id: i64, new_parent: Option<i64>) -> Result<(), RuleError> {
+    let element = tree.iter().find(|e| e.id == id).ok_or_else(|| RuleError::new("err-element-parent-unknown"))?;
+    let parent_kind = match new_parent {
+        None => None,
+        Some(p) if subtree(tree, id).contains(&p) => {
+            return Err(RuleError::new("err-element-move-under-itself").on("parent_id"));
+        }
+        Some(p) => Some(
+            tree.iter()
+                .find(|e| e.id == p)
+                .ok_or_else(|| RuleError::new("err-element-parent-unknown").on("parent_id"))?
+                .kind,
+        ),
+    };
+    element.kind.check_parent(parent_kind).map_err(|e| e.on("parent_id"))
+}
+
+/// Where element `id` may be moved in its plan: `None` (the top) first when its kind may stand
+/// there, then every element it may sit under, in `tree`'s order. Its current parent is among them
+/// when the current placement is valid.
+pub fn move_targets(tree: &[Placement], id: i64) -> Vec<Option<i64>> {
+    let Some(element) = tree.iter().find(|e| e.id == id) else { return Vec::new() };
+    let own = subtree(tree, id);
+    let top = element.kind.may_sit_under(None).then_some(None);
+    top.into_iter()
+        .chain(
+            tree.iter()
+                .filter(|p| !own.contains(&p.id) && element.kind.may_sit_under(Some(p.kind)))
+                .map(|p| Some(p.id)),
+        )
+        .collect()
+}
+
 /// Words that make a goal read as intent rather than a state (bokmål, nynorsk and English).
 const MODAL_WORDS: [&str; 20] = [
     "skal", "vil", "bør", "må", "skulle", "ville", "burde", "måtte", "kommer", "ønsker", "ønskjer", "ynskjer", "shall",
@@ -498,6 +560,41 @@ mod tests {
         assert_eq!(Measure.check_parent(Some(Vision)).unwrap_err().key, "err-element-placement");
         assert_eq!(Vision.child_kinds(), vec![MainGoal]);
         assert_eq!(ElementKind::top_kinds(), vec![Vision, MainGoal, Indicator]);
+    }
+
+    #[test]
+    fn elements_move_only_to_valid_parents_outside_their_subtree() {
+        let p = |id, parent_id, kind| Placement { id, parent_id, kind };
+        // 1 vision → 2 main goal → 3 sub-goal → 4 strategy → 5 assignment → 6 measure; 7 main goal.
+        let tree = [
+            p(1, None, Vision),
+            p(2, Some(1), MainGoal),
+            p(3, Some(2), SubGoal),
+            p(4, Some(3), Strategy),
+            p(5, Some(4), Assignment),
+            p(6, Some(5), Measure),
+            p(7, None, MainGoal),
+        ];
+        assert_eq!(
+            move_targets(&tree, 6),
+            vec![Some(3), Some(4), Some(5)],
+            "a measure: sub-goal, strategy, assignment"
+        );
+        assert_eq!(move_targets(&tree, 2), vec![None, Some(1)], "a main goal: the top or under the vision");
+        assert_eq!(move_targets(&tree, 3), vec![Some(2), Some(7)]);
+        assert!(check_move(&tree, 6, Some(3)).is_ok());
+        assert!(check_move(&tree, 3, Some(7)).is_ok());
+        assert!(check_move(&tree, 2, None).is_ok());
+        let err = check_move(&tree, 6, Some(1)).unwrap_err();
+        assert_eq!((err.key, err.field), ("err-element-placement", Some("parent_id")));
+        assert_eq!(check_move(&tree, 6, None).unwrap_err().key, "err-element-placement");
+        // Under itself or anything below it: refused before the kinds are compared.
+        for target in [2, 3, 6] {
+            let err = check_move(&tree, 2, Some(target)).unwrap_err();
+            assert_eq!((err.key, err.field), ("err-element-move-under-itself", Some("parent_id")), "{target}");
+        }
+        assert_eq!(check_move(&tree, 6, Some(99)).unwrap_err().key, "err-element-parent-unknown");
+        assert!(move_targets(&tree, 99).is_empty());
     }
 
     #[test]

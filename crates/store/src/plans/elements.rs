@@ -234,6 +234,22 @@ impl Db {
         expected_version: i64,
         input: &ElementInput,
     ) -> Result<Element> {
+        self.element_update_moving(author, id, expected_version, input, None).await
+    }
+
+    /// Updates a local element as [`Db::element_update`] does and, when `new_parent` is given, moves
+    /// it (with everything under it) under that element of the same plan, or to the top for
+    /// `Some(None)`. The element keeps its id, so its history, status, responsible person and SDG
+    /// links stay. The placement rules are checked against the plan's tree read under the plan's
+    /// lock, so a concurrent move cannot make a cycle.
+    pub async fn element_update_moving(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        input: &ElementInput,
+        new_parent: Option<Option<i64>>,
+    ) -> Result<Element> {
         let mid = author.municipality_id;
         let before = self.element(mid, id).await?;
         if before.inherited() {
@@ -250,13 +266,28 @@ impl Db {
         let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
         let mut t = self.begin().await?;
         lock_editable_plan(&mut t, mid, before.plan_id).await?;
+        // `before` was read outside the lock; the version check below refuses a write over a
+        // change since, so its parent is the one the move starts from.
+        let parent = match new_parent {
+            Some(p) if p != before.parent_id => {
+                let tree: Vec<Placement> = elements_in(&mut t, mid, before.plan_id)
+                    .await?
+                    .iter()
+                    .map(|e| Placement { id: e.id, parent_id: e.parent_id, kind: e.kind() })
+                    .collect();
+                check_move(&tree, id, p)?;
+                p
+            }
+            _ => before.parent_id,
+        };
         let written = on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE goal_elements SET text = $1, owner_unit_id = $2, responsible_person_id = $3, deadline = $4, status = $5,
-                        revision = revision + $6, version = version + 1, updated_at = $7
+                        revision = revision + $6, version = version + 1, updated_at = $7, parent_id = $11
                  WHERE id = $8 AND municipality_id = $9 AND version = $10 AND removed_at IS NULL")
                 .bind(&input.text).bind(input.owner_unit_id).bind(input.responsible_person_id).bind(input.deadline)
                 .bind(input.status.code()).bind(i64::from(text_changed)).bind(now()).bind(id).bind(mid).bind(expected_version)
+                .bind(parent)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::Conflict);
@@ -268,7 +299,9 @@ impl Db {
             }
             let mut b = snapshot(&before).unwrap_or_default();
             b["sdg_targets"] = serde_json::json!(links_before.iter().map(|l| (&l.target, l.adapted)).collect::<Vec<_>>());
-            audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(input.audit_json()));
+            let mut after = input.audit_json();
+            after["parent_id"] = serde_json::json!(parent);
+            audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(after));
             bump_plan_generation!(tx, author.municipality_id);
             // Read back inside the transaction: after the commit another writer may already have
             // replaced this version, and the caller must answer with what it wrote.

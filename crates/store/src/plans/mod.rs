@@ -6,8 +6,8 @@ use crate::audit::snapshot;
 use crate::{Author, Db, Result, StoreError, Tx, audit_in_tx, bump_plan_generation, now, on_db, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::plan::{
-    ElementKind, ElementStatus, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
-    check_no_plan_cycle, check_period,
+    ElementKind, ElementStatus, Placement, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
+    check_move, check_no_plan_cycle, check_period,
 };
 use rodtrad_domain::{RuleError, sdg};
 use serde::Serialize;

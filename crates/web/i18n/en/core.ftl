@@ -88,6 +88,7 @@ err-sdg-target-unknown = SDG target { $code } does not exist.
 err-plan-source-unknown = The plan to build on does not exist.
 err-plan-frozen = The plan is adopted and cannot be changed. Put it under revision to make a new draft.
 err-element-parent-unknown = The parent element does not exist in this plan.
+err-element-move-under-itself = An element cannot be moved under itself or under anything below it.
 err-element-inherited = The element is inherited from another plan and can only be changed there.
 err-element-kind-change = The element type cannot be changed. Create a new element instead.
 err-inherit-source = You can only inherit from plans this plan builds on.

@@ -88,6 +88,7 @@ err-sdg-target-unknown = Bærekraftsdelmålet { $code } finnes ikke.
 err-plan-source-unknown = Planen det bygges på finnes ikke.
 err-plan-frozen = Planen er vedtatt og kan ikke endres. Sett den under revisjon for å lage et nytt utkast.
 err-element-parent-unknown = Det overordnede elementet finnes ikke i denne planen.
+err-element-move-under-itself = Et element kan ikke flyttes under seg selv eller under noe som ligger under det.
 err-element-inherited = Elementet er arvet fra en annen plan og kan bare endres der.
 err-element-kind-change = Elementtypen kan ikke endres. Lag et nytt element i stedet.
 err-inherit-source = Du kan bare arve fra planer denne planen bygger på.

@@ -88,6 +88,7 @@ err-sdg-target-unknown = Berekraftsdelmålet { $code } finst ikkje.
 err-plan-source-unknown = Planen det blir bygd på finst ikkje.
 err-plan-frozen = Planen er vedteken og kan ikkje endrast. Set han under revisjon for å lage eit nytt utkast.
 err-element-parent-unknown = Det overordna elementet finst ikkje i denne planen.
+err-element-move-under-itself = Eit element kan ikkje flyttast under seg sjølv eller under noko som ligg under det.
 err-element-inherited = Elementet er arva frå ein annan plan og kan berre endrast der.
 err-element-kind-change = Elementtypen kan ikkje endrast. Lag eit nytt element i staden.
 err-inherit-source = Du kan berre arve frå planar denne planen byggjer på.

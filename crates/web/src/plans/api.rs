@@ -174,8 +174,12 @@ pub struct PlanWrite {
 pub struct ElementWrite {
     /// Kind code (ignored on update).
     pub kind: String,
-    /// Parent element (creation only).
-    pub parent_id: Option<i64>,
+    /// Parent element in the same plan; `null` for the top of the plan. On update, a value moves
+    /// the element (with everything under it) there, within the placement rules; leaving the field
+    /// out keeps it where it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
     /// Text.
     pub text: String,
     /// Owner unit id.
@@ -194,6 +198,11 @@ pub struct ElementWrite {
     pub sdg_adapted: Vec<String>,
     /// Current version (updates only).
     pub version: Option<i64>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// The id of something created.
@@ -343,7 +352,7 @@ async fn create_element(
     }
     let w = body(payload)?;
     let input = element_input(&w, ElementKind::parse(&w.kind)?)?;
-    let eid = state.db.element_create(&ctx.author()?, id, w.parent_id, &input).await?;
+    let eid = state.db.element_create(&ctx.author()?, id, w.parent_id.flatten(), &input).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id: eid })))
 }
 
@@ -375,7 +384,7 @@ async fn update_element(
     let w = body(payload)?;
     let input = element_input(&w, e.kind())?;
     let version = w.version.ok_or_else(|| AppError::Rule(RuleError::new("err-version-missing")))?;
-    let written = state.db.element_update(&ctx.author()?, id, version, &input).await?;
+    let written = state.db.element_update_moving(&ctx.author()?, id, version, &input, w.parent_id).await?;
     // The SDG links as written, not as re-read after the commit (another writer may follow).
     let links: Vec<rodtrad_store::plans::SdgLink> = input
         .sdg_targets

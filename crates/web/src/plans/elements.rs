@@ -69,8 +69,9 @@ pub fn element_rows(ctx: &Ctx, labels: &Labels, elements: Vec<Element>, links: &
 pub struct ElementForm {
     #[serde(default)]
     pub(crate) kind: String,
+    /// Absent: the element stays where it is (on update); empty: the top of the plan.
     #[serde(default)]
-    pub(crate) parent_id: String,
+    pub(crate) parent_id: Option<String>,
     pub(crate) text: String,
     #[serde(default)]
     pub(crate) owner_unit_id: String,
@@ -127,7 +128,9 @@ pub(crate) async fn create_element(
     require_plan_editor(&state, &ctx, id).await?;
     let mut errors = FieldErrors::default();
     let kind = ElementKind::parse(&form.kind).map_err(|e| errors.add("kind", ctx.tr.rule(&e))).ok();
-    let parent = forms::optional_id(&form.parent_id).map_err(|e| errors.add("kind", ctx.tr.rule(&e))).ok();
+    let parent = forms::optional_id(form.parent_id.as_deref().unwrap_or(""))
+        .map_err(|e| errors.add("kind", ctx.tr.rule(&e)))
+        .ok();
     let input = kind.and_then(|k| form.parse(&ctx, k, &mut errors));
     if let (Some(input), Some(parent)) = (input, parent) {
         match state.db.element_create(&ctx.author()?, id, parent, &input).await {
@@ -186,6 +189,13 @@ pub(crate) struct ElementTemplate {
     pub(crate) section_choices: Vec<Choice>,
     pub(crate) section_value: String,
     pub(crate) plan_editable: bool,
+    /// Whether the caller may put the (adopted) plan under revision from the read-only notice.
+    pub(crate) can_revise: bool,
+    /// Where the element may be moved (its current parent included).
+    pub(crate) parent_choices: Vec<Choice>,
+    /// Label of the "top of the plan" choice, empty when the element may not stand there.
+    pub(crate) parent_top: String,
+    pub(crate) parent_value: String,
     pub(crate) saved: bool,
 }
 
@@ -200,7 +210,9 @@ pub(crate) async fn render_element(
     let element = state.db.element(mid, id).await?;
     let labels = Labels::load(state, mid).await?;
     let plan = state.db.plan(mid, element.plan_id).await?;
-    let plan_editable = can_edit(state, ctx, plan.owner_unit_id).await? && plan.status().editable();
+    let may_edit = can_edit(state, ctx, plan.owner_unit_id).await?;
+    let plan_editable = may_edit && plan.status().editable();
+    let can_revise = may_edit && plan.status().next(plan.plan_type()).contains(&PlanStatus::UnderRevision);
     let editable = plan_editable && !element.inherited();
     let assignable = plan_editable && element.inherited();
     let links: Vec<SdgLink> = state.db.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
@@ -209,7 +221,7 @@ pub(crate) async fn render_element(
     };
     let form = ElementForm {
         kind: element.kind.code().to_owned(),
-        parent_id: element.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        parent_id: Some(element.parent_id.map(|p| p.to_string()).unwrap_or_default()),
         text: element.text.clone(),
         owner_unit_id: element.owner_unit_id.map(|u| u.to_string()).unwrap_or_default(),
         responsible_person_id: element.responsible_person_id.map(|u| u.to_string()).unwrap_or_default(),
@@ -225,6 +237,9 @@ pub(crate) async fn render_element(
         None => None,
     };
     let (form, errors, conflict) = back.unwrap_or((form, FieldErrors::default(), false));
+    let (parent_choices, parent_top) =
+        if editable { move_choices(state, ctx, &labels, &element).await? } else { (Vec::new(), String::new()) };
+    let parent_value = form.parent_id.clone().unwrap_or_default();
     let warnings = formulation_warnings(kind, &form.text, parent_kind)
         .into_iter()
         .map(|w| ctx.tr.t1(w.key, "detail", &w.detail))
@@ -266,10 +281,40 @@ pub(crate) async fn render_element(
             .collect(),
         section_value: element.section_id.map(|s| s.to_string()).unwrap_or_default(),
         plan_editable,
+        can_revise,
+        parent_choices,
+        parent_top,
+        parent_value,
         saved,
         plan,
         element,
     })
+}
+
+/// The parents an element may be moved under in its plan, as select options labelled with kind and
+/// text (its current parent always among them, so saving other fields never moves it), and the
+/// label of the top-of-plan option when its kind may stand there.
+async fn move_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    labels: &Labels,
+    element: &Element,
+) -> AppResult<(Vec<Choice>, String)> {
+    let elements = state.db.elements(ctx.actor()?.municipality_id, element.plan_id).await?;
+    let tree: Vec<Placement> =
+        elements.iter().map(|e| Placement { id: e.id, parent_id: e.parent_id, kind: e.kind() }).collect();
+    let targets = move_targets(&tree, element.id);
+    let top = if targets.contains(&None) { ctx.tr.t("element-parent-top") } else { String::new() };
+    let choices = elements
+        .iter()
+        .filter(|e| targets.contains(&Some(e.id)) || element.parent_id == Some(e.id))
+        .map(|e| {
+            let text: String = e.text.chars().take(90).collect();
+            let more = if e.text.chars().count() > 90 { "…" } else { "" };
+            Choice { value: e.id.to_string(), label: format!("{}: {text}{more}", labels.kind(&ctx.tr, e.kind())) }
+        })
+        .collect();
+    Ok((choices, top))
 }
 
 pub(crate) async fn element_page(
@@ -301,9 +346,15 @@ pub(crate) async fn update_element(
     }
     let mut errors = FieldErrors::default();
     let version = forms::version(&form.version).map_err(|e| errors.add("text", ctx.tr.rule(&e))).ok();
+    let new_parent = match form.parent_id.as_deref() {
+        None => Some(None),
+        Some(raw) => forms::optional_id(raw).map(Some).map_err(|e| errors.add("parent_id", ctx.tr.rule(&e))).ok(),
+    };
     let mut conflict = false;
-    if let (Some(input), Some(version)) = (form.parse(&ctx, element.kind(), &mut errors), version) {
-        match state.db.element_update(&ctx.author()?, id, version, &input).await {
+    if let (Some(input), Some(version), Some(new_parent)) =
+        (form.parse(&ctx, element.kind(), &mut errors), version, new_parent)
+    {
+        match state.db.element_update_moving(&ctx.author()?, id, version, &input, new_parent).await {
             Ok(_) => return Ok(Redirect::to(&format!("/elements/{id}?saved=1")).into_response()),
             Err(StoreError::Conflict) => conflict = true,
             Err(StoreError::Rule(e)) => errors.add(element_field(&e), ctx.tr.rule(&e)),

@@ -14,7 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
-use rodtrad_domain::plan::{ElementDraft, ElementKind, ElementStatus, PlanStatus, PlanType, formulation_warnings};
+use rodtrad_domain::plan::{
+    ElementDraft, ElementKind, ElementStatus, Placement, PlanStatus, PlanType, formulation_warnings, move_targets,
+};
 use rodtrad_domain::{Name, RuleError};
 use rodtrad_service::ServiceError;
 use rodtrad_store::StoreError;

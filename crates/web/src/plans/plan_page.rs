@@ -11,6 +11,8 @@ pub(crate) struct PlanTemplate {
     pub(crate) status_label: String,
     pub(crate) can_edit: bool,
     pub(crate) editable: bool,
+    /// Whether the caller may put the (adopted) plan under revision from the read-only notice.
+    pub(crate) can_revise: bool,
     pub(crate) warnings: Vec<String>,
     pub(crate) sources: Vec<Plan>,
     pub(crate) derived: Vec<Plan>,
@@ -98,6 +100,7 @@ pub(crate) async fn render_plan(
         status_label: ctx.tr.t(plan.status().label_key()),
         can_edit,
         editable,
+        can_revise: can_edit && plan.status().next(plan.plan_type()).contains(&PlanStatus::UnderRevision),
         warnings: revision_warnings(ctx, &plan, &RevisionContext::new(&all, links.clone())),
         sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
         derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),

@@ -95,6 +95,8 @@ struct Row<'a> {
 /// A listed break.
 struct BreakRow<'a> {
     label: String,
+    /// Where on the element's page the break is fixed: the parent choice for a missing path.
+    fix_anchor: &'static str,
     element: &'a Element,
     plan_title: String,
     area_name: Option<String>,
@@ -250,6 +252,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
             };
             Some(BreakRow {
                 label: ctx.tr.t(b.label_key()),
+                fix_anchor: if matches!(b, Break::NoPathToGoal { .. }) { "#f-parent_id" } else { "" },
                 plan_title: plan_title(element),
                 area_name: area_name(area),
                 element,

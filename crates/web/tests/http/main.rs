@@ -12,6 +12,7 @@ mod backup;
 mod csrf;
 mod dates;
 mod demo;
+mod editing;
 mod i18n;
 mod matrix;
 mod org;

@@ -1,0 +1,264 @@
+//! Editing the goal structure (issue #12): the read-only notice of adopted plans, moving elements,
+//! goal paths in unit plans and the grouped, searchable owner choice.
+
+use crate::both;
+use crate::harness::{Client, Res, TestApp};
+
+fn id_in(location: &str, after: &str) -> i64 {
+    let start = location.find(after).unwrap() + after.len();
+    location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>, sources: &[i64]) -> i64 {
+    let owner = owner.map(|o| o.to_string()).unwrap_or_default();
+    let sources: Vec<String> = sources.iter().map(i64::to_string).collect();
+    let mut form = vec![
+        ("plan_type", plan_type),
+        ("title", title),
+        ("start_year", "2020"),
+        ("end_year", "2032"),
+        ("owner_unit_id", owner.as_str()),
+    ];
+    form.extend(sources.iter().map(|s| ("source", s.as_str())));
+    let res = c.post("/plans", &form).await.expect(303);
+    id_in(res.location(), "/plans/")
+}
+
+async fn new_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> i64 {
+    let parent = parent.map(|p| p.to_string()).unwrap_or_default();
+    let res = c
+        .post(&format!("/plans/{plan}/elements"), &[("kind", kind), ("text", text), ("parent_id", &parent)])
+        .await
+        .expect(303);
+    id_in(res.location(), "#e-")
+}
+
+async fn inherit(c: &mut Client, plan: i64, source: i64) -> i64 {
+    let res =
+        c.post(&format!("/plans/{plan}/inherit"), &[("source_element_id", &source.to_string())]).await.expect(303);
+    id_in(res.location(), "#e-")
+}
+
+async fn version_of(c: &mut Client, path: &str) -> String {
+    c.get(path).await.expect(200).input_value("version").unwrap()
+}
+
+async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
+    let v = version_of(c, &format!("/plans/{plan}")).await;
+    c.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", &v)]).await
+}
+
+/// A master plan taken through hearing and a decision to adoption.
+async fn adopt(c: &mut Client, plan: i64) {
+    move_to(c, plan, "hearing").await.expect(303);
+    c.post(
+        &format!("/plans/{plan}/decisions"),
+        &[("body", "Kommunestyret"), ("case_number", "sak 1/24"), ("decided_on", "2024-02-01")],
+    )
+    .await
+    .expect(303);
+    move_to(c, plan, "adopted").await.expect(303);
+}
+
+/// Sends JSON with a bearer token.
+async fn json(c: &mut Client, method: axum::http::Method, path: &str, body: serde_json::Value) -> Res {
+    c.send(method, path, Some(body.to_string()), &[("content-type", "application/json")]).await
+}
+
+async fn token_client(t: &TestApp, login: &str) -> Client {
+    let mut c = t.login(login).await;
+    let page = c.post("/profile/tokens", &[("name", "api")]).await.expect(201);
+    let start = page.body.find("rt_").unwrap();
+    let token = page.body[start..].split('<').next().unwrap().to_owned();
+    let mut api = t.client();
+    api.bearer = Some(token);
+    api
+}
+
+const REVISE_BUTTON: &str = "Sett planen under revisjon</button>";
+
+both!(adopted_plans_say_why_they_cannot_be_edited, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let plan = new_plan(&mut m, "master_plan_social", "Kommuneplan", Some(t.fx.root), &[]).await;
+    let goal = new_element(&mut m, plan, None, "main_goal", "Innbyggerne lever gode liv").await;
+    let element = format!("/elements/{goal}");
+    m.get(&element).await.expect(200).lacks("Planen er vedtatt").lacks(REVISE_BUTTON);
+    adopt(&mut m, plan).await;
+    // The editor is told why and gets the button on the element page and the plan page.
+    for page in [element.clone(), format!("/plans/{plan}")] {
+        m.get(&page)
+            .await
+            .expect(200)
+            .contains("Planen er vedtatt, så innholdet kan ikke endres.")
+            .contains("sett planen under revisjon")
+            .contains(REVISE_BUTTON);
+    }
+    // Someone who reads but may not edit is told the same, without the button.
+    let mut x = t.login("lederx").await;
+    x.get(&element)
+        .await
+        .expect(200)
+        .contains("Planen er vedtatt, så innholdet kan ikke endres.")
+        .contains("Be den som eier planen")
+        .lacks(REVISE_BUTTON);
+    // In English too.
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    m.get(&element)
+        .await
+        .expect(200)
+        .contains("put the plan under revision")
+        .contains("Put the plan under revision</button>");
+    m.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
+    // The button works from the element page: the plan is under revision and the element editable.
+    let page = m.get(&element).await.expect(200);
+    let v = page.input_value("version").unwrap();
+    m.post(&format!("/plans/{plan}/status"), &[("status", "under_revision"), ("version", &v)]).await.expect(303);
+    m.get(&element).await.expect(200).lacks("Planen er vedtatt").contains("Fjern elementet");
+    // An expired plan cannot be revised: the notice says so and offers no button.
+    move_to(&mut m, plan, "expired").await.expect(303);
+    m.get(&element).await.expect(200).contains("Planen er utgått og kan ikke endres.").lacks(REVISE_BUTTON);
+});
+
+/// A measure in a unit plan that lost its path to a goal: it hangs under an inherited assignment
+/// whose source was removed. Returns (unit plan, measure, the other inherited assignment, a local
+/// main goal, a local sub-goal under it).
+async fn broken_measure(t: &TestApp, m: &mut Client) -> (i64, i64, i64, i64, i64) {
+    let master = new_plan(m, "master_plan_social", "Kommuneplan", Some(t.fx.root), &[]).await;
+    let goal = new_element(m, master, None, "main_goal", "Barn og unge mestrer livet").await;
+    let sub = new_element(m, master, Some(goal), "sub_goal", "Alle elever lærer å lese").await;
+    let ap = new_plan(m, "action_programme", "Handlingsprogram", Some(t.fx.root), &[master]).await;
+    inherit(m, ap, goal).await;
+    let sub_ap = inherit(m, ap, sub).await;
+    let a1 = new_element(m, ap, Some(sub_ap), "assignment", "Leseløft i alle skoler").await;
+    let a2 = new_element(m, ap, Some(sub_ap), "assignment", "Skolebibliotek i alle skoler").await;
+    let up = new_plan(m, "unit_plan", "Virksomhetsplan Xskolen", Some(t.fx.unit_x), &[ap]).await;
+    let a1_up = inherit(m, up, a1).await;
+    let a2_up = inherit(m, up, a2).await;
+    let measure = new_element(m, up, Some(a2_up), "measure", "Lesekvarter hver morgen").await;
+    let own_goal = new_element(m, up, None, "main_goal", "Elevene opplever mestring").await;
+    let own_sub = new_element(m, up, Some(own_goal), "sub_goal", "Elevene leser godt").await;
+    // The measure gets a responsible person, a deadline, a status and an SDG link.
+    let v = version_of(m, &format!("/elements/{measure}")).await;
+    m.post(
+        &format!("/elements/{measure}"),
+        &[
+            ("text", "Lesekvarter hver morgen"),
+            ("responsible_person_id", &t.fx.leader_x.to_string()),
+            ("deadline", "2025-06-01"),
+            ("status", "active"),
+            ("sdg_targets", "4.1"),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(303);
+    // The source of the second assignment is removed: the measure has no path to a goal.
+    let v = version_of(m, &format!("/elements/{a2}")).await;
+    m.post(&format!("/elements/{a2}/remove"), &[("version", &v)]).await.expect(303);
+    (up, measure, a1_up, own_goal, own_sub)
+}
+
+both!(a_measure_moves_to_another_parent_and_keeps_its_history, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let (up, measure, a1_up, own_goal, own_sub) = broken_measure(&t, &mut m).await;
+    let page = format!("/elements/{measure}");
+    // The red thread lists the break and links straight to the parent choice.
+    m.get("/red-thread")
+        .await
+        .expect(200)
+        .contains("<td>Ingen vei til et mål</td>")
+        .contains(&format!("href=\"/elements/{measure}#f-parent_id\""));
+    // The choice lists only valid parents: assignments and sub-goals, not the main goal or the top.
+    let res = m.get(&page).await.expect(200);
+    res.contains("<label class=\"ds-label\" for=\"f-parent_id\">Ligger under</label>")
+        .contains(&format!("<option value=\"{a1_up}\">Oppdrag: Leseløft i alle skoler</option>"))
+        .contains(&format!("<option value=\"{own_sub}\">Delmål: Elevene leser godt</option>"))
+        .lacks("Hovedmål: Elevene opplever mestring")
+        .lacks("Øverste nivå i planen");
+    let v = res.input_value("version").unwrap();
+    let audit_before = t.audit_count().await;
+    let form = |parent: String, version: String| {
+        vec![
+            ("text".to_owned(), "Lesekvarter hver morgen".to_owned()),
+            ("parent_id".to_owned(), parent),
+            ("responsible_person_id".to_owned(), t.fx.leader_x.to_string()),
+            ("deadline".to_owned(), "2025-06-01".to_owned()),
+            ("status".to_owned(), "active".to_owned()),
+            ("sdg_targets".to_owned(), "4.1".to_owned()),
+            ("version".to_owned(), version),
+        ]
+    };
+    let send = |f: &Vec<(String, String)>| f.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+    // A parent it may not sit under, or the top of the plan: 422, the choice kept, nothing written.
+    for bad in [own_goal.to_string(), String::new()] {
+        let f = send(&form(bad.clone(), v.clone()));
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        m.post(&page, &f).await.expect(422).contains("Elementet kan ikke ligge der.");
+    }
+    assert_eq!(t.audit_count().await, audit_before);
+    // A stale version: 409 and no move.
+    let f = send(&form(a1_up.to_string(), "0".to_owned()));
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    m.post(&page, &f).await.expect(409).contains("Noen andre har lagret endringer");
+    assert_eq!(t.audit_count().await, audit_before);
+    // The move: same element, same status, responsible, deadline and SDG link; audited.
+    let f = send(&form(a1_up.to_string(), v.clone()));
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    m.post(&page, &f).await.expect(303);
+    let moved = t.db.element(t.fx.municipality, measure).await.unwrap();
+    assert_eq!(moved.parent_id, Some(a1_up));
+    assert_eq!(moved.status.code(), "active");
+    assert_eq!(moved.responsible_person_id, Some(t.fx.leader_x));
+    assert_eq!(moved.deadline.map(|d| d.to_string()).as_deref(), Some("2025-06-01"));
+    let links = t.db.sdg_links(t.fx.municipality).await.unwrap();
+    assert!(links.iter().any(|l| l.element_id == measure && l.target == "4.1"));
+    let audit = t.db.audit_list(t.fx.municipality, &Default::default(), 1).await.unwrap().remove(0);
+    assert_eq!((audit.entity.as_str(), audit.action.as_str(), audit.entity_id), ("goal_element", "update", measure));
+    assert!(audit.after_json.as_ref().unwrap().0.to_string().contains(&format!("\"parent_id\":{a1_up}")));
+    // The break is gone.
+    m.get("/red-thread").await.expect(200).lacks("<td>Ingen vei til et mål</td>");
+    m.get(&format!("/plans/{up}")).await.expect(200).contains("Lesekvarter hver morgen");
+
+    // Moving under itself or under something below it is refused.
+    let v = version_of(&mut m, &format!("/elements/{own_goal}")).await;
+    for target in [own_goal, own_sub] {
+        m.post(
+            &format!("/elements/{own_goal}"),
+            &[("text", "Elevene opplever mestring"), ("parent_id", &target.to_string()), ("version", &v)],
+        )
+        .await
+        .expect(422)
+        .contains("Et element kan ikke flyttes under seg selv");
+    }
+    // A save without the field leaves the element where it is.
+    m.post(&format!("/elements/{own_sub}"), &[("text", "Elevene leser svært godt"), ("version", "1")])
+        .await
+        .expect(303);
+    assert_eq!(t.db.element(t.fx.municipality, own_sub).await.unwrap().parent_id, Some(own_goal));
+});
+
+both!(elements_move_through_the_api, |t: TestApp| async move {
+    use axum::http::Method;
+    let mut m = t.login("styring").await;
+    let (_, measure, a1_up, own_goal, own_sub) = broken_measure(&t, &mut m).await;
+    let mut api = token_client(&t, "styring").await;
+    let path = format!("/api/v1/elements/{measure}");
+    let el = api.get(&path).await.expect(200).json();
+    let body = |parent: serde_json::Value, version: &serde_json::Value| {
+        serde_json::json!({"kind": "measure", "text": el["text"], "parent_id": parent,
+            "responsible_person_id": el["responsible_person_id"], "deadline": el["deadline"],
+            "status": el["status"], "sdg_targets": el["sdg_targets"], "version": version})
+    };
+    let res = json(&mut api, Method::PUT, &path, body(own_goal.into(), &el["version"])).await.expect(422);
+    assert_eq!(res.json()["error"], "err-element-placement");
+    json(&mut api, Method::PUT, &path, body(serde_json::Value::Null, &el["version"])).await.expect(422);
+    let moved = json(&mut api, Method::PUT, &path, body(a1_up.into(), &el["version"])).await.expect(200).json();
+    assert_eq!((moved["parent_id"].as_i64(), moved["status"].as_str()), (Some(a1_up), Some("active")));
+    // The same stale version again: 409.
+    json(&mut api, Method::PUT, &path, body(own_sub.into(), &el["version"])).await.expect(409);
+    assert_eq!(t.db.element(t.fx.municipality, measure).await.unwrap().parent_id, Some(a1_up));
+    // The OpenAPI document describes the field.
+    let doc = api.get("/api/v1/openapi.json").await.expect(200).json();
+    let props = &doc["components"]["schemas"]["ElementWrite"]["properties"];
+    assert!(props["parent_id"]["description"].as_str().unwrap().contains("On update, a value moves"));
+});
