@@ -244,3 +244,66 @@ both!(plans_and_elements_through_the_api, |t: TestApp| async move {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
 });
+
+// Text that looks like HTML is data: the page form and the API store it as typed, a GET → PUT round
+// trip through the API gives it back byte for byte, and only the page escapes it, on output.
+both!(api_round_trip_keeps_html_looking_text_exactly, |t: TestApp| async move {
+    use crate::harness::escape;
+    use axum::http::Method;
+    let mut api = token_client(&t, "styring").await;
+    let res = json(&mut api, Method::POST, "/api/v1/plans", serde_json::json!({
+        "plan_type": "action_programme", "title": "Handlingsprogram <b>2025</b>", "start_year": 2025, "end_year": 2028
+    })).await.expect(201);
+    let plan = res.json()["id"].as_i64().unwrap();
+    let by_api = "Mål <img src=x onerror=alert(1)> når a < b & c > d, \"sitert\" og 'enkelt' &amp; &lt;";
+    let res = json(
+        &mut api,
+        Method::POST,
+        &format!("/api/v1/plans/{plan}/elements"),
+        serde_json::json!({"kind": "main_goal", "text": by_api, "sdg_targets": ["13.2"]}),
+    )
+    .await
+    .expect(201);
+    let goal = res.json()["id"].as_i64().unwrap();
+    // The page form stores the same kind of text verbatim too.
+    let mut page = t.login("styring").await;
+    let by_form = "Delmål <script>alert(1)</script> med a < b && c <i>kursiv</i>";
+    let res = page
+        .post(
+            &format!("/plans/{plan}/elements"),
+            &[("kind", "sub_goal"), ("text", by_form), ("parent_id", &goal.to_string())],
+        )
+        .await
+        .expect(303);
+    let location = res.location().to_owned();
+    let sub: i64 = location[location.find("#e-").unwrap() + 3..].parse().unwrap();
+
+    for (id, text) in [(goal, by_api), (sub, by_form)] {
+        let path = format!("/api/v1/elements/{id}");
+        let got = api.get(&path).await.expect(200).json();
+        assert_eq!(got["text"], text, "GET gives the text as stored");
+        // PUT back exactly what GET gave: the answer and the next GET carry the same text.
+        let put = json(&mut api, Method::PUT, &path, got.clone()).await.expect(200).json();
+        assert_eq!(put["text"], text, "the PUT's answer keeps the text");
+        let again = api.get(&path).await.expect(200).json();
+        assert_eq!(again["text"], text, "the round trip keeps the text");
+        assert_eq!(again["version"].as_i64(), got["version"].as_i64().map(|v| v + 1));
+        for field in ["kind", "parent_id", "sdg_targets", "sdg_adapted", "status", "owner_unit_id", "deadline"] {
+            assert_eq!(again[field], got[field], "{field} survives the round trip");
+        }
+        let stored = t.db.element(t.fx.municipality, id).await.unwrap().text;
+        assert_eq!(stored, text, "the database holds the text as typed");
+        // The pages show it escaped, never as markup.
+        for shown in [page.get(&format!("/elements/{id}")).await, page.get(&format!("/plans/{plan}")).await] {
+            let shown = shown.expect(200);
+            assert!(shown.body.contains(&escape(text)), "the page shows {text:?} escaped");
+            for raw in ["<img src=x", "<script>alert", "<i>kursiv", "<b>2025"] {
+                assert!(!shown.body.contains(raw), "raw {raw:?} on the page");
+            }
+        }
+    }
+    // The API's list gives the same text as the single element.
+    let list = api.get(&format!("/api/v1/plans/{plan}/elements")).await.expect(200).json();
+    assert!(list.as_array().unwrap().iter().any(|e| e["text"] == by_api));
+    assert!(list.as_array().unwrap().iter().any(|e| e["text"] == by_form));
+});
