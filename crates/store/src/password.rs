@@ -37,8 +37,24 @@ pub fn check_policy(password: &str) -> Result<(), RuleError> {
     Ok(())
 }
 
+thread_local! {
+    /// argon2 runs (hashes and verifications) on this thread, for tests that count the work a path does.
+    static ARGON2_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2 runs (hashes and verifications) this thread has done. A login must cost the same
+/// number whether the account exists or not; counting runs checks that without measuring time.
+pub fn argon2_runs_on_this_thread() -> u64 {
+    ARGON2_RUNS.with(std::cell::Cell::get)
+}
+
+fn count_argon2_run() {
+    ARGON2_RUNS.with(|runs| runs.set(runs.get() + 1));
+}
+
 /// Hashes a password with argon2id.
 pub fn hash(password: &str, cost: HashCost) -> String {
+    count_argon2_run();
     let params = Params::new(cost.memory_kib, cost.iterations, 1, None).unwrap_or_default();
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let salt = SaltString::generate(&mut OsRng);
@@ -50,12 +66,35 @@ pub fn verify(password: &str, stored: &str) -> bool {
     if password.len() > MAX_LENGTH * 4 {
         return false;
     }
-    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(stored).is_ok_and(|h| {
+        count_argon2_run();
+        Argon2::default().verify_password(password.as_bytes(), &h).is_ok()
+    })
 }
 
-/// A hash of a random password: used to spend the same time when an account does not exist.
-pub fn dummy_hash(cost: HashCost) -> String {
-    hash(&crate::random_token(16), cost)
+/// The hash of a random password nobody knows, made once at start-up at the configured cost: a login
+/// for an account that does not exist verifies against it, so that it costs one argon2 run like a
+/// login for an account that does, and the answer's timing does not tell which e-mails have accounts.
+#[derive(Debug, Clone)]
+pub struct DummyHash(String);
+
+impl DummyHash {
+    /// Hashes a random password at `cost` (one argon2 run).
+    pub fn new(cost: HashCost) -> Self {
+        Self(hash(&crate::random_token(16), cost))
+    }
+}
+
+/// Checks a login's password against the account's stored hash, or against `dummy` when there is no
+/// such account (always false then). Either way exactly one argon2 verification runs.
+pub fn verify_login(password: &str, stored: Option<&str>, dummy: &DummyHash) -> bool {
+    match stored {
+        Some(stored) => verify(password, stored),
+        None => {
+            verify(password, &dummy.0);
+            false
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +111,36 @@ mod tests {
         assert!(verify("korrekt hest batteri", &a));
         assert!(!verify("feil passord", &a));
         assert!(!verify("korrekt hest batteri", "not a hash"));
+    }
+
+    #[test]
+    fn a_login_costs_one_argon2_run_whether_the_account_exists_or_not() {
+        let cost = HashCost { memory_kib: 1024, iterations: 1 };
+        let runs = |f: &dyn Fn() -> bool| {
+            let before = argon2_runs_on_this_thread();
+            let ok = f();
+            (ok, argon2_runs_on_this_thread() - before)
+        };
+        let (_, made) = runs(&|| {
+            DummyHash::new(cost);
+            true
+        });
+        assert_eq!(made, 1, "the dummy hash is made once, at start-up");
+        let dummy = DummyHash::new(cost);
+        let stored = hash("korrekt hest batteri", cost);
+        assert_eq!(runs(&|| verify_login("korrekt hest batteri", Some(&stored), &dummy)), (true, 1));
+        assert_eq!(runs(&|| verify_login("feil passord", Some(&stored), &dummy)), (false, 1));
+        assert_eq!(runs(&|| verify_login("korrekt hest batteri", None, &dummy)), (false, 1));
+        assert_eq!(runs(&|| verify_login(&dummy.0, None, &dummy)), (false, 1));
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_configured_cost() {
+        let cost = HashCost { memory_kib: 2048, iterations: 3 };
+        let dummy = DummyHash::new(cost);
+        let parsed = PasswordHash::new(&dummy.0).unwrap();
+        let params = Params::try_from(&parsed).unwrap();
+        assert_eq!((params.m_cost(), params.t_cost()), (2048, 3));
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct AppState {
     threads: Arc<Mutex<HashMap<i64, CachedThread>>>,
     /// The runner of background jobs in this process, with the progress of the imports it runs.
     pub jobs: rodtrad_service::jobs::Runner,
+    /// What a login for an unknown account verifies against, made once at the configured cost.
+    pub dummy_hash: Arc<rodtrad_store::password::DummyHash>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
         Ok(Self {
             jobs: rodtrad_service::jobs::Runner::new(db.clone()),
             db,
+            dummy_hash: Arc::new(rodtrad_store::password::DummyHash::new(config.hash_cost)),
             config: Arc::new(config),
             i18n: Arc::new(I18n::load()?),
             org_trees: Arc::default(),

@@ -116,14 +116,11 @@ async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginFo
         return render(StatusCode::TOO_MANY_REQUESTS, "login-throttled", demo_logins(&state, &ctx).await);
     }
     let user = state.db.user_by_email(&email).await?;
-    // Hash even when the account does not exist, so timing does not reveal which e-mails exist.
-    let ok = match &user {
-        Some(u) => password::verify(&form.password, &u.password_hash) && u.active,
-        None => {
-            password::verify(&form.password, &password::dummy_hash(cfg.hash_cost));
-            false
-        }
-    };
+    // One argon2 verification whether or not the account exists, so timing does not reveal which
+    // e-mails have accounts.
+    let stored = user.as_ref().map(|u| u.password_hash.as_str());
+    let ok =
+        password::verify_login(&form.password, stored, &state.dummy_hash) && user.as_ref().is_some_and(|u| u.active);
     state.db.login_attempt_record(&email, &ctx.client_ip, ok).await?;
     let Some(user) = user.filter(|_| ok) else {
         return render(StatusCode::UNAUTHORIZED, "login-failed", demo_logins(&state, &ctx).await);
