@@ -13,6 +13,7 @@ pub mod regions;
 pub mod sdg;
 pub mod text;
 pub mod thread;
+pub mod throttle;
 pub mod u4ssc;
 
 pub use access::{Actor, Role};

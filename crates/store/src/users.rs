@@ -6,6 +6,26 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rodtrad_domain::{Actor, Email, Kommunenummer, Name, Role, RuleError};
 use serde::Serialize;
 
+/// Which failed login attempts a throttle counts.
+#[derive(Debug, Clone, Copy)]
+pub enum AttemptKey<'a> {
+    /// Every attempt from a source address.
+    Address(&'a str),
+    /// Attempts for an account (by e-mail) from devices that never signed in to it.
+    Account(&'a str),
+    /// Attempts from one device cookie (its nonce).
+    Device(&'a str),
+}
+
+/// Failed attempts counted by a throttle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// How many.
+    pub count: i64,
+    /// When the last one was.
+    pub last: Option<DateTime<Utc>>,
+}
+
 /// A municipality (tenant).
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct Municipality {
@@ -341,30 +361,65 @@ impl Db {
         Ok(n)
     }
 
-    /// Records a login attempt for throttling.
-    pub async fn login_attempt_record(&self, email: &str, ip: &str, success: bool) -> Result<()> {
+    /// Records a login attempt for throttling; `device` names the device cookie of this account the
+    /// attempt came with, if any.
+    pub async fn login_attempt_record(&self, email: &str, ip: &str, success: bool, device: Option<&str>) -> Result<()> {
         on_db!(self, pool => {
-            sqlx::query("INSERT INTO login_attempts (email, ip, success, at) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO login_attempts (email, ip, success, at, device) VALUES ($1, $2, $3, $4, $5)")
                 .bind(email.trim().to_lowercase())
                 .bind(ip)
                 .bind(success)
                 .bind(now())
+                .bind(device)
                 .execute(pool)
                 .await?;
         });
         Ok(())
     }
 
-    /// Failed attempts since `since` for an account and for an IP address.
-    pub async fn login_failures_since(&self, email: &str, ip: &str, since: DateTime<Utc>) -> Result<(i64, i64)> {
+    /// The failed attempts a throttle counts since `since`: how many, and when the last was. For an
+    /// account only failures after its last successful login from an unknown device count (a login
+    /// from a known device does not give guessers elsewhere a fresh start); for a device, after its
+    /// last successful login. Times are whole seconds, so failures in the same second count.
+    pub async fn login_failures(&self, key: AttemptKey<'_>, since: DateTime<Utc>) -> Result<Failures> {
+        let (sql, value) = match key {
+            AttemptKey::Address(ip) => (
+                "SELECT COUNT(*), MAX(at) FROM login_attempts WHERE ip = $1 AND success = FALSE AND at >= $2",
+                ip.to_owned(),
+            ),
+            AttemptKey::Account(email) => (
+                "SELECT COUNT(*), MAX(at) FROM login_attempts
+                 WHERE email = $1 AND device IS NULL AND success = FALSE AND at >= $2
+                   AND at >= COALESCE((SELECT MAX(at) FROM login_attempts WHERE email = $1 AND device IS NULL AND success = TRUE), $2)",
+                email.trim().to_lowercase(),
+            ),
+            AttemptKey::Device(device) => (
+                "SELECT COUNT(*), MAX(at) FROM login_attempts
+                 WHERE device = $1 AND success = FALSE AND at >= $2
+                   AND at >= COALESCE((SELECT MAX(at) FROM login_attempts WHERE device = $1 AND success = TRUE), $2)",
+                device.to_owned(),
+            ),
+        };
+        let (count, last): (i64, Option<DateTime<Utc>>) = on_db!(self, pool => {
+            sqlx::query_as(sql).bind(&value).bind(since).fetch_one(pool).await?
+        });
+        Ok(Failures { count, last })
+    }
+
+    /// The secret called `name`, made at its first use and shared by every application process on
+    /// this database (it signs the login device cookies).
+    pub async fn server_key(&self, name: &str) -> Result<String> {
+        let select = "SELECT secret FROM server_keys WHERE name = $1";
         Ok(on_db!(self, pool => {
-            let by_email: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND success = FALSE AND at >= $2")
-                .bind(email.trim().to_lowercase()).bind(since).fetch_one(pool).await?;
-            let by_ip: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND success = FALSE AND at >= $2")
-                .bind(ip).bind(since).fetch_one(pool).await?;
-            (by_email, by_ip)
+            match sqlx::query_scalar::<_, String>(select).bind(name).fetch_optional(pool).await? {
+                Some(secret) => secret,
+                None => {
+                    // Two processes starting together both try; the first one's key is kept.
+                    sqlx::query("INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                        .bind(name).bind(random_token(32)).bind(now()).execute(pool).await?;
+                    sqlx::query_scalar::<_, String>(select).bind(name).fetch_one(pool).await?
+                }
+            }
         }))
     }
 

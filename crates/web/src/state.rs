@@ -2,6 +2,7 @@
 
 use crate::error::AppResult;
 use crate::i18n::I18n;
+use rodtrad_domain::throttle::Throttle;
 use rodtrad_store::Db;
 use rodtrad_store::org::OrgTree;
 use rodtrad_store::password::HashCost;
@@ -18,12 +19,10 @@ pub struct WebConfig {
     pub session_minutes: i64,
     /// argon2 cost for new password hashes.
     pub hash_cost: HashCost,
-    /// Failed logins per account within the window before refusing.
-    pub max_failures_per_account: i64,
-    /// Failed logins per IP address within the window before refusing.
-    pub max_failures_per_ip: i64,
-    /// Throttling window in minutes.
-    pub throttle_minutes: i64,
+    /// Login delays per account, counting devices that never signed in to it; also used per device.
+    pub account_throttle: Throttle,
+    /// Login delays per source address.
+    pub address_throttle: Throttle,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
     pub trust_proxy: bool,
     /// Show the demo logins on the login page.
@@ -38,9 +37,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_minutes: 8 * 60,
             hash_cost: HashCost::default(),
-            max_failures_per_account: 5,
-            max_failures_per_ip: 30,
-            throttle_minutes: 15,
+            account_throttle: Throttle::ACCOUNT,
+            address_throttle: Throttle::ADDRESS,
             trust_proxy: false,
             show_demo_logins: false,
             request_timeout: std::time::Duration::from_secs(30),
@@ -71,6 +69,8 @@ pub struct AppState {
     pub jobs: rodtrad_service::jobs::Runner,
     /// What a login for an unknown account verifies against, made once at the configured cost.
     pub dummy_hash: Arc<rodtrad_store::password::DummyHash>,
+    /// The key signing device cookies, read from the database at the first login.
+    pub device_key: Arc<std::sync::OnceLock<String>>,
 }
 
 impl AppState {
@@ -80,6 +80,7 @@ impl AppState {
             jobs: rodtrad_service::jobs::Runner::new(db.clone()),
             db,
             dummy_hash: Arc::new(rodtrad_store::password::DummyHash::new(config.hash_cost)),
+            device_key: Arc::default(),
             config: Arc::new(config),
             i18n: Arc::new(I18n::load()?),
             org_trees: Arc::default(),

@@ -9,14 +9,16 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use rodtrad_domain::{Name, Role};
 use rodtrad_store::org::OrgUnit;
 use rodtrad_store::password;
-use rodtrad_store::users::ApiToken;
+use rodtrad_store::users::{ApiToken, AttemptKey};
 use serde::Deserialize;
+
+mod device;
 
 /// Routes of this module.
 pub fn routes() -> Routes {
@@ -93,15 +95,56 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
+/// The key signing device cookies (made once per database, then kept in memory).
+async fn device_key(state: &AppState) -> AppResult<String> {
+    if let Some(key) = state.device_key.get() {
+        return Ok(key.clone());
+    }
+    let key = state.db.server_key(device::KEY_NAME).await?;
+    Ok(state.device_key.get_or_init(|| key).clone())
+}
+
+/// Seconds the login must wait: the longest wait of the throttles that apply (the source address's,
+/// and the account's for a device that never signed in to it, or else that device's own).
+async fn login_wait(state: &AppState, ip: &str, email: &str, device: Option<&str>) -> AppResult<i64> {
+    let cfg = &state.config;
+    let now = rodtrad_store::now();
+    let account = match device {
+        Some(nonce) => AttemptKey::Device(nonce),
+        None => AttemptKey::Account(email),
+    };
+    let mut wait = 0;
+    for (key, throttle) in [(AttemptKey::Address(ip), &cfg.address_throttle), (account, &cfg.account_throttle)] {
+        let since = now - chrono::Duration::minutes(throttle.window_minutes);
+        let failures = state.db.login_failures(key, since).await?;
+        let elapsed = failures.last.map(|last| (now - last).num_seconds()).unwrap_or(i64::MAX);
+        wait = wait.max(throttle.wait_secs(failures.count, elapsed));
+    }
+    Ok(wait)
+}
+
+/// A wait in words: seconds under a minute, else whole minutes rounded up.
+fn wait_in_words(ctx: &Ctx, secs: i64) -> String {
+    match secs {
+        1 => ctx.tr.t("login-wait-one-second"),
+        2..60 => ctx.tr.t1("login-wait-seconds", "count", secs),
+        60 => ctx.tr.t("login-wait-one-minute"),
+        _ => ctx.tr.t1("login-wait-minutes", "count", (secs + 59) / 60),
+    }
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
     let next = rodtrad_domain::query::safe_next(form.next.as_deref());
     let email = form.email.trim().to_lowercase();
     let cfg = &state.config;
-    let since = rodtrad_store::now() - chrono::Duration::minutes(cfg.throttle_minutes);
-    let (by_account, by_ip) = state.db.login_failures_since(&email, &ctx.client_ip, since).await?;
-    let render = |status: StatusCode, key: &str, demo: Vec<(String, String)>| -> AppResult<Response> {
+    let render = |status: StatusCode, message: String, demo: Vec<(String, String)>| -> AppResult<Response> {
         let mut errors = FieldErrors::default();
-        errors.add("email", ctx.tr.t1(key, "minutes", cfg.throttle_minutes));
+        errors.add("email", message);
         let template = LoginTemplate {
             p: ctx.page(ctx.tr.t("login-title"), "login"),
             email: form.email.clone(),
@@ -111,19 +154,29 @@ async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginFo
         };
         Ok((status, Html(template.render()?)).into_response())
     };
-    if by_account >= cfg.max_failures_per_account || by_ip >= cfg.max_failures_per_ip {
-        tracing::warn!(%email, ip = %ctx.client_ip, "login throttled");
-        return render(StatusCode::TOO_MANY_REQUESTS, "login-throttled", demo_logins(&state, &ctx).await);
-    }
     let user = state.db.user_by_email(&email).await?;
+    let key = device_key(&state).await?;
+    // A device cookie counts only for the account it was issued to.
+    let device = crate::ctx::cookie_value(&headers, device::DEVICE_COOKIE)
+        .and_then(|value| device::verify(&key, &value))
+        .filter(|(user_id, _)| user.as_ref().is_some_and(|u| u.id == *user_id))
+        .map(|(_, nonce)| nonce);
+    let wait = login_wait(&state, &ctx.client_ip, &email, device.as_deref()).await?;
+    if wait > 0 {
+        tracing::warn!(%email, ip = %ctx.client_ip, wait, known_device = device.is_some(), "login throttled");
+        let message = ctx.tr.t1("login-throttled", "wait", wait_in_words(&ctx, wait));
+        let mut response = render(StatusCode::TOO_MANY_REQUESTS, message, demo_logins(&state, &ctx).await)?;
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(response);
+    }
     // One argon2 verification whether or not the account exists, so timing does not reveal which
     // e-mails have accounts.
     let stored = user.as_ref().map(|u| u.password_hash.as_str());
     let ok =
         password::verify_login(&form.password, stored, &state.dummy_hash) && user.as_ref().is_some_and(|u| u.active);
-    state.db.login_attempt_record(&email, &ctx.client_ip, ok).await?;
+    state.db.login_attempt_record(&email, &ctx.client_ip, ok, device.as_deref()).await?;
     let Some(user) = user.filter(|_| ok) else {
-        return render(StatusCode::UNAUTHORIZED, "login-failed", demo_logins(&state, &ctx).await);
+        return render(StatusCode::UNAUTHORIZED, ctx.tr.t("login-failed"), demo_logins(&state, &ctx).await);
     };
     let token = state.db.session_create(user.id, chrono::Duration::minutes(cfg.session_minutes)).await?;
     let author = rodtrad_store::Author {
@@ -135,6 +188,12 @@ async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginFo
     let mut response = Redirect::to(&next).into_response();
     let cookie = set_cookie(SESSION_COOKIE, &token, Some(cfg.session_minutes * 60), cfg.secure_cookies, false);
     response.headers_mut().append(header::SET_COOKIE, cookie);
+    if device.is_none() {
+        let value = device::issue(&key, user.id);
+        let cookie =
+            set_cookie(device::DEVICE_COOKIE, &value, Some(device::DEVICE_DAYS * 86_400), cfg.secure_cookies, true);
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     Ok(response)
 }
 

@@ -101,27 +101,123 @@ both!(csrf_is_required_on_state_changes, |t: TestApp| async move {
     anon.post_raw("/login", &[("email", "styring@a.test"), ("password", PASSWORD)]).await.expect(403);
 });
 
-both!(login_is_throttled_per_account_and_per_ip, |t: TestApp| async move {
+/// Moves every recorded login attempt `secs` seconds into the past, as if that time had gone by.
+async fn age_login_attempts(t: &TestApp, secs: i64) {
+    rodtrad_store::on_db!(&t.db, pool => {
+        let rows: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
+            sqlx::query_as("SELECT id, at FROM login_attempts").fetch_all(pool).await.unwrap();
+        for (id, at) in rows {
+            sqlx::query("UPDATE login_attempts SET at = $1 WHERE id = $2")
+                .bind(at - chrono::Duration::seconds(secs)).bind(id).execute(pool).await.unwrap();
+        }
+    });
+}
+
+async fn login_attempts(t: &TestApp) -> i64 {
+    rodtrad_store::on_db!(&t.db, pool => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts").fetch_one(pool).await.unwrap()
+    })
+}
+
+/// The `Retry-After` of a 429, in seconds.
+fn retry_after(res: &crate::harness::Res) -> i64 {
+    res.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After")
+}
+
+// An unknown device gets growing delays after five failures, answered with 429, Retry-After and a
+// message in the user's language; nothing is locked: when the delay has run the right password works.
+both!(unknown_devices_get_growing_delays_not_a_lock, |t: TestApp| async move {
     let mut c = t.client();
     for _ in 0..5 {
         c.login("lederx@a.test", "feil-passord").await.expect(401);
     }
-    // Even the right password is refused while throttled, with a clear message.
-    c.login("lederx@a.test", PASSWORD).await.expect(429).contains("For mange mislykkede innlogginger");
-    // Another account from another address is not affected.
-    let mut other = t.client();
-    other.ip = [10, 0, 0, 2];
-    other.login("ledery@a.test", PASSWORD).await.expect(303);
+    let recorded = login_attempts(&t).await;
+    let res = c.login("lederx@a.test", PASSWORD).await.expect(429);
+    res.contains("For mange mislykkede innlogginger. Vent");
+    let first = retry_after(&res);
+    assert!((1..=30).contains(&first), "first delay {first}");
+    assert_eq!(res.input_value("email").as_deref(), Some("lederx@a.test"), "the form keeps the e-mail");
+    assert_eq!(login_attempts(&t).await, recorded, "a refused attempt tries no password and counts nothing");
+    let mut english = t.client();
+    english.set_cookie("rodtrad_lang", "en");
+    english.login("lederx@a.test", PASSWORD).await.expect(429).contains("Too many failed logins. Wait");
 
-    // Per address: many accounts tried from one address.
+    // The delay runs out; another failure doubles it.
+    age_login_attempts(&t, 30).await;
+    c.login("lederx@a.test", "feil-passord").await.expect(401);
+    let second = retry_after(&c.login("lederx@a.test", PASSWORD).await.expect(429));
+    assert!(second > first && second <= 60, "second delay {second} after {first}");
+    // After that delay the right password signs in, and the account's count starts again.
+    age_login_attempts(&t, 60).await;
+    c.login("lederx@a.test", PASSWORD).await.expect(303);
+    let mut later = t.client();
+    later.login("lederx@a.test", "feil-passord").await.expect(401);
+    later.login("lederx@a.test", PASSWORD).await.expect(303);
+    // Another account is not affected at any point.
+    let mut other = t.client();
+    other.login("ledery@a.test", PASSWORD).await.expect(303);
+});
+
+// Someone guessing passwords for the owner's account elsewhere does not keep out the owner's browser,
+// which signed in before and holds the account's signed device cookie; other browsers wait.
+both!(an_attackers_failures_do_not_keep_the_owner_out, |t: TestApp| async move {
+    let mut owner = t.client();
+    owner.login("lederx@a.test", PASSWORD).await.expect(303);
+    let device = owner.cookie("rodtrad_device").cloned().expect("a device cookie at login");
+    owner.post("/logout", &[]).await.expect(303);
+    assert_eq!(owner.cookie("rodtrad_device"), Some(&device), "logging out keeps the device");
+
+    let mut attacker = t.client();
+    attacker.ip = [10, 6, 6, 6];
+    for _ in 0..5 {
+        attacker.login("lederx@a.test", "gjetning").await.expect(401);
+    }
+    for _ in 0..3 {
+        attacker.login("lederx@a.test", "gjetning").await.expect(429);
+    }
+    // The owner's browser signs in while the attacker waits, and keeps its device cookie.
+    owner.login("lederx@a.test", PASSWORD).await.expect(303);
+    owner.post("/logout", &[]).await.expect(303);
+    // A new browser of the owner's waits like the attacker, as does one with a forged or foreign cookie.
+    let mut fresh = t.client();
+    fresh.login("lederx@a.test", PASSWORD).await.expect(429);
+    let mut y = t.client();
+    y.login("ledery@a.test", PASSWORD).await.expect(303);
+    let foreign = y.cookie("rodtrad_device").cloned().unwrap();
+    let (user, rest) = device.split_once('.').unwrap();
+    let other_user = format!("{}.{rest}", user.parse::<i64>().unwrap() + 1);
+    let mut tampered = device.clone();
+    tampered.replace_range(tampered.len() - 4.., "0000");
+    for cookie in [foreign, other_user, tampered] {
+        let mut forged = t.client();
+        forged.set_cookie("rodtrad_device", &cookie);
+        forged.login("lederx@a.test", PASSWORD).await.expect(429);
+    }
+    // The device has a throttle of its own: a stolen device cookie gives no free guessing.
+    for _ in 0..5 {
+        owner.login("lederx@a.test", "feil-passord").await.expect(401);
+    }
+    owner.login("lederx@a.test", PASSWORD).await.expect(429);
+});
+
+// The per-address throttle holds for every account and device: many accounts tried from one address
+// delay that address, a known device included, while other addresses go on.
+both!(one_address_trying_many_accounts_is_delayed, |t: TestApp| async move {
+    let mut owner = t.client();
+    owner.ip = [10, 0, 0, 9];
+    owner.login("ansattx@a.test", PASSWORD).await.expect(303);
+    owner.post("/logout", &[]).await.expect(303);
     let mut spray = t.client();
     spray.ip = [10, 0, 0, 9];
     for i in 0..30 {
         spray.login(&format!("finnes-ikke-{i}@a.test"), "feil-passord").await.expect(401);
     }
     spray.login("ansattx@a.test", PASSWORD).await.expect(429);
+    owner.login("ansattx@a.test", PASSWORD).await.expect(429);
+    owner.ip = [10, 0, 0, 10];
+    owner.login("ansattx@a.test", PASSWORD).await.expect(303);
     let mut elsewhere = t.client();
-    elsewhere.ip = [10, 0, 0, 10];
+    elsewhere.ip = [10, 0, 0, 11];
     elsewhere.login("ansattx@a.test", PASSWORD).await.expect(303);
 });
 
