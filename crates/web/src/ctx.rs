@@ -256,6 +256,25 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
         if !valid {
             return Err((Some(ctx), AppError::Csrf));
         }
+        // Every form, whatever its handler: text that is not UTF-8 is refused here, before a
+        // handler's form parsing could turn it into U+FFFD and store that.
+        let urlencoded = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        // (JSON for the API is refused by its parser when it is not UTF-8.)
+        let refused = match &boundary {
+            _ if path.starts_with("/api/") => None,
+            Some(b) => crate::forms::invalid_text_multipart(bytes.clone(), b).await,
+            None if urlencoded => crate::forms::invalid_text_urlencoded(&bytes),
+            None => None,
+        };
+        if let Some(fields) = refused {
+            let action = parts.uri.path_and_query().map_or(path.as_str(), |p| p.as_str());
+            let response = invalid_text_page(&ctx, &headers, action, fields, boundary.is_none())
+                .map_err(|e| (Some(ctx.clone()), e))?;
+            return Ok(finish(state, Some(&ctx), response, false));
+        }
         req = Request::from_parts(parts, Body::from(bytes));
     }
 
@@ -267,6 +286,51 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// The page refusing a form whose text is not UTF-8 (422): what is wrong and in which field, and an
+/// urlencoded form shown again with the values that were text, to correct and send once more. Nothing
+/// was written. (A multipart form cannot be shown again with its file; the page links back to it.)
+fn invalid_text_page(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    action: &str,
+    fields: Vec<crate::forms::SubmittedField>,
+    show_form: bool,
+) -> AppResult<Response> {
+    let message = |f: &crate::forms::SubmittedField| ctx.tr.t1("err-form-invalid-text", "field", &f.name);
+    let fields: Vec<(crate::forms::SubmittedField, String)> = fields
+        .into_iter()
+        .map(|f| {
+            let m = if f.invalid { message(&f) } else { String::new() };
+            (f, m)
+        })
+        .collect();
+    // Back to the page the form was on, when the browser says it was one of ours.
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| rest.split_once('/').filter(|(h, _)| *h == host).map(|(_, path)| format!("/{path}")));
+    let template = InvalidTextTemplate {
+        p: ctx.page(ctx.tr.t("form-invalid-text-title"), ""),
+        action: show_form.then(|| action.to_owned()),
+        fields,
+        back: rodtrad_domain::query::safe_next(back.as_deref()),
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(template.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "form_invalid_text.html")]
+struct InvalidTextTemplate {
+    p: Page,
+    /// Where the form is sent again, or `None` when it cannot be shown again.
+    action: Option<String>,
+    /// The fields with the message for each that was not text.
+    fields: Vec<(crate::forms::SubmittedField, String)>,
+    back: String,
 }
 
 /// The text of the first multipart field called `name`, if any.

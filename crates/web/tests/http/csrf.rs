@@ -8,7 +8,7 @@ use axum::http::Method;
 use rodtrad_store::on_db;
 
 /// Rows in every table of the database, so a write anywhere shows.
-async fn rows(t: &TestApp) -> i64 {
+pub(crate) async fn rows(t: &TestApp) -> i64 {
     let list = match t.backend {
         Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         Backend::Postgres => {

@@ -14,6 +14,7 @@ mod dates;
 mod demo;
 mod editing;
 mod i18n;
+mod input;
 mod matrix;
 mod org;
 mod plans;
