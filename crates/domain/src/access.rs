@@ -2,6 +2,7 @@
 //! the store only answers for one municipality at a time.
 
 use crate::RuleError;
+use crate::plan::{PlanStatus, PlanType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -56,6 +57,17 @@ impl Role {
             Self::Auditor => "role-auditor",
         }
     }
+}
+
+/// What of a plan a caller may read: the answer of [`Actor::plan_view`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanView {
+    /// The working copy as it reads now, drafts and unadopted edits included.
+    Working,
+    /// Only the last adopted version (the snapshot frozen at adoption), never edits made since.
+    Adopted,
+    /// Nothing: the plan is not listed, and a direct link answers like an unknown id.
+    Hidden,
 }
 
 /// The signed-in user as the rules see them.
@@ -141,6 +153,66 @@ impl Actor {
     /// which in practice means their unit plans.
     pub fn can_edit_plan(&self, owner_ancestry: Option<&[i64]>) -> bool {
         self.municipality_wide_editor() || owner_ancestry.is_some_and(|a| self.can_edit_unit(a))
+    }
+
+    /// Works on plans before they are adopted: the administration (system administrators,
+    /// performance-management staff and every leader, from the chief executive to department heads).
+    fn administration(&self) -> bool {
+        self.municipality_wide_editor() || self.has(Role::Leader)
+    }
+
+    /// What the actor may read of a plan in `status` owned by the unit with `owner_ancestry`
+    /// (the owner followed by its ancestors; `None`: no owner unit).
+    ///
+    /// - The administration works on drafts and reads every plan's working copy.
+    /// - Whoever may edit the plan (a delegate) and an employee of the owner unit read its working
+    ///   copy: it is their own unit's work.
+    /// - Everybody else signed in (politicians, the auditor, other employees) reads what has been
+    ///   formally put before the elected bodies: a plan on hearing as it stands, and of an adopted,
+    ///   revised or expired plan only the last adopted version, so edits made under revision stay
+    ///   with the administration until they are adopted. Drafts stay hidden. The auditor gets no
+    ///   more than this: the control committee audits decisions and their implementation, which
+    ///   are the adopted versions (all of them, on the versions page) and the audit log; a draft
+    ///   is no decision yet.
+    pub fn plan_view(&self, status: PlanStatus, owner_ancestry: Option<&[i64]>) -> PlanView {
+        if self.roles.is_empty() {
+            return PlanView::Hidden;
+        }
+        let own_unit = owner_ancestry.and_then(|a| a.first()).is_some_and(|o| self.own_unit == Some(*o));
+        if self.administration() || self.can_edit_plan(owner_ancestry) || own_unit {
+            return PlanView::Working;
+        }
+        match status {
+            PlanStatus::Draft => PlanView::Hidden,
+            PlanStatus::Hearing => PlanView::Working,
+            PlanStatus::Adopted | PlanStatus::UnderRevision | PlanStatus::Expired => PlanView::Adopted,
+        }
+    }
+
+    /// May approve (adopt) a unit plan owned by the unit with `owner_ancestry`: the superior
+    /// leader, i.e. a leader of a unit above the owner, or a municipality-wide editor who does not
+    /// lead the owner unit. A unit plan is not adopted politically, and never by its own unit: its
+    /// leader, a department head below it or a delegate of its edit rights may prepare it, not
+    /// approve it.
+    pub fn can_approve_unit_plan(&self, owner_ancestry: Option<&[i64]>) -> bool {
+        let Some((owner, above)) = owner_ancestry.and_then(|a| a.split_first()) else {
+            return self.municipality_wide_editor();
+        };
+        Self::scope_hits(&self.led_units, above) || (self.municipality_wide_editor() && !self.led_units.contains(owner))
+    }
+
+    /// Checks what a status change needs beyond edit rights on the plan: adopting a unit plan is
+    /// its superior leader's approval ([`Actor::can_approve_unit_plan`]), never the unit's own.
+    pub fn check_plan_status_change(
+        &self,
+        plan_type: PlanType,
+        to: PlanStatus,
+        owner_ancestry: Option<&[i64]>,
+    ) -> Result<(), RuleError> {
+        if plan_type == PlanType::UnitPlan && to == PlanStatus::Adopted && !self.can_approve_unit_plan(owner_ancestry) {
+            return Err(RuleError::new("err-plan-self-approval"));
+        }
+        Ok(())
     }
 
     /// May import statistics, keep peer groups and link series to SDGs: municipality-wide editors.
@@ -230,6 +302,98 @@ mod tests {
         assert!(!leader.can_edit_plan(None), "plans without an owner unit are the staff's");
         assert!(actor(&[Role::Management]).can_edit_plan(None));
         assert!(!actor(&[Role::Politician]).can_edit_plan(Some(&UNIT_Y)));
+    }
+
+    #[test]
+    fn administration_reads_every_plan_in_every_status() {
+        let mut leader = actor(&[Role::Leader]);
+        leader.led_units.insert(3);
+        for a in [actor(&[Role::SystemAdmin]), actor(&[Role::Management]), leader] {
+            for status in PlanStatus::ALL {
+                assert_eq!(a.plan_view(status, Some(&UNIT_Y)), PlanView::Working, "{a:?} {status:?}");
+                assert_eq!(a.plan_view(status, None), PlanView::Working, "{a:?} {status:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn politicians_and_auditors_read_what_was_put_before_the_elected_bodies() {
+        for role in [Role::Politician, Role::Auditor] {
+            let a = actor(&[role]);
+            for owner in [None, Some(&UNIT_Y[..])] {
+                assert_eq!(a.plan_view(PlanStatus::Draft, owner), PlanView::Hidden, "{role:?}");
+                assert_eq!(a.plan_view(PlanStatus::Hearing, owner), PlanView::Working, "{role:?}");
+                assert_eq!(a.plan_view(PlanStatus::Adopted, owner), PlanView::Adopted, "{role:?}");
+                assert_eq!(a.plan_view(PlanStatus::UnderRevision, owner), PlanView::Adopted, "{role:?}");
+                assert_eq!(a.plan_view(PlanStatus::Expired, owner), PlanView::Adopted, "{role:?}");
+            }
+        }
+        assert_eq!(actor(&[]).plan_view(PlanStatus::Adopted, None), PlanView::Hidden, "no role, no plans");
+    }
+
+    #[test]
+    fn employees_read_their_own_units_work_and_adopted_plans() {
+        let mut employee = actor(&[Role::Employee]);
+        employee.own_unit = Some(3);
+        assert_eq!(employee.plan_view(PlanStatus::Draft, Some(&[3, 2, 1])), PlanView::Working);
+        assert_eq!(employee.plan_view(PlanStatus::UnderRevision, Some(&[3, 2, 1])), PlanView::Working);
+        assert_eq!(employee.plan_view(PlanStatus::Draft, Some(&DEPT)), PlanView::Hidden, "not a sub-unit's draft");
+        assert_eq!(employee.plan_view(PlanStatus::Draft, Some(&UNIT_Y)), PlanView::Hidden);
+        assert_eq!(employee.plan_view(PlanStatus::Draft, None), PlanView::Hidden);
+        assert_eq!(employee.plan_view(PlanStatus::UnderRevision, Some(&UNIT_Y)), PlanView::Adopted);
+        assert_eq!(employee.plan_view(PlanStatus::Adopted, None), PlanView::Adopted);
+        let mut delegate = actor(&[Role::Employee]);
+        delegate.delegated_units.insert(5);
+        assert_eq!(delegate.plan_view(PlanStatus::Draft, Some(&UNIT_Y)), PlanView::Working, "a delegate edits it");
+        // A politician who also works in a unit reads that unit's drafts, and no other.
+        let mut both = actor(&[Role::Politician, Role::Employee]);
+        both.own_unit = Some(5);
+        assert_eq!(both.plan_view(PlanStatus::Draft, Some(&UNIT_Y)), PlanView::Working);
+        assert_eq!(both.plan_view(PlanStatus::Draft, Some(&DEPT)), PlanView::Hidden);
+    }
+
+    #[test]
+    fn whoever_may_edit_a_plan_reads_its_working_copy() {
+        let mut delegate = actor(&[Role::Politician]);
+        delegate.delegated_units.insert(3);
+        assert!(delegate.can_edit_plan(Some(&DEPT)));
+        for status in PlanStatus::ALL {
+            assert_eq!(delegate.plan_view(status, Some(&DEPT)), PlanView::Working, "{status:?}");
+            assert_eq!(delegate.plan_view(status, Some(&UNIT_Y)), actor(&[Role::Politician]).plan_view(status, None));
+        }
+    }
+
+    #[test]
+    fn unit_plans_are_approved_above_their_unit() {
+        // Unit 3's plan: its leader and the head of department 4 below it may not approve it.
+        let mut own = actor(&[Role::Leader]);
+        own.led_units.insert(3);
+        assert!(!own.can_approve_unit_plan(Some(&[3, 2, 1])));
+        let mut below = actor(&[Role::Leader]);
+        below.led_units.insert(4);
+        assert!(!below.can_approve_unit_plan(Some(&[3, 2, 1])));
+        let mut delegate = actor(&[Role::Employee]);
+        delegate.delegated_units.insert(2);
+        assert!(!delegate.can_approve_unit_plan(Some(&[3, 2, 1])), "delegated edit rights approve nothing");
+        let mut director = actor(&[Role::Leader]);
+        director.led_units.insert(2);
+        assert!(director.can_approve_unit_plan(Some(&[3, 2, 1])));
+        let mut chief = actor(&[Role::Leader]);
+        chief.led_units.insert(1);
+        assert!(chief.can_approve_unit_plan(Some(&[3, 2, 1])));
+        assert!(actor(&[Role::Management]).can_approve_unit_plan(Some(&[3, 2, 1])));
+        assert!(actor(&[Role::SystemAdmin]).can_approve_unit_plan(None));
+        let mut staff_leading_it = actor(&[Role::Management, Role::Leader]);
+        staff_leading_it.led_units.insert(3);
+        assert!(!staff_leading_it.can_approve_unit_plan(Some(&[3, 2, 1])), "no self-approval, whatever the role");
+        assert!(!actor(&[Role::Politician]).can_approve_unit_plan(Some(&[3, 2, 1])));
+        assert!(!own.can_approve_unit_plan(None));
+        let refused = own.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Adopted, Some(&[3, 2, 1]));
+        assert_eq!(refused.unwrap_err().key, "err-plan-self-approval");
+        assert!(own.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Hearing, Some(&[3, 2, 1])).is_ok());
+        assert!(director.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Adopted, Some(&[3, 2, 1])).is_ok());
+        // Other plan types are adopted politically, after a recorded decision (`PlanStatus::check_transition`).
+        assert!(own.check_plan_status_change(PlanType::ThematicPlan, PlanStatus::Adopted, Some(&[3, 2, 1])).is_ok());
     }
 
     #[test]
