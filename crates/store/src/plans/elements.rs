@@ -496,6 +496,16 @@ fn plan_elements_sql() -> String {
     )
 }
 
+/// Every element a plan has had, removed ones too: the rows its frozen versions refer to.
+pub(super) fn plan_elements_ever_sql() -> String {
+    format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.plan_id = $2")
+}
+
+/// Every element the municipality's plans have had, removed ones too.
+pub(super) fn elements_ever_sql() -> String {
+    format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1")
+}
+
 fn element_sql() -> String {
     format!(
         "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2 AND e.removed_at IS NULL"

@@ -21,6 +21,7 @@ mod versions;
 pub use elements::{Element, ElementInput, element_in, elements_in};
 pub use sdg_catalogue::{SdgLink, sdg_links_in};
 pub use sections::{Section, SectionChange};
+pub use versions::AdoptedVersion;
 use versions::snapshot_of;
 
 /// A plan as stored.
