@@ -18,6 +18,9 @@ pub enum ServiceError {
     /// The caller may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// A rule about the caller refused it (the message key names the rule).
+    #[error("rule: {0:?}")]
+    Rule(rodtrad_domain::RuleError),
     /// The store refused or failed (not found, stale version, a rule, the database).
     #[error(transparent)]
     Store(#[from] StoreError),

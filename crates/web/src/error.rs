@@ -129,6 +129,7 @@ impl From<rodtrad_service::ServiceError> for AppError {
     fn from(err: rodtrad_service::ServiceError) -> Self {
         match err {
             rodtrad_service::ServiceError::Forbidden => AppError::Forbidden,
+            rodtrad_service::ServiceError::Rule(e) => AppError::Rule(e),
             rodtrad_service::ServiceError::Store(e) => e.into(),
         }
     }

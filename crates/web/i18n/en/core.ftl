@@ -72,6 +72,7 @@ err-plan-type-unknown = Unknown plan type.
 err-plan-status-unknown = Unknown plan status.
 err-plan-needs-hearing = The plan must go on public hearing before it can be adopted.
 err-plan-transition = The plan cannot move to that status from here.
+err-plan-self-approval = A unit plan is approved by the superior leader, not by the unit itself. You cannot mark it as adopted.
 err-plan-adopt-needs-decision = Record the political decision (body, case number and date) before marking the plan as adopted.
 err-element-kind-unknown = Unknown element type.
 err-element-placement = The element cannot sit there. The goal structure is vision → main goal → sub-goal → strategy → assignment → measure.

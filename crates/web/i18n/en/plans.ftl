@@ -46,6 +46,7 @@ plan-sources = Builds on
 plan-sources-help = The plans this plan inherits goals from, for example the master plan's social element.
 plan-derived = Plans building on this one
 plan-move-to = Mark as “{ $status }”
+plan-approval-by-superior = This unit plan is approved by the superior leader. When it is ready, ask your leader to mark it as adopted.
 plan-structure = Goal structure
 plan-no-elements = The plan has no goals, strategies or measures yet.
 plan-decisions = Political decisions

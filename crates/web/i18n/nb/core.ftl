@@ -72,6 +72,7 @@ err-plan-type-unknown = Ukjent plantype.
 err-plan-status-unknown = Ukjent planstatus.
 err-plan-needs-hearing = Planen må på høring før den kan vedtas.
 err-plan-transition = Planen kan ikke gå til denne statusen herfra.
+err-plan-self-approval = En virksomhetsplan godkjennes av overordnet leder, ikke av virksomheten selv. Du kan ikke sette den som vedtatt.
 err-plan-adopt-needs-decision = Registrer det politiske vedtaket (organ, saksnummer og dato) før planen settes som vedtatt.
 err-element-kind-unknown = Ukjent elementtype.
 err-element-placement = Elementet kan ikke ligge der. Målstrukturen er visjon → hovedmål → delmål → strategi → oppdrag → tiltak.

@@ -46,6 +46,7 @@ plan-sources = Bygger på
 plan-sources-help = Planene denne planen arver mål fra, for eksempel kommuneplanens samfunnsdel.
 plan-derived = Planer som bygger på denne
 plan-move-to = Sett som «{ $status }»
+plan-approval-by-superior = Virksomhetsplanen godkjennes av overordnet leder. Når den er klar, ber du din leder om å sette den som vedtatt.
 plan-structure = Målstruktur
 plan-no-elements = Planen har ingen mål, strategier eller tiltak ennå.
 plan-decisions = Politiske vedtak

@@ -72,6 +72,7 @@ err-plan-type-unknown = Ukjend plantype.
 err-plan-status-unknown = Ukjend planstatus.
 err-plan-needs-hearing = Planen må på høyring før han kan vedtakast.
 err-plan-transition = Planen kan ikkje gå til denne statusen herifrå.
+err-plan-self-approval = Ein verksemdsplan blir godkjend av overordna leiar, ikkje av verksemda sjølv. Du kan ikkje setje han som vedteken.
 err-plan-adopt-needs-decision = Registrer det politiske vedtaket (organ, saksnummer og dato) før planen blir sett som vedteken.
 err-element-kind-unknown = Ukjend elementtype.
 err-element-placement = Elementet kan ikkje liggje der. Målstrukturen er visjon → hovudmål → delmål → strategi → oppdrag → tiltak.

@@ -46,6 +46,7 @@ plan-sources = Byggjer på
 plan-sources-help = Planane denne planen arvar mål frå, til dømes kommuneplanens samfunnsdel.
 plan-derived = Planar som byggjer på denne
 plan-move-to = Set som «{ $status }»
+plan-approval-by-superior = Verksemdsplanen blir godkjend av overordna leiar. Når han er klar, ber du leiaren din om å setje han som vedteken.
 plan-structure = Målstruktur
 plan-no-elements = Planen har ingen mål, strategiar eller tiltak enno.
 plan-decisions = Politiske vedtak

@@ -4,7 +4,7 @@
 use crate::api::ErrorDto;
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::plans::can_edit;
+use crate::plans::{PlanView, can_edit, readable_element, readable_elements, readable_plan, readable_plans};
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::Json;
@@ -255,12 +255,13 @@ async fn sources_of(state: &AppState, mid: i64, id: i64) -> AppResult<Vec<i64>> 
     Ok(state.db.plan_sources_all(mid).await?.into_iter().filter(|(p, _)| *p == id).map(|(_, s)| s).collect())
 }
 
-/// Lists the municipality's plans.
+/// Lists the municipality's plans the caller may read: politicians, the auditor and employees
+/// outside the owner unit do not get drafts.
 #[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = [PlanDto]), (status = 401, body = ErrorDto)))]
 async fn list_plans(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Vec<PlanDto>>> {
     let mid = ctx.actor()?.municipality_id;
     let links = state.db.plan_sources_all(mid).await?;
-    let plans = state.db.plans(mid).await?;
+    let plans = readable_plans(&state, &ctx).await?;
     Ok(Json(
         plans
             .into_iter()
@@ -289,12 +290,12 @@ async fn create_plan(
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
 
-/// One plan.
+/// One plan; 404 when the caller may not read it.
 #[utoipa::path(get, path = "/api/v1/plans/{id}", params(("id" = i64, Path, description = "Plan id")),
     responses((status = 200, body = PlanDto), (status = 404, body = ErrorDto)))]
 async fn get_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Json<PlanDto>> {
     let mid = ctx.actor()?.municipality_id;
-    let plan = state.db.plan(mid, id).await?;
+    let (plan, _) = readable_plan(&state, &ctx, id).await?;
     Ok(Json(plan_dto(plan, sources_of(&state, mid, id).await?)))
 }
 
@@ -320,7 +321,8 @@ async fn update_plan(
     Ok(Json(plan_dto(plan, sources_of(&state, mid, id).await?)))
 }
 
-/// A plan's live elements in tree order.
+/// A plan's live elements in tree order; for callers who may read only the adopted version of
+/// a plan (politicians, the auditor, employees outside the owner unit), that version's elements.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/elements", params(("id" = i64, Path, description = "Plan id")),
     responses((status = 200, body = [ElementDto]), (status = 404, body = ErrorDto)))]
 async fn list_elements(
@@ -329,10 +331,9 @@ async fn list_elements(
     Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<ElementDto>>> {
     let mid = ctx.actor()?.municipality_id;
-    state.db.plan(mid, id).await?;
-    let links = state.db.sdg_links(mid).await?;
-    let rows =
-        crate::plans::element_rows(&ctx, &crate::plans::Labels::default(), state.db.elements(mid, id).await?, &links);
+    let (plan, view) = readable_plan(&state, &ctx, id).await?;
+    let (elements, links) = readable_elements(&state, mid, &plan, view).await?;
+    let rows = crate::plans::element_rows(&ctx, &crate::plans::Labels::default(), elements, &links);
     Ok(Json(rows.into_iter().map(|r| element_dto(r.element, &links)).collect()))
 }
 
@@ -356,13 +357,17 @@ async fn create_element(
     Ok((StatusCode::CREATED, Json(CreatedDto { id: eid })))
 }
 
-/// One element.
+/// One element (as adopted, or 404, when the caller may read only its plan's adopted version).
 #[utoipa::path(get, path = "/api/v1/elements/{id}", params(("id" = i64, Path, description = "Element id")),
     responses((status = 200, body = ElementDto), (status = 404, body = ErrorDto)))]
 async fn get_element(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Json<ElementDto>> {
     let mid = ctx.actor()?.municipality_id;
-    let e = state.db.element(mid, id).await?;
-    let links = state.db.sdg_links(mid).await?;
+    let (e, plan, view) = readable_element(&state, &ctx, id).await?;
+    let links = if view == PlanView::Working {
+        state.db.sdg_links(mid).await?
+    } else {
+        readable_elements(&state, mid, &plan, view).await?.1
+    };
     Ok(Json(element_dto(e, &links)))
 }
 

@@ -207,15 +207,15 @@ pub(crate) async fn render_element(
     saved: bool,
 ) -> AppResult<ElementTemplate> {
     let mid = ctx.actor()?.municipality_id;
-    let element = state.db.element(mid, id).await?;
+    let (element, plan, view) = readable_element(state, ctx, id).await?;
     let labels = Labels::load(state, mid).await?;
-    let plan = state.db.plan(mid, element.plan_id).await?;
-    let may_edit = can_edit(state, ctx, plan.owner_unit_id).await?;
+    let may_edit = view == PlanView::Working && can_edit(state, ctx, plan.owner_unit_id).await?;
     let plan_editable = may_edit && plan.status().editable();
     let can_revise = may_edit && plan.status().next(plan.plan_type()).contains(&PlanStatus::UnderRevision);
     let editable = plan_editable && !element.inherited();
     let assignable = plan_editable && element.inherited();
-    let links: Vec<SdgLink> = state.db.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
+    let links: Vec<SdgLink> =
+        readable_elements(state, mid, &plan, view).await?.1.into_iter().filter(|l| l.element_id == id).collect();
     let join = |adapted: bool| {
         links.iter().filter(|l| l.adapted == adapted).map(|l| l.target.clone()).collect::<Vec<_>>().join(", ")
     };
@@ -233,7 +233,7 @@ pub(crate) async fn render_element(
     };
     let kind = element.kind();
     let parent_kind = match element.parent_id {
-        Some(p) => state.db.element(mid, p).await.ok().map(|e| e.kind()),
+        Some(p) => readable_element(state, ctx, p).await.ok().map(|(e, _, _)| e.kind()),
         None => None,
     };
     let (form, errors, conflict) = back.unwrap_or((form, FieldErrors::default(), false));

@@ -10,10 +10,10 @@ pub(crate) async fn export_table(
     id: i64,
 ) -> AppResult<(Plan, Vec<String>, Vec<Vec<String>>)> {
     let mid = ctx.actor()?.municipality_id;
-    let plan = state.db.plan(mid, id).await?;
-    let links = state.db.sdg_links(mid).await?;
+    let (plan, view) = readable_plan(state, ctx, id).await?;
+    let (elements, links) = readable_elements(state, mid, &plan, view).await?;
     let labels = Labels::load(state, mid).await?;
-    let rows = element_rows(ctx, &labels, state.db.elements(mid, id).await?, &links);
+    let rows = element_rows(ctx, &labels, elements, &links);
     let header = [
         "export-number",
         "element-kind",

@@ -33,6 +33,7 @@ mod plan_page;
 mod register;
 mod sections;
 mod versions;
+mod visibility;
 pub(crate) use elements::*;
 pub(crate) use exports::*;
 pub(crate) use labels::*;
@@ -40,6 +41,7 @@ pub(crate) use plan_page::*;
 pub(crate) use register::*;
 pub(crate) use sections::*;
 pub(crate) use versions::*;
+pub use visibility::*;
 
 /// Routes of this module.
 pub fn routes() -> Routes {

@@ -21,6 +21,8 @@ pub(crate) struct PlanTemplate {
     pub(crate) section_errors: FieldErrors,
     pub(crate) municipality_number: String,
     pub(crate) next_statuses: Vec<Choice>,
+    /// The plan is ready for adoption by someone else (a unit plan's superior leader).
+    pub(crate) approval_elsewhere: bool,
     pub(crate) rows: Vec<ElementRow>,
     pub(crate) top_kinds: Vec<Choice>,
     pub(crate) inheritable: Vec<Choice>,
@@ -54,16 +56,15 @@ pub(crate) async fn render_plan(
 ) -> AppResult<PlanTemplate> {
     let actor = ctx.actor()?;
     let mid = actor.municipality_id;
-    let plan = state.db.plan(mid, id).await?;
-    let all = state.db.plans(mid).await?;
+    let (plan, view) = readable_plan(state, ctx, id).await?;
+    let all = readable_plans(state, ctx).await?;
     let links = state.db.plan_sources_all(mid).await?;
     let source_ids: Vec<i64> = links.iter().filter(|(p, _)| *p == id).map(|(_, s)| *s).collect();
     let derived_ids: Vec<i64> = links.iter().filter(|(_, s)| *s == id).map(|(p, _)| *p).collect();
     let can_edit = can_edit(state, ctx, plan.owner_unit_id).await?;
     let editable = can_edit && plan.status().editable();
-    let elements = state.db.elements(mid, id).await?;
+    let (elements, sdg) = readable_elements(state, mid, &plan, view).await?;
     let labels = Labels::load(state, mid).await?;
-    let sdg = state.db.sdg_links(mid).await?;
     // Elements of the plans this plan builds on that are not inherited yet.
     let ancestors = state.db.plan_ancestors(mid, id).await?;
     let inherited: Vec<i64> = elements.iter().filter_map(|e| e.source_element_id).collect();
@@ -85,10 +86,18 @@ pub(crate) async fn render_plan(
         }
     }
     let decisions = state.db.plan_decisions(id).await?;
+    let tree = state.org_tree(mid).await?;
+    let may_adopt = rodtrad_service::plans::may_adopt(ctx.actor()?, &tree, &plan);
+    let mut approval_elsewhere = false;
     let next_statuses = if can_edit {
         plan.status()
             .next(plan.plan_type())
             .into_iter()
+            .filter(|s| {
+                let refused = *s == PlanStatus::Adopted && !may_adopt;
+                approval_elsewhere |= refused;
+                !refused
+            })
             .map(|s| Choice { value: s.code().into(), label: ctx.tr.t(s.label_key()) })
             .collect()
     } else {
@@ -105,10 +114,16 @@ pub(crate) async fn render_plan(
         sources: all.iter().filter(|p| source_ids.contains(&p.id)).cloned().collect(),
         derived: all.iter().filter(|p| derived_ids.contains(&p.id)).cloned().collect(),
         decisions,
-        sections: state.db.sections(id).await?.into_iter().map(SectionView::from).collect(),
+        // Sections are not frozen with a version: under revision their text may be unadopted.
+        sections: if view == PlanView::Adopted && plan.status().editable() {
+            Vec::new()
+        } else {
+            state.db.sections(id).await?.into_iter().map(SectionView::from).collect()
+        },
         section_errors: FieldErrors::default(),
         municipality_number: state.db.municipality(mid).await?.number,
         next_statuses,
+        approval_elsewhere,
         rows: element_rows(ctx, &labels, elements, &sdg),
         top_kinds: labels.choices(&ctx.tr, ElementKind::top_kinds()),
         inheritable,
@@ -208,16 +223,24 @@ pub(crate) async fn change_status(
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> AppResult<Response> {
-    require_plan_editor(&state, &ctx, id).await?;
+    let plan = require_plan_editor(&state, &ctx, id).await?;
     let to = PlanStatus::parse(&form.status)?;
     let version = forms::version(&form.version)?;
-    match state.db.plan_transition(&ctx.author()?, id, version, to).await {
+    let actor = ctx.actor()?;
+    let tree = state.org_tree(actor.municipality_id).await?;
+    let who = (actor, &ctx.author()?);
+    match rodtrad_service::plans::change_status(&state.db, &tree, who, &plan, version, to).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
-        Err(StoreError::Rule(e)) => {
+        // Not the caller's to decide (a unit plan's own unit adopting it): refused, with the reason.
+        Err(ServiceError::Rule(e)) => {
+            let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.rule(&e)), false).await?;
+            Ok((StatusCode::FORBIDDEN, Html(t.render()?)).into_response())
+        }
+        Err(ServiceError::Store(StoreError::Rule(e))) => {
             let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.rule(&e)), false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
         }
-        Err(StoreError::Conflict) => {
+        Err(ServiceError::Store(StoreError::Conflict)) => {
             let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.t("err-conflict")), false).await?;
             Ok((StatusCode::CONFLICT, Html(t.render()?)).into_response())
         }

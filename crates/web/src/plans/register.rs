@@ -153,7 +153,7 @@ pub(crate) async fn register_page(
     errors: FieldErrors,
 ) -> AppResult<RegisterTemplate> {
     let actor = ctx.actor()?;
-    let plans = state.db.plans(actor.municipality_id).await?;
+    let plans = readable_plans(state, ctx).await?;
     let rc = RevisionContext::load(state, actor.municipality_id, &plans).await?;
     let source_choices = plans.iter().map(|p| Choice { value: p.id.to_string(), label: p.title.clone() }).collect();
     let rows = plans

@@ -35,9 +35,11 @@ pub(crate) async fn versions_page(
     Query(q): Query<VersionQuery>,
 ) -> AppResult<Response> {
     let mid = ctx.actor()?.municipality_id;
-    let plan = state.db.plan(mid, id).await?;
+    let (plan, view) = readable_plan(&state, &ctx, id).await?;
     let labels = Labels::load(&state, mid).await?;
     let versions = state.db.plan_versions(id).await?;
+    // The working copy is a version to compare only for those who may read it.
+    let working = view == PlanView::Working;
     let mut choices: Vec<Choice> = versions
         .iter()
         .map(|(n, at)| Choice {
@@ -45,15 +47,20 @@ pub(crate) async fn versions_page(
             label: ctx.tr.t1("version-label", "number", n) + &format!(" ({})", ctx.tr.date(at)),
         })
         .collect();
-    choices.push(Choice { value: "draft".into(), label: ctx.tr.t("version-current") });
+    if working {
+        choices.push(Choice { value: "draft".into(), label: ctx.tr.t("version-current") });
+    }
     let latest = versions.last().map(|(n, _)| n.to_string());
     let before_latest = versions.iter().rev().nth(1).map(|(n, _)| n.to_string());
-    let from = q.from.or(before_latest).or(latest.clone()).unwrap_or_else(|| "draft".into());
+    let newest = if working { "draft".to_owned() } else { latest.clone().unwrap_or_default() };
+    let from = q.from.or(before_latest).or(latest.clone()).unwrap_or_else(|| newest.clone());
     let to =
-        q.to.or_else(|| if versions.len() >= 2 { latest } else { Some("draft".into()) })
-            .unwrap_or_else(|| "draft".into());
+        q.to.or_else(|| if versions.len() >= 2 || !working { latest } else { Some(newest.clone()) }).unwrap_or(newest);
     let load = async |which: &str| -> AppResult<Vec<rodtrad_domain::plan::VersionEntry>> {
-        if which == "draft" {
+        if which.is_empty() {
+            return Ok(Vec::new());
+        }
+        if which == "draft" && working {
             return Ok(state.db.plan_snapshot(mid, id).await?);
         }
         let n: i64 = which.parse().map_err(|_| AppError::Rule(RuleError::new("err-version-unknown")))?;

@@ -76,8 +76,8 @@ async fn render_overview(
     let mid = actor.municipality_id;
     let year = Utc::now().year();
     let priorities = state.db.sdg_priorities(mid, year).await?;
-    let data = state.thread_data(mid).await?;
     let tree = state.org_tree(mid).await?;
+    let data = state.thread_data(mid).await?.visible_to(actor, &tree);
     // Goal per element, through its own links or (for an inherited copy) its source's.
     let mut goals_of: std::collections::HashMap<i64, std::collections::BTreeSet<i64>> = Default::default();
     for l in &data.links {
@@ -197,7 +197,8 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
     let mid = actor.municipality_id;
     let g = sdg::goals().into_iter().find(|x| x.goal == goal).ok_or(AppError::NotFound)?;
     let priorities = state.db.sdg_priorities(mid, Utc::now().year()).await?;
-    let data = state.thread_data(mid).await?;
+    let tree = state.org_tree(mid).await?;
+    let data = state.thread_data(mid).await?.visible_to(actor, &tree);
     let linked: Vec<(i64, String)> =
         data.links.iter().filter(|l| l.goal == goal).map(|l| (l.element_id, l.target.clone())).collect();
     let indicators = sdg::indicators();
@@ -231,7 +232,6 @@ async fn goal_page(State(state): State<AppState>, ctx: Ctx, Path(goal): Path<i64
             }
         })
         .collect();
-    let tree = state.org_tree(mid).await?;
     let labels = crate::plans::Labels::load(&state, mid).await?;
     let contributions = ElementKind::ALL
         .iter()

@@ -64,7 +64,8 @@ pub(crate) async fn sdg_dashboard(
     let year = Utc::now().year();
     let priorities = state.db.sdg_priorities(mid, year).await?;
     let series_goals = state.db.stat_series_goals(mid).await?;
-    let data = state.thread_data(mid).await?;
+    let tree = state.org_tree(mid).await?;
+    let data = state.thread_data(mid).await?.visible_to(actor, &tree);
     let group = q.group()?;
     let mut lines_by_goal: BTreeMap<i64, Vec<DashboardLine>> = BTreeMap::new();
     let mut cache: BTreeMap<i64, DashboardLine> = BTreeMap::new();

@@ -37,12 +37,12 @@ pub(crate) async fn render_indicator(
     back: Option<(SourceForm, FieldErrors, bool)>,
 ) -> AppResult<IndicatorTemplate> {
     let mid = reader(ctx)?.municipality_id;
-    let element = state.db.element(mid, id).await?;
+    let (element, plan, view) = crate::plans::readable_element(state, ctx, id).await?;
     if element.kind() != ElementKind::Indicator {
         return Err(AppError::NotFound);
     }
-    let plan = state.db.plan(mid, element.plan_id).await?;
-    let editable = crate::plans::can_edit(state, ctx, plan.owner_unit_id).await?;
+    let editable =
+        view == crate::plans::PlanView::Working && crate::plans::can_edit(state, ctx, plan.owner_unit_id).await?;
     let source = match state.db.indicator_source(mid, id).await? {
         Some(s) => {
             let label = state

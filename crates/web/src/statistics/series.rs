@@ -151,7 +151,8 @@ pub(crate) async fn series_page(
         .collect::<Vec<_>>();
     let mut indicator_rows = Vec::new();
     for e in indicators {
-        if let Ok(el) = state.db.element(mid, e).await {
+        // Only indicators of plans the caller may read, as they may read them.
+        if let Ok((el, _, _)) = crate::plans::readable_element(&state, &ctx, e).await {
             indicator_rows.push((el.id, el.text));
         }
     }

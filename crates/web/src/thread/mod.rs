@@ -5,18 +5,22 @@ use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::org::Choice;
 use crate::pages::Page;
+use crate::plans::PlanView;
 use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use rodtrad_domain::Actor;
 use rodtrad_domain::OrgUnitKind;
 use rodtrad_domain::query::{ThreadFilter, ThreadQuery};
 use rodtrad_domain::thread::{Break, Node, Thread};
 use rodtrad_store::org::OrgTree;
+use rodtrad_store::plans::AdoptedVersion;
 use rodtrad_store::plans::{Element, Plan, SdgLink};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Routes of this module.
 pub fn routes() -> Routes {
@@ -32,7 +36,8 @@ pub fn area_of(tree: &OrgTree, unit: i64) -> Option<i64> {
         .find(|id| tree.get(*id).is_some_and(|u| matches!(u.kind(), OrgUnitKind::ServiceArea | OrgUnitKind::Staff)))
 }
 
-/// Everything the red thread is computed from; cached per municipality by `AppState::thread_data`.
+/// Everything the red thread is computed from; cached per municipality by `AppState::thread_data`,
+/// and narrowed per caller by [`ThreadData::visible_to`].
 #[derive(Debug)]
 pub struct ThreadData {
     /// Elements by id.
@@ -45,6 +50,8 @@ pub struct ThreadData {
     pub thread: Thread,
     /// Responsible unit per element (own owner, else the plan's).
     pub unit_of: HashMap<i64, i64>,
+    /// The last adopted version of each plan that has one, for callers who may read only that.
+    adopted: HashMap<i64, AdoptedVersion>,
 }
 
 impl ThreadData {
@@ -52,9 +59,20 @@ impl ThreadData {
     pub async fn load(state: &AppState, municipality_id: i64) -> AppResult<Self> {
         let tree = state.org_tree(municipality_id).await?;
         let plans: HashMap<i64, Plan> = state.db.plans(municipality_id).await?.into_iter().map(|p| (p.id, p)).collect();
-        let elements: HashMap<i64, Element> =
-            state.db.elements_all(municipality_id).await?.into_iter().map(|e| (e.id, e)).collect();
+        let elements = state.db.elements_all(municipality_id).await?;
         let links = state.db.sdg_links(municipality_id).await?;
+        let adopted = state.db.adopted_elements_all(municipality_id).await?;
+        Ok(Self::build(&tree, plans, elements, links, adopted))
+    }
+
+    fn build(
+        tree: &OrgTree,
+        plans: HashMap<i64, Plan>,
+        elements: Vec<Element>,
+        links: Vec<SdgLink>,
+        adopted: HashMap<i64, AdoptedVersion>,
+    ) -> Self {
+        let elements: HashMap<i64, Element> = elements.into_iter().map(|e| (e.id, e)).collect();
         let mut unit_of = HashMap::new();
         let nodes = elements
             .values()
@@ -70,11 +88,57 @@ impl ThreadData {
                     kind: e.kind(),
                     source: e.source_element_id,
                     orphaned: e.orphaned(),
-                    area: unit.and_then(|u| area_of(&tree, u)),
+                    area: unit.and_then(|u| area_of(tree, u)),
                 }
             })
             .collect();
-        Ok(Self { thread: Thread::new(nodes), elements, plans, links, unit_of })
+        Self { thread: Thread::new(nodes), elements, plans, links, unit_of, adopted }
+    }
+
+    /// The thread as `actor` may read it (`domain::access::Actor::plan_view`): without the plans
+    /// hidden from them, and with the adopted version of the plans of which they may read only
+    /// that. The shared data itself when every plan reads as its working copy.
+    pub fn visible_to(self: &Arc<Self>, actor: &Actor, tree: &OrgTree) -> Arc<Self> {
+        let views: HashMap<i64, PlanView> =
+            self.plans.values().map(|p| (p.id, crate::plans::view_of(actor, tree, p))).collect();
+        if views.values().all(|v| *v == PlanView::Working) {
+            return self.clone();
+        }
+        let mut elements: Vec<Element> = Vec::new();
+        let mut links: Vec<SdgLink> = Vec::new();
+        for plan in self.plans.values() {
+            match views[&plan.id] {
+                PlanView::Working => {
+                    elements.extend(self.elements.values().filter(|e| e.plan_id == plan.id).cloned());
+                }
+                PlanView::Adopted => match self.adopted.get(&plan.id) {
+                    Some((adopted, adopted_links)) => {
+                        elements.extend(adopted.iter().cloned());
+                        links.extend(adopted_links.iter().cloned());
+                    }
+                    // Never frozen: as in `plans::readable_elements`.
+                    None if !plan.status().editable() => {
+                        elements.extend(self.elements.values().filter(|e| e.plan_id == plan.id).cloned());
+                    }
+                    None => {}
+                },
+                PlanView::Hidden => {}
+            }
+        }
+        // Links of working copies, for what the visible elements stand for; adopted ones are in.
+        let working: HashSet<i64> = elements
+            .iter()
+            .filter(|e| views.get(&e.plan_id) == Some(&PlanView::Working))
+            .map(|e| e.source_element_id.unwrap_or(e.id))
+            .collect();
+        for l in self.links.iter().filter(|l| working.contains(&l.element_id)) {
+            if !links.iter().any(|x| x.element_id == l.element_id && x.target == l.target) {
+                links.push(l.clone());
+            }
+        }
+        let plans = self.plans.iter().filter(|(id, _)| views[*id] != PlanView::Hidden);
+        let plans = plans.map(|(id, p)| (*id, p.clone())).collect();
+        Arc::new(Self::build(tree, plans, elements, links, HashMap::new()))
     }
 }
 
@@ -140,7 +204,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
     };
     let mid = actor.municipality_id;
     let tree = state.org_tree(mid).await?;
-    let data = state.thread_data(mid).await?;
+    let data = state.thread_data(mid).await?.visible_to(actor, &tree);
     let t = &data.thread;
     let all_breaks = t.breaks();
     let labels = crate::plans::Labels::load(&state, mid).await?;

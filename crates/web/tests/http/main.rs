@@ -17,6 +17,7 @@ mod i18n;
 mod input;
 mod matrix;
 mod org;
+mod plan_access;
 mod plans;
 mod races;
 mod sdg;

@@ -22,13 +22,17 @@ pub enum Expect {
 }
 
 /// For each scope, the subjects allowed; every other signed-in subject gets `others` (denied,
-/// except for logout). Anonymous callers get `anonymous` in every scope.
+/// except for logout). Anonymous callers get `anonymous` in every scope. `revised` and
+/// `revised_draft` only count for routes on one plan or element ([`plan_route`]), which are also
+/// called on the plan under revision.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {
     pub anonymous: Expect,
     pub own: &'static [Subject],
     pub other_unit: &'static [Subject],
     pub other_municipality: &'static [Subject],
+    pub revised: &'static [Subject],
+    pub revised_draft: &'static [Subject],
     pub others: Expect,
 }
 
@@ -41,6 +45,8 @@ impl Policy {
             Scope::Own => self.own,
             Scope::OtherUnit => self.other_unit,
             Scope::OtherMunicipality => self.other_municipality,
+            Scope::Revised => self.revised,
+            Scope::RevisedDraft => self.revised_draft,
         };
         if allowed.contains(&subject) { Expect::Allowed } else { self.others }
     }
@@ -60,16 +66,42 @@ const READERS_OWN: &[Subject] =
     &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee, Auditor];
 const READERS_Y: &[Subject] = &[SystemAdmin, ChiefExecutive, Management, Director, Auditor];
 const AUDIT_READERS: &[Subject] = &[SystemAdmin, Auditor];
+/// The administration, which works on drafts: every leader and the municipality-wide staff.
+const ADMINISTRATION: &[Subject] = EDITORS_OWN;
+/// Readers of school X's draft unit plan: the administration and the school's own employee, not
+/// the politician or the auditor (`domain::access::Actor::plan_view`).
+const DRAFT_READERS_OWN: &[Subject] =
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee];
 
 /// The same subjects in every scope: for routes whose objects belong to no municipality or unit
 /// (the caller's own session, the SDG catalogue, static files), so the scope changes nothing.
 const fn everywhere(anonymous: Expect, who: &'static [Subject]) -> Policy {
-    Policy { anonymous, own: who, other_unit: who, other_municipality: who, others: Expect::Denied }
+    Policy {
+        anonymous,
+        own: who,
+        other_unit: who,
+        other_municipality: who,
+        revised: NOBODY,
+        revised_draft: NOBODY,
+        others: Expect::Denied,
+    }
 }
 
 /// Inside the caller's municipality only.
 const fn municipality(own: &'static [Subject], other_unit: &'static [Subject]) -> Policy {
-    Policy { anonymous: Expect::Login, own, other_unit, other_municipality: NOBODY, others: Expect::Denied }
+    Policy { own, other_unit, ..everywhere(Expect::Login, NOBODY) }
+}
+
+/// A route on one plan or element, inside the caller's municipality: who gets the unit plans
+/// (drafts) of their own unit and another, the revised plan's adopted elements, and its element
+/// added in the revision.
+const fn plan(
+    own: &'static [Subject],
+    other_unit: &'static [Subject],
+    revised: &'static [Subject],
+    revised_draft: &'static [Subject],
+) -> Policy {
+    Policy { revised, revised_draft, ..municipality(own, other_unit) }
 }
 
 /// Open to everyone, signed in or not.
@@ -92,6 +124,14 @@ const DELEGATE: Policy = municipality(&[SystemAdmin, Management, UnitLeader, Dep
 const UNIT_READ: Policy = municipality(READERS_OWN, READERS_Y);
 /// The audit log.
 const AUDIT: Policy = municipality(AUDIT_READERS, AUDIT_READERS);
+/// Reading a plan: drafts by the administration and the owner unit, the plan under revision by
+/// everyone (the politician, the auditor and the employee get its adopted version).
+const PLAN_READ: Policy = plan(DRAFT_READERS_OWN, ADMINISTRATION, SIGNED_IN, SIGNED_IN);
+/// Reading an element: as its plan, and one added in a revision only by the administration.
+const ELEMENT_READ: Policy = plan(DRAFT_READERS_OWN, ADMINISTRATION, SIGNED_IN, ADMINISTRATION);
+/// Changing a plan or an element: its owner unit's leaders, and for the revised plan (no owner
+/// unit) the municipality-wide editors.
+const PLAN_EDIT: Policy = plan(EDITORS_OWN, EDITORS_Y, WIDE_EDITORS, WIDE_EDITORS);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -121,23 +161,23 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/plans", UNIT_EDIT),
     ("GET", "/plans/labels", WIDE_EDIT),
     ("POST", "/plans/labels", WIDE_SETTINGS),
-    ("GET", "/plans/{id}", MUNICIPALITY),
-    ("POST", "/plans/{id}", UNIT_EDIT),
-    ("POST", "/plans/{id}/status", UNIT_EDIT),
-    ("POST", "/plans/{id}/decisions", UNIT_EDIT),
-    ("POST", "/plans/{id}/elements", UNIT_EDIT),
-    ("POST", "/plans/{id}/inherit", UNIT_EDIT),
-    ("GET", "/plans/{id}/versions", MUNICIPALITY),
-    ("POST", "/plans/{id}/sections", UNIT_EDIT),
-    ("POST", "/plans/{id}/sections/{section}", UNIT_EDIT),
-    ("POST", "/elements/{id}/place", UNIT_EDIT),
-    ("GET", "/plans/{id}/export.csv", MUNICIPALITY),
-    ("GET", "/plans/{id}/export.xlsx", MUNICIPALITY),
-    ("GET", "/elements/{id}", MUNICIPALITY),
-    ("POST", "/elements/{id}", UNIT_EDIT),
-    ("POST", "/elements/{id}/remove", UNIT_EDIT),
-    ("POST", "/elements/{id}/acknowledge", UNIT_EDIT),
-    ("POST", "/elements/{id}/assign", UNIT_EDIT),
+    ("GET", "/plans/{id}", PLAN_READ),
+    ("POST", "/plans/{id}", PLAN_EDIT),
+    ("POST", "/plans/{id}/status", PLAN_EDIT),
+    ("POST", "/plans/{id}/decisions", PLAN_EDIT),
+    ("POST", "/plans/{id}/elements", PLAN_EDIT),
+    ("POST", "/plans/{id}/inherit", PLAN_EDIT),
+    ("GET", "/plans/{id}/versions", PLAN_READ),
+    ("POST", "/plans/{id}/sections", PLAN_EDIT),
+    ("POST", "/plans/{id}/sections/{section}", PLAN_EDIT),
+    ("POST", "/elements/{id}/place", PLAN_EDIT),
+    ("GET", "/plans/{id}/export.csv", PLAN_READ),
+    ("GET", "/plans/{id}/export.xlsx", PLAN_READ),
+    ("GET", "/elements/{id}", ELEMENT_READ),
+    ("POST", "/elements/{id}", PLAN_EDIT),
+    ("POST", "/elements/{id}/remove", PLAN_EDIT),
+    ("POST", "/elements/{id}/acknowledge", PLAN_EDIT),
+    ("POST", "/elements/{id}/assign", PLAN_EDIT),
     ("GET", "/red-thread", MUNICIPALITY),
     ("GET", "/sdg", MUNICIPALITY),
     ("POST", "/sdg/priorities", WIDE_SETTINGS),
@@ -157,8 +197,8 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/statistics/peer-groups", MUNICIPALITY),
     ("POST", "/statistics/peer-groups", WIDE_SETTINGS),
     ("GET", "/statistics/sdg", MUNICIPALITY),
-    ("GET", "/elements/{id}/statistics", MUNICIPALITY),
-    ("POST", "/elements/{id}/statistics", UNIT_EDIT),
+    ("GET", "/elements/{id}/statistics", ELEMENT_READ),
+    ("POST", "/elements/{id}/statistics", PLAN_EDIT),
     ("GET", "/u4ssc", MUNICIPALITY),
     ("POST", "/u4ssc", WIDE_SETTINGS),
     ("GET", "/u4ssc/compare", MUNICIPALITY),
@@ -188,12 +228,12 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/openapi.json", PUBLIC),
     ("GET", "/api/v1/plans", MUNICIPALITY),
     ("POST", "/api/v1/plans", UNIT_EDIT),
-    ("GET", "/api/v1/plans/{id}", MUNICIPALITY),
-    ("PUT", "/api/v1/plans/{id}", UNIT_EDIT),
-    ("GET", "/api/v1/plans/{id}/elements", MUNICIPALITY),
-    ("POST", "/api/v1/plans/{id}/elements", UNIT_EDIT),
-    ("GET", "/api/v1/elements/{id}", MUNICIPALITY),
-    ("PUT", "/api/v1/elements/{id}", UNIT_EDIT),
+    ("GET", "/api/v1/plans/{id}", PLAN_READ),
+    ("PUT", "/api/v1/plans/{id}", PLAN_EDIT),
+    ("GET", "/api/v1/plans/{id}/elements", PLAN_READ),
+    ("POST", "/api/v1/plans/{id}/elements", PLAN_EDIT),
+    ("GET", "/api/v1/elements/{id}", ELEMENT_READ),
+    ("PUT", "/api/v1/elements/{id}", PLAN_EDIT),
     ("GET", "/api/v1/sdg", MUNICIPALITY),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
@@ -247,9 +287,23 @@ fn refused(subject: Subject, expected: Expect) -> bool {
     expected == Expect::Denied || (expected == Expect::Login && subject == Anonymous)
 }
 
-/// Scopes worth calling: a GET route without parameters names no objects, so one call covers it.
+/// A route on one plan or element of the caller's municipality (not the public pages).
+fn plan_route(route: &RouteInfo) -> bool {
+    ["/plans/{id}", "/elements/{id}", "/api/v1/plans/{id}", "/api/v1/elements/{id}"]
+        .iter()
+        .any(|prefix| route.path.starts_with(prefix))
+}
+
+/// Scopes worth calling: a GET route without parameters names no objects, so one call covers it;
+/// a route on a plan or element is also called on the plan under revision.
 fn scopes(route: &RouteInfo) -> &'static [Scope] {
-    if route.method == Method::GET && !route.path.contains('{') { &[Scope::Own] } else { &Scope::ALL }
+    if route.method == Method::GET && !route.path.contains('{') {
+        &[Scope::Own]
+    } else if plan_route(route) {
+        &Scope::PLAN_CASES
+    } else {
+        &Scope::ALL
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use crate::harness::{Client, PASSWORD, Res, TestApp};
 use axum::http::Method;
-use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType};
 use rodtrad_domain::{Email, Name, Role};
 use rodtrad_store::org::OrgUnitChange;
 use rodtrad_store::password::{self, HashCost};
@@ -74,10 +74,20 @@ pub enum Scope {
     OtherUnit,
     /// Another municipality.
     OtherMunicipality,
+    /// A plan of the subject's municipality under revision, with its adopted elements (the
+    /// municipality-wide editors work on it; everyone else reads its adopted version).
+    Revised,
+    /// The same plan with an element added during the revision, not adopted yet.
+    RevisedDraft,
 }
 
 impl Scope {
+    /// Where every route's objects come from.
     pub const ALL: [Scope; 3] = [Self::Own, Self::OtherUnit, Self::OtherMunicipality];
+    /// The cases a route on one plan or element is also called in: besides the unit plans of
+    /// [`Scope::ALL`], which are drafts, the revised plan.
+    pub const PLAN_CASES: [Scope; 5] =
+        [Self::Own, Self::OtherUnit, Self::OtherMunicipality, Self::Revised, Self::RevisedDraft];
 }
 
 /// Objects belonging to one unit.
@@ -119,6 +129,8 @@ pub struct Scene {
     dept: UnitObjects,
     y: UnitObjects,
     b_unit: UnitObjects,
+    revised: UnitObjects,
+    revised_draft: UnitObjects,
     a: MunicipalityObjects,
     b: MunicipalityObjects,
     /// The API token of each subject's account (for the revoke route), and one of B's admin.
@@ -167,6 +179,46 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
     let indicator = t.db.element_create(&a, plan, Some(element), &indicator).await.unwrap();
     let section = t.db.section_create(&a, plan, &Name::parse("Innledning").unwrap(), "Tekst").await.unwrap();
     UnitObjects { unit, person, leader, user, plan, element, indicator, section }
+}
+
+/// A thematic plan adopted through its lifecycle (so a version is frozen) and put under revision:
+/// a main goal with an indicator and a section as adopted, then an indicator added in the revision.
+/// Returns the adopted objects and the same with the added indicator as element and indicator.
+async fn revised_plan(t: &TestApp, mid: i64, like: &UnitObjects) -> (UnitObjects, UnitObjects) {
+    let a = author(mid);
+    let input = PlanInput {
+        plan_type: PlanType::ThematicPlan,
+        title: Name::parse("Revidert temaplan").unwrap(),
+        start_year: 2024,
+        end_year: 2035,
+        owner_unit_id: None,
+        published: true,
+    };
+    let plan = t.db.plan_create(&a, &input, &[]).await.unwrap();
+    let goal = ElementInput {
+        kind: ElementKind::MainGoal,
+        text: "Revidert temaplan: vedtatt hovedmål".into(),
+        owner_unit_id: None,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let indicator = ElementInput { kind: ElementKind::Indicator, text: "Vedtatt indikator".into(), ..goal.clone() };
+    let element = t.db.element_create(&a, plan, None, &goal).await.unwrap();
+    let adopted_indicator = t.db.element_create(&a, plan, Some(element), &indicator).await.unwrap();
+    let section = t.db.section_create(&a, plan, &Name::parse("Innledning").unwrap(), "Tekst").await.unwrap();
+    let decided = chrono::NaiveDate::from_ymd_opt(2024, 6, 20).unwrap();
+    t.db.plan_decision_add(&a, plan, "Kommunestyret", "24/1", decided, None).await.unwrap();
+    for to in [PlanStatus::Hearing, PlanStatus::Adopted, PlanStatus::UnderRevision] {
+        let version = t.db.plan(mid, plan).await.unwrap().version;
+        t.db.plan_transition(&a, plan, version, to).await.unwrap();
+    }
+    let added = ElementInput { text: "Indikator fra revisjonen".into(), ..indicator };
+    let added = t.db.element_create(&a, plan, Some(element), &added).await.unwrap();
+    let adopted = UnitObjects { plan, element, indicator: adopted_indicator, section, ..like.clone() };
+    let draft = UnitObjects { element: added, indicator: added, ..adopted.clone() };
+    (adopted, draft)
 }
 
 /// A published plan, adopted (set directly: the lifecycle has its own tests).
@@ -281,6 +333,7 @@ impl Scene {
         let y = unit_objects(t, mid, y_unit, user_id(t, "ledery@a.test").await, "Yplan").await;
         let b_unit_ids = (fx.other_root, b_person, b_person);
         let b_unit = unit_objects(t, fx.other_municipality, b_unit_ids, b_admin, "Bplan").await;
+        let (revised, revised_draft) = revised_plan(t, mid, &x).await;
 
         let mut stats_a = t.login("styring").await;
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
@@ -324,7 +377,21 @@ impl Scene {
             subjects.push((subject, c));
         }
         let (b_token, _) = t.db.api_token_create(&b, b_admin, &Name::parse("b").unwrap(), None).await.unwrap();
-        Scene { subjects, x, dept, y, b_unit, a: a_objects, b: b_objects, tokens, b_token, users, next_ip: 0 }
+        Scene {
+            subjects,
+            x,
+            dept,
+            y,
+            b_unit,
+            revised,
+            revised_draft,
+            a: a_objects,
+            b: b_objects,
+            tokens,
+            b_token,
+            users,
+            next_ip: 0,
+        }
     }
 
     /// The unit objects `subject` sees in `scope`.
@@ -334,6 +401,8 @@ impl Scene {
             Scope::Own => &self.x,
             Scope::OtherUnit => &self.y,
             Scope::OtherMunicipality => &self.b_unit,
+            Scope::Revised => &self.revised,
+            Scope::RevisedDraft => &self.revised_draft,
         }
     }
 
@@ -358,6 +427,7 @@ impl Scene {
             Scope::OtherUnit if subject == Subject::Auditor => own(Subject::Politician).unwrap(),
             Scope::OtherUnit => own(Subject::Auditor).unwrap(),
             Scope::OtherMunicipality => self.b_token,
+            Scope::Revised | Scope::RevisedDraft => panic!("a token is no object of a plan"),
         }
     }
 

@@ -160,9 +160,13 @@ both!(every_break_type_is_found_and_linked, |t: TestApp| async move {
     db.element_create(&a, master, Some(g2), &element(ElementKind::Indicator, "Tonn CO2", None, &[])).await.unwrap();
     let page = m.get("/red-thread").await.expect(200);
     page.contains("3 brudd.").lacks("<td>Mål uten strategi</td>").contains("<td>Kilden er fjernet</td>");
-    // Politicians read the thread; other municipalities see none of it.
+    // Politicians read the thread of what is put before them: not the draft, but once it is on hearing.
     let mut p = t.login("politiker").await;
+    p.get("/red-thread").await.expect(200).lacks("Barn og unge mestrer livet");
+    let version = db.plan(fx.municipality, master).await.unwrap().version;
+    db.plan_transition(&a, master, version, rodtrad_domain::plan::PlanStatus::Hearing).await.unwrap();
     p.get("/red-thread").await.expect(200).contains("Barn og unge mestrer livet");
+    // Other municipalities see none of it.
     let mut b = t.client();
     b.login("admin@b.test", crate::harness::PASSWORD).await.expect(303);
     b.get("/red-thread").await.expect(200).lacks("Barn og unge mestrer livet").contains("0 elementer");
