@@ -158,6 +158,16 @@ impl Db {
         row.ok_or(StoreError::NotFound)
     }
 
+    /// The plan of an element of the municipality, removed or not: an element removed under
+    /// revision is still part of the plan's adopted version.
+    pub async fn element_plan_id(&self, municipality_id: i64, id: i64) -> Result<i64> {
+        let row: Option<i64> = on_db!(self, pool => {
+            sqlx::query_scalar("SELECT plan_id FROM goal_elements WHERE municipality_id = $1 AND id = $2")
+                .bind(municipality_id).bind(id).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
     async fn check_element_input(&self, mid: i64, plan: &Plan, input: &ElementInput) -> Result<()> {
         check_measure(input.status, input.deadline.is_some(), input.responsible_person_id.is_some())?;
         if let Some(d) = input.deadline {

@@ -65,10 +65,11 @@ pub async fn readable_elements(
 /// may read of its plan), with its plan and the view; anything else is not found.
 pub async fn readable_element(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Element, Plan, PlanView)> {
     let mid = ctx.actor()?.municipality_id;
-    let element = state.db.element(mid, id).await?;
-    let (plan, view) = readable_plan(state, ctx, element.plan_id).await?;
+    // Removed elements too: one removed under revision is still in the adopted version.
+    let plan_id = state.db.element_plan_id(mid, id).await?;
+    let (plan, view) = readable_plan(state, ctx, plan_id).await?;
     if view == PlanView::Working {
-        return Ok((element, plan, view));
+        return Ok((state.db.element(mid, id).await?, plan, view));
     }
     let (elements, _) = readable_elements(state, mid, &plan, view).await?;
     let adopted = elements.into_iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;

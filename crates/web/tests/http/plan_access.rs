@@ -108,6 +108,7 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
     let mut m = t.login("styring").await;
     let plan = new_plan(&mut m, "master_plan_social", "Samfunnsdelen", Some(fx.root)).await;
     let goal = new_element(&mut m, plan, "main_goal", "Alle har en trygg oppvekst", "4.1").await;
+    let dropped = new_element(&mut m, plan, "main_goal", "Et mål revisjonen fjerner", "").await;
     move_to(&mut m, plan, "hearing").await.expect(303);
     let decision = [("body", "Kommunestyret"), ("case_number", "24/7"), ("decided_on", "2024-06-20")];
     m.post(&format!("/plans/{plan}/decisions"), &decision).await.expect(303);
@@ -118,6 +119,8 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
     let edit = [("text", "Alle barn og unge har en trygg og god oppvekst"), ("status", "draft"), ("version", &version)];
     m.post(&format!("/elements/{goal}"), &edit).await.expect(303);
     let added = new_element(&mut m, plan, "main_goal", "Nytt mål fra revisjonen", "13.2").await;
+    let version = m.get(&format!("/elements/{dropped}")).await.expect(200).input_value("version").unwrap();
+    m.post(&format!("/elements/{dropped}/remove"), &[("version", &version)]).await.expect(303);
 
     for login in ["politiker", "revisor", "ansattx"] {
         let mut c = t.login(login).await;
@@ -128,6 +131,9 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
             .lacks("Alle barn og unge")
             .lacks("Nytt mål fra revisjonen");
         c.get(&format!("/elements/{goal}")).await.expect(200).contains("Alle har en trygg oppvekst").lacks("Alle barn");
+        // Removing is an unadopted edit too: the removed goal is still part of what was adopted.
+        c.get(&format!("/plans/{plan}")).await.expect(200).contains("Et mål revisjonen fjerner");
+        c.get(&format!("/elements/{dropped}")).await.expect(200).contains("Et mål revisjonen fjerner");
         c.get(&format!("/elements/{added}")).await.expect(404);
         c.get(&format!("/api/v1/elements/{added}")).await.expect(404);
         let api = c.get(&format!("/api/v1/elements/{goal}")).await.expect(200).json();
@@ -143,7 +149,7 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
             .iter()
             .map(|e| e["text"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(texts, ["Alle har en trygg oppvekst"], "{login}");
+        assert_eq!(texts, ["Alle har en trygg oppvekst", "Et mål revisjonen fjerner"], "{login}");
         let csv = c.get(&format!("/plans/{plan}/export.csv")).await.expect(200);
         csv.contains("Alle har en trygg oppvekst").lacks("Alle barn og unge").lacks("Nytt mål fra revisjonen");
         c.get("/red-thread").await.expect(200).contains("Alle har en trygg oppvekst").lacks("Nytt mål fra revisjonen");
@@ -159,7 +165,9 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
             .await
             .expect(200)
             .contains("Alle barn og unge har en trygg og god oppvekst")
-            .contains("Nytt mål fra revisjonen");
+            .contains("Nytt mål fra revisjonen")
+            .lacks("Et mål revisjonen fjerner");
+        c.get(&format!("/elements/{dropped}")).await.expect(404);
         let api = c.get(&format!("/api/v1/elements/{goal}")).await.expect(200).json();
         assert_eq!(api["text"], "Alle barn og unge har en trygg og god oppvekst");
         c.get("/sdg/13").await.expect(200).contains("Nytt mål fra revisjonen");
