@@ -334,6 +334,60 @@ pub fn move_targets(tree: &[Placement], id: i64) -> Vec<Option<i64>> {
         .collect()
 }
 
+/// A goal element as the path above an inherited element sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathNode {
+    /// Element id.
+    pub id: i64,
+    /// Parent element in its plan.
+    pub parent_id: Option<i64>,
+    /// The element it was inherited from, when it is a copy.
+    pub source_id: Option<i64>,
+    /// Kind.
+    pub kind: ElementKind,
+    /// Its own text revision (bumped when its text changes).
+    pub revision: i64,
+}
+
+/// The goals an element serves, top down: from `origin` (the element an inherited copy stands for)
+/// up its parents, each inherited copy on the way replaced by the element it stands for, so a
+/// unit plan's assignment shows the master plan's main goal and sub-goal even though the action
+/// programme holds only copies of them. Visions are left out (every path ends there). Stops at a
+/// missing parent and never loops on bad data.
+pub fn goal_path(nodes: &std::collections::HashMap<i64, PathNode>, origin: i64) -> Vec<PathNode> {
+    let mut out: Vec<PathNode> = Vec::new();
+    let mut next = nodes.get(&origin).and_then(|n| n.parent_id);
+    while let Some(id) = next {
+        let Some(node) = nodes.get(&id) else { break };
+        let node = node.source_id.and_then(|s| nodes.get(&s)).unwrap_or(node);
+        if out.iter().any(|n| n.id == node.id) || out.len() > 32 {
+            break;
+        }
+        out.push(*node);
+        next = node.parent_id;
+    }
+    out.retain(|n| n.kind != ElementKind::Vision);
+    out.reverse();
+    out
+}
+
+/// What an inherited element's plan has seen of its goal path: `id:revision` per step.
+pub fn path_signature(path: &[PathNode]) -> String {
+    path.iter().map(|n| format!("{}:{}", n.id, n.revision)).collect::<Vec<_>>().join(",")
+}
+
+/// The steps of `path` whose text changed (or that joined the path) since `seen` was recorded.
+/// Without a record (`None`, elements inherited before paths were recorded) nothing is marked.
+pub fn path_changes(seen: Option<&str>, path: &[PathNode]) -> Vec<i64> {
+    let Some(seen) = seen else { return Vec::new() };
+    let seen: Vec<(i64, i64)> = seen
+        .split(',')
+        .filter_map(|step| step.split_once(':'))
+        .filter_map(|(id, rev)| Some((id.parse().ok()?, rev.parse().ok()?)))
+        .collect();
+    path.iter().filter(|n| !seen.contains(&(n.id, n.revision))).map(|n| n.id).collect()
+}
+
 /// Words that make a goal read as intent rather than a state (bokmål, nynorsk and English).
 const MODAL_WORDS: [&str; 20] = [
     "skal", "vil", "bør", "må", "skulle", "ville", "burde", "måtte", "kommer", "ønsker", "ønskjer", "ynskjer", "shall",
@@ -595,6 +649,40 @@ mod tests {
         }
         assert_eq!(check_move(&tree, 6, Some(99)).unwrap_err().key, "err-element-parent-unknown");
         assert!(move_targets(&tree, 99).is_empty());
+    }
+
+    #[test]
+    fn goal_paths_reach_through_copies_to_the_master_plan() {
+        use std::collections::HashMap;
+        let n = |id, parent_id, source_id, kind, revision| PathNode { id, parent_id, source_id, kind, revision };
+        // Master plan: 1 vision → 2 main goal → 3 sub-goal. Action programme: 12 copy of 2 →
+        // 13 copy of 3 → 14 assignment. Unit plan: 24 copy of 14.
+        let nodes: HashMap<i64, PathNode> = [
+            n(1, None, None, Vision, 1),
+            n(2, Some(1), None, MainGoal, 1),
+            n(3, Some(2), None, SubGoal, 1),
+            n(12, None, Some(2), MainGoal, 1),
+            n(13, Some(12), Some(3), SubGoal, 1),
+            n(14, Some(13), None, Assignment, 1),
+            n(24, None, Some(14), Assignment, 1),
+        ]
+        .into_iter()
+        .map(|x| (x.id, x))
+        .collect();
+        let path = goal_path(&nodes, 14);
+        assert_eq!(path.iter().map(|x| x.id).collect::<Vec<_>>(), vec![2, 3], "main goal → sub-goal, no vision");
+        let seen = path_signature(&path);
+        assert_eq!(seen, "2:1,3:1");
+        assert!(path_changes(Some(&seen), &path).is_empty());
+        // The master plan's sub-goal changes its text: that step is marked, only that one.
+        let mut changed = nodes.clone();
+        changed.get_mut(&3).unwrap().revision = 2;
+        assert_eq!(path_changes(Some(&seen), &goal_path(&changed, 14)), vec![3]);
+        assert!(path_changes(None, &goal_path(&changed, 14)).is_empty(), "no record, no marker");
+        // A cycle in bad data ends.
+        let mut cyclic = nodes.clone();
+        cyclic.get_mut(&2).unwrap().parent_id = Some(3);
+        assert!(goal_path(&cyclic, 14).len() <= 2);
     }
 
     #[test]

@@ -53,9 +53,23 @@ pub struct Element {
     pub section_id: Option<i64>,
     /// Optimistic-locking version.
     pub version: i64,
+    /// What this (inherited) element's plan last saw of the goal path above its source, see
+    /// [`rodtrad_domain::plan::path_signature`].
+    pub source_path_seen: Option<String>,
 }
 
 impl Element {
+    /// The element as a step of a goal path.
+    pub fn path_node(&self) -> PathNode {
+        PathNode {
+            id: self.id,
+            parent_id: self.parent_id,
+            source_id: self.source_element_id,
+            kind: self.kind,
+            revision: self.revision,
+        }
+    }
+
     /// The element's kind.
     pub fn kind(&self) -> ElementKind {
         self.kind
@@ -82,7 +96,7 @@ const ELEMENT_COLUMNS: &str = "e.id, e.plan_id, e.parent_id, e.kind, e.position,
     e.responsible_person_id, p.name AS responsible_name, e.deadline, COALESCE(s.status, e.status) AS status,
     e.source_element_id, s.plan_id AS source_plan_id, sp.title AS source_plan_title,
     e.source_revision_seen, s.revision AS source_revision, s.removed_at AS source_removed_at,
-    e.revision, e.section_id, e.version";
+    e.revision, e.section_id, e.version, e.source_path_seen";
 
 const ELEMENT_FROM: &str = "goal_elements e
     LEFT JOIN goal_elements s ON s.id = e.source_element_id
@@ -384,17 +398,19 @@ impl Db {
         };
         let parent =
             parent_origin.and_then(|po| existing.iter().find(|e| e.source_element_id == Some(po)).map(|e| e.id));
+        let path_seen = path_signature_in(&mut t, mid, origin).await?;
         let ts = now();
         let id = on_tx!(&mut t, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id, status,
-                                            source_element_id, source_revision_seen, created_at, updated_at)
+                                            source_element_id, source_revision_seen, source_path_seen, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
-                         '', $5, 'draft', $6, $7, $8, $8) RETURNING id")
+                         '', $5, 'draft', $6, $7, $9, $8, $8) RETURNING id")
                 .bind(mid).bind(plan_id).bind(parent).bind(origin_el.kind.code()).bind(origin_el.owner_unit_id)
-                .bind(origin).bind(origin_el.revision).bind(ts)
+                .bind(origin).bind(origin_el.revision).bind(ts).bind(&path_seen)
                 .fetch_one(&mut *tx).await?;
-            let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision, "parent_id": parent});
+            let after = serde_json::json!({"plan_id": plan_id, "source_element_id": origin, "source_revision_seen": origin_el.revision,
+                "source_path_seen": path_seen, "parent_id": parent});
             audit_in_tx!(tx, author, "goal_element", id, "inherit", None, Some(after));
             bump_plan_generation!(tx, author.municipality_id);
             id
@@ -478,23 +494,25 @@ impl Db {
         Ok(())
     }
 
-    /// Marks the current text of an inherited element's source as seen.
+    /// Marks the current text of an inherited element's source, and of the goal path above it, as
+    /// seen.
     pub async fn element_acknowledge(&self, author: &Author, id: i64) -> Result<()> {
         let mid = author.municipality_id;
         let element = self.element(mid, id).await?;
-        let (Some(revision), true) = (element.source_revision, element.inherited()) else {
+        let (Some(revision), Some(origin)) = (element.source_revision, element.source_element_id) else {
             return Err(RuleError::new("err-element-not-inherited").into());
         };
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE goal_elements SET source_revision_seen = $1, version = version + 1 WHERE id = $2")
-                .bind(revision).bind(id).execute(&mut *tx).await?;
+        let mut t = self.begin().await?;
+        let path_seen = path_signature_in(&mut t, mid, origin).await?;
+        on_tx!(&mut t, tx => {
+            sqlx::query("UPDATE goal_elements SET source_revision_seen = $1, source_path_seen = $2, version = version + 1 WHERE id = $3")
+                .bind(revision).bind(&path_seen).bind(id).execute(&mut *tx).await?;
             audit_in_tx!(tx, author, "goal_element", id, "acknowledge",
-                Some(serde_json::json!({"source_revision_seen": element.source_revision_seen})),
-                Some(serde_json::json!({"source_revision_seen": revision})));
+                Some(serde_json::json!({"source_revision_seen": element.source_revision_seen, "source_path_seen": element.source_path_seen})),
+                Some(serde_json::json!({"source_revision_seen": revision, "source_path_seen": path_seen})));
             bump_plan_generation!(tx, author.municipality_id);
-            tx.commit().await?;
         });
+        t.commit().await?;
         Ok(())
     }
 }
@@ -520,6 +538,21 @@ fn element_sql() -> String {
     format!(
         "SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2 AND e.removed_at IS NULL"
     )
+}
+
+/// Every live element of a municipality as goal-path steps, by id.
+pub fn path_nodes(elements: &[Element]) -> HashMap<i64, PathNode> {
+    elements.iter().map(|e| (e.id, e.path_node())).collect()
+}
+
+/// The signature of the goal path above `origin` as it stands now, read inside `tx`.
+async fn path_signature_in(tx: &mut Tx, municipality_id: i64, origin: i64) -> Result<String> {
+    let sql =
+        format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.removed_at IS NULL");
+    let all = on_tx!(tx, c => {
+        sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).fetch_all(&mut *c).await?
+    });
+    Ok(path_signature(&goal_path(&path_nodes(&all), origin)))
 }
 
 /// The live elements of a plan, read inside `tx`.

@@ -6,8 +6,8 @@ use crate::audit::snapshot;
 use crate::{Author, Db, Result, StoreError, Tx, audit_in_tx, bump_plan_generation, now, on_db, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::plan::{
-    ElementKind, ElementStatus, Placement, PlanStatus, PlanType, VersionEntry, check_deadline_in_period, check_measure,
-    check_move, check_no_plan_cycle, check_period,
+    ElementKind, ElementStatus, PathNode, Placement, PlanStatus, PlanType, VersionEntry, check_deadline_in_period,
+    check_measure, check_move, check_no_plan_cycle, check_period, goal_path, path_signature,
 };
 use rodtrad_domain::{RuleError, sdg};
 use serde::Serialize;
@@ -18,7 +18,7 @@ mod sdg_catalogue;
 mod sections;
 mod versions;
 
-pub use elements::{Element, ElementInput, element_in, elements_in};
+pub use elements::{Element, ElementInput, element_in, elements_in, path_nodes};
 pub use sdg_catalogue::{SdgLink, sdg_links_in};
 pub use sections::{Section, SectionChange};
 pub use versions::AdoptedVersion;

@@ -91,6 +91,7 @@ plan-revise = Put the plan under revision
 element-parent = Placed under
 element-parent-top = Top level of the plan
 element-parent-help = Choose another element of the plan to move this element there, with everything under it. Its history, status, responsible person and SDG links come along.
+element-goal-path = Goals the element serves
 element-orphaned-notice = The element in the source plan has been removed. Decide whether this element and what lies under it should be removed or moved.
 element-edit = Edit
 element-sdg-targets = Contributes to SDG targets

@@ -91,6 +91,7 @@ plan-revise = Sett planen under revisjon
 element-parent = Ligger under
 element-parent-top = Øverste nivå i planen
 element-parent-help = Velg et annet element i planen for å flytte elementet dit, med alt som ligger under det. Historikken, statusen, ansvarlig og bærekraftsmålene følger med.
+element-goal-path = Målene elementet bidrar til
 element-orphaned-notice = Elementet i kildeplanen er fjernet. Vurder om dette elementet og det som ligger under, skal fjernes eller flyttes.
 element-edit = Endre
 element-sdg-targets = Bidrar til bærekraftsdelmål

@@ -91,6 +91,7 @@ plan-revise = Set planen under revisjon
 element-parent = Ligg under
 element-parent-top = Øvste nivå i planen
 element-parent-help = Vel eit anna element i planen for å flytte elementet dit, med alt som ligg under det. Historikken, statusen, ansvarleg og berekraftsmåla følgjer med.
+element-goal-path = Måla elementet bidreg til
 element-orphaned-notice = Elementet i kjeldeplanen er fjerna. Vurder om dette elementet og det som ligg under, skal fjernast eller flyttast.
 element-edit = Endre
 element-sdg-targets = Bidreg til berekraftsdelmål

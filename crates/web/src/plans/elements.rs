@@ -18,6 +18,46 @@ pub struct ElementRow {
     pub sdg: Vec<SdgLink>,
     /// Kinds that can be added under it.
     pub child_kinds: Vec<Choice>,
+    /// For an inherited assignment or measure: the goals it serves in its source plans, top down.
+    pub path: Vec<PathStep>,
+    /// A goal on that path changed since this plan last acknowledged.
+    pub path_changed: bool,
+}
+
+/// One goal above an inherited element.
+pub struct PathStep {
+    /// Kind label (translated).
+    pub kind_label: String,
+    /// Text.
+    pub text: String,
+    /// Its text changed since the inheriting plan last acknowledged.
+    pub changed: bool,
+}
+
+/// Adds the goal path above each inherited assignment and measure of `rows`, with "changed at
+/// source" marks, from `all` (every live element of the municipality).
+pub fn add_goal_paths(ctx: &Ctx, labels: &Labels, rows: &mut [ElementRow], all: &[Element]) {
+    let nodes = rodtrad_store::plans::path_nodes(all);
+    let by_id: HashMap<i64, &Element> = all.iter().map(|e| (e.id, e)).collect();
+    for row in rows.iter_mut() {
+        let e = &row.element;
+        let Some(origin) = e.source_element_id else { continue };
+        if !matches!(e.kind(), ElementKind::Assignment | ElementKind::Measure) {
+            continue;
+        }
+        let path = goal_path(&nodes, origin);
+        let changed = path_changes(e.source_path_seen.as_deref(), &path);
+        row.path_changed = !changed.is_empty();
+        row.path = path
+            .iter()
+            .filter_map(|n| by_id.get(&n.id))
+            .map(|g| PathStep {
+                kind_label: labels.kind(&ctx.tr, g.kind()),
+                text: g.text.clone(),
+                changed: changed.contains(&g.id),
+            })
+            .collect();
+    }
 }
 
 /// Orders a plan's elements depth first and decorates them for display.
@@ -57,6 +97,8 @@ pub fn element_rows(ctx: &Ctx, labels: &Labels, elements: Vec<Element>, links: &
                 .cloned()
                 .collect(),
             child_kinds: labels.choices(&ctx.tr, kind.child_kinds()),
+            path: Vec::new(),
+            path_changed: false,
             element,
             depth,
         });

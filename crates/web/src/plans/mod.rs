@@ -15,7 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::{
-    ElementDraft, ElementKind, ElementStatus, Placement, PlanStatus, PlanType, formulation_warnings, move_targets,
+    ElementDraft, ElementKind, ElementStatus, Placement, PlanStatus, PlanType, formulation_warnings, goal_path,
+    move_targets, path_changes,
 };
 use rodtrad_domain::{Name, RuleError};
 use rodtrad_service::ServiceError;

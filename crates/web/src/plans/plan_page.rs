@@ -124,7 +124,17 @@ pub(crate) async fn render_plan(
         municipality_number: state.db.municipality(mid).await?.number,
         next_statuses,
         approval_elsewhere,
-        rows: element_rows(ctx, &labels, elements, &sdg),
+        rows: {
+            let mut rows = element_rows(ctx, &labels, elements, &sdg);
+            if rows.iter().any(|r| r.element.inherited()) {
+                // Goals of plans the caller may not read stay out of the path.
+                let readable: Vec<i64> = all.iter().map(|p| p.id).collect();
+                let mut goals = state.db.elements_all(mid).await?;
+                goals.retain(|e| readable.contains(&e.plan_id));
+                add_goal_paths(ctx, &labels, &mut rows, &goals);
+            }
+            rows
+        },
         top_kinds: labels.choices(&ctx.tr, ElementKind::top_kinds()),
         inheritable,
         form: PlanForm::from_plan(&plan, source_ids),

@@ -262,3 +262,49 @@ both!(elements_move_through_the_api, |t: TestApp| async move {
     let props = &doc["components"]["schemas"]["ElementWrite"]["properties"];
     assert!(props["parent_id"]["description"].as_str().unwrap().contains("On update, a value moves"));
 });
+
+both!(unit_plans_show_the_goals_they_serve_and_their_changes, |t: TestApp| async move {
+    let mut m = t.login("styring").await;
+    let master = new_plan(&mut m, "master_plan_social", "Kommuneplan", Some(t.fx.root), &[]).await;
+    let vision = new_element(&mut m, master, None, "vision", "Sammen skaper vi livskvalitet").await;
+    let goal = new_element(&mut m, master, Some(vision), "main_goal", "Barn og unge mestrer livet").await;
+    let sub = new_element(&mut m, master, Some(goal), "sub_goal", "Alle elever lærer å lese").await;
+    let ap = new_plan(&mut m, "action_programme", "Handlingsprogram", Some(t.fx.root), &[master]).await;
+    inherit(&mut m, ap, goal).await;
+    let sub_ap = inherit(&mut m, ap, sub).await;
+    let a1 = new_element(&mut m, ap, Some(sub_ap), "assignment", "Leseløft i alle skoler").await;
+    let up = new_plan(&mut m, "unit_plan", "Virksomhetsplan Xskolen", Some(t.fx.unit_x), &[ap]).await;
+    let a1_up = inherit(&mut m, up, a1).await;
+    new_element(&mut m, up, Some(a1_up), "measure", "Lesekvarter hver morgen").await;
+    let unit_page = format!("/plans/{up}");
+    // The goal path from the master plan stands above the inherited assignment; nothing changed yet.
+    let page = m.get(&unit_page).await.expect(200);
+    page.contains("<ol class=\"goal-path\" aria-label=\"Målene elementet bidrar til\">")
+        .contains("<li>Hovedmål: Barn og unge mestrer livet</li><li>Delmål: Alle elever lærer å lese</li>")
+        .lacks("<li>Visjon:")
+        .lacks("Endret i kilden");
+    // The master plan's sub-goal changes: the unit plan marks it on the path and on the assignment.
+    let v = version_of(&mut m, &format!("/elements/{sub}")).await;
+    m.post(&format!("/elements/{sub}"), &[("text", "Alle elever lærer å lese og skrive"), ("version", &v)])
+        .await
+        .expect(303);
+    let page = m.get(&unit_page).await.expect(200);
+    page.contains("<li>Delmål: Alle elever lærer å lese og skrive <span class=\"ds-tag\" data-size=\"sm\" data-color=\"warning\">Endret i kilden</span></li>")
+        .contains("<li>Hovedmål: Barn og unge mestrer livet</li>")
+        .contains(&format!("action=\"/elements/{a1_up}/acknowledge\""));
+    // In nynorsk too.
+    m.post("/language", &[("lang", "nn"), ("next", "/")]).await.expect(303);
+    m.get(&unit_page).await.expect(200).contains("Endra i kjelda").contains("Måla elementet bidreg til");
+    m.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
+    // The unit plan acknowledges the change: the marker goes, audited.
+    let before = t.audit_count().await;
+    m.post(&format!("/elements/{a1_up}/acknowledge"), &[]).await.expect(303);
+    assert_eq!(t.audit_count().await, before + 1);
+    m.get(&unit_page).await.expect(200).contains("Alle elever lærer å lese og skrive").lacks("Endret i kilden");
+    // A change of the main goal further up is marked as well.
+    let v = version_of(&mut m, &format!("/elements/{goal}")).await;
+    m.post(&format!("/elements/{goal}"), &[("text", "Barn og unge mestrer livene sine"), ("version", &v)])
+        .await
+        .expect(303);
+    m.get(&unit_page).await.expect(200).contains("<li>Hovedmål: Barn og unge mestrer livene sine <span");
+});
