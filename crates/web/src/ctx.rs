@@ -295,11 +295,11 @@ fn invalid_text_page(
     ctx: &Ctx,
     headers: &HeaderMap,
     action: &str,
-    fields: Vec<crate::forms::SubmittedField>,
+    fields: Vec<crate::forms::FormField>,
     show_form: bool,
 ) -> AppResult<Response> {
-    let message = |f: &crate::forms::SubmittedField| ctx.tr.t1("err-form-invalid-text", "field", &f.name);
-    let fields: Vec<(crate::forms::SubmittedField, String)> = fields
+    let message = |f: &crate::forms::FormField| ctx.tr.t1("err-form-invalid-text", "field", &f.name);
+    let fields: Vec<(crate::forms::FormField, String)> = fields
         .into_iter()
         .map(|f| {
             let m = if f.invalid { message(&f) } else { String::new() };
@@ -329,7 +329,7 @@ struct InvalidTextTemplate {
     /// Where the form is sent again, or `None` when it cannot be shown again.
     action: Option<String>,
     /// The fields with the message for each that was not text.
-    fields: Vec<(crate::forms::SubmittedField, String)>,
+    fields: Vec<(crate::forms::FormField, String)>,
     back: String,
 }
 

@@ -46,77 +46,29 @@ pub async fn uploaded_file(
     Ok(file.filter(|(_, d)| !d.is_empty()))
 }
 
-/// A submitted field, as the page that refuses a form with text that is not UTF-8 shows it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubmittedField {
-    /// The field's name (what it was not valid UTF-8 of is left out).
-    pub name: String,
-    /// Its value, with the bytes that are not UTF-8 left out.
-    pub value: String,
-    /// Whether the name or value held bytes that are not UTF-8.
-    pub invalid: bool,
-}
+pub use rodtrad_domain::query::FormField;
 
 /// Fields whose values are never shown again on a page.
 const SECRET_FIELDS: [&str; 5] = ["password", "current", "new_password", "repeat", crate::ctx::CSRF_FIELD];
 
-fn submitted(name: &[u8], value: &[u8]) -> SubmittedField {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(char::REPLACEMENT_CHARACTER, "");
-    let invalid = std::str::from_utf8(name).is_err() || std::str::from_utf8(value).is_err();
-    SubmittedField { name: text(name), value: text(value), invalid }
-}
-
 /// Keeps the fields to show again when one of them is not UTF-8 text; `None` when all are text.
-fn refused(fields: Vec<SubmittedField>) -> Option<Vec<SubmittedField>> {
+fn refused(fields: Vec<FormField>) -> Option<Vec<FormField>> {
     fields
         .iter()
         .any(|f| f.invalid)
         .then(|| fields.into_iter().filter(|f| f.invalid || !SECRET_FIELDS.contains(&f.name.as_str())).collect())
 }
 
-/// Percent-decoding of one `application/x-www-form-urlencoded` part to bytes (`+` is a space).
-fn form_decode(part: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(part.len());
-    let mut i = 0;
-    while i < part.len() {
-        match part[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < part.len() => match (hex(part[i + 1]), hex(part[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// The fields of an urlencoded form body when a name or value is not UTF-8 text once decoded
 /// (`%FF`, or such bytes sent raw); `None` when every field is text. Axum's and serde's form
 /// parsing would put U+FFFD in their place and let the handler store it.
-pub fn invalid_text_urlencoded(body: &[u8]) -> Option<Vec<SubmittedField>> {
-    let fields = body
-        .split(|b| *b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            submitted(&form_decode(name), &form_decode(value))
-        })
-        .collect();
-    refused(fields)
+pub fn invalid_text_urlencoded(body: &[u8]) -> Option<Vec<FormField>> {
+    refused(rodtrad_domain::query::decode_form(body))
 }
 
 /// The text fields (those without a file name) of a multipart body when one is not UTF-8 text;
 /// `None` when all are. Files are the importers' business: they report a file that is not text.
-pub async fn invalid_text_multipart(body: axum::body::Bytes, boundary: &str) -> Option<Vec<SubmittedField>> {
+pub async fn invalid_text_multipart(body: axum::body::Bytes, boundary: &str) -> Option<Vec<FormField>> {
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut fields = Vec::new();
@@ -126,7 +78,7 @@ pub async fn invalid_text_multipart(body: axum::body::Bytes, boundary: &str) -> 
         }
         let name = field.name().unwrap_or_default().to_owned();
         let Ok(value) = field.bytes().await else { break };
-        fields.push(submitted(name.as_bytes(), &value));
+        fields.push(FormField::from_bytes(name.as_bytes(), &value));
     }
     refused(fields)
 }
@@ -142,24 +94,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urlencoded_bodies_that_are_not_utf8_are_found() {
+    fn urlencoded_bodies_that_are_not_utf8_are_refused_without_showing_secrets() {
         assert_eq!(invalid_text_urlencoded(b"name=Bj%C3%B8rn+%C3%85s&note=a%26b%3Dc&empty=&flag"), None);
         let fields =
             invalid_text_urlencoded(b"csrf_token=abc&name=Bj%F8rn%FF%FE&password=hemmelig&note=ok%2B").unwrap();
         assert_eq!(
             fields,
             vec![
-                SubmittedField { name: "name".into(), value: "Bjrn".into(), invalid: true },
-                SubmittedField { name: "note".into(), value: "ok+".into(), invalid: false },
+                FormField { name: "name".into(), value: "Bjrn".into(), invalid: true },
+                FormField { name: "note".into(), value: "ok+".into(), invalid: false },
             ],
             "the bad bytes are left out, secrets are never shown again"
         );
-        // Raw bytes that are not UTF-8, in a name or a value, and a broken escape at the end.
-        assert!(invalid_text_urlencoded(b"title=\xff\xfe").unwrap()[0].invalid);
-        assert!(invalid_text_urlencoded(b"ti%E2%82tle=x").unwrap()[0].invalid);
-        assert_eq!(invalid_text_urlencoded(b"a=100%&b=%2"), None);
-        assert_eq!(form_decode(b"100%"), b"100%");
-        assert_eq!(form_decode(b"%e2%82%ac+%41"), "€ A".as_bytes());
     }
 
     #[tokio::test]
@@ -175,7 +121,7 @@ mod tests {
         };
         assert_eq!(invalid_text_multipart(body("Åpen tekst".as_bytes()), "XyZ").await, None);
         let fields = invalid_text_multipart(body(b"ok\xffikke"), "XyZ").await.unwrap();
-        assert_eq!(fields, vec![SubmittedField { name: "note".into(), value: "okikke".into(), invalid: true }]);
+        assert_eq!(fields, vec![FormField { name: "note".into(), value: "okikke".into(), invalid: true }]);
     }
 
     #[test]
