@@ -154,7 +154,10 @@ pub fn query_filters(data: &[u8]) {
     }
     if let Ok(q) = serde_urlencoded::from_bytes::<AuditQuery>(data) {
         match q.parse(&["plan", "person", "org_unit"]) {
-            Ok(filter) => assert!(filter.entity.as_deref().is_none_or(|e| ["plan", "person", "org_unit"].contains(&e))),
+            Ok(filter) => {
+                assert!(filter.entity.as_deref().is_none_or(|e| ["plan", "person", "org_unit"].contains(&e)));
+                assert!(filter.from.zip(filter.to).is_none_or(|(from, to)| from <= to));
+            }
             Err(errors) => assert!(!errors.is_empty()),
         }
         let encoded = q.to_query_string();

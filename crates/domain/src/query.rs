@@ -160,6 +160,11 @@ impl AuditQuery {
         let user_id = field(&mut errors, "user", optional_id(&self.user));
         let from = field(&mut errors, "from", optional_date(&self.from));
         let to = field(&mut errors, "to", optional_date(&self.to));
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            errors.push(("to", RuleError::new("err-period-order")));
+        }
         if errors.is_empty() { Ok(AuditFilter { entity, entity_id, user_id, from, to }) } else { Err(errors) }
     }
 
@@ -284,6 +289,15 @@ mod tests {
             let q: ThreadQuery = serde_urlencoded::from_str(bad).unwrap();
             assert!(q.parse().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_audit_period_cannot_end_before_it_starts() {
+        let q = |from: &str, to: &str| AuditQuery { from: from.into(), to: to.into(), ..AuditQuery::default() };
+        let problems = q("2026-06-20", "2026-06-19").parse(&[]).unwrap_err();
+        assert_eq!(problems.iter().map(|(f, e)| (*f, e.key)).collect::<Vec<_>>(), vec![("to", "err-period-order")]);
+        assert!(q("2026-06-20", "2026-06-20").parse(&[]).is_ok());
+        assert!(q("", "2000-01-01").parse(&[]).is_ok());
     }
 
     #[test]

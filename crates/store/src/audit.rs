@@ -2,6 +2,7 @@
 
 use crate::{Author, Db, Result, on_db};
 use chrono::{DateTime, Utc};
+use rodtrad_domain::norwegian_time::oslo_day_start;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -31,6 +32,26 @@ macro_rules! audit_in_tx {
         .execute(&mut *$tx)
         .await?;
     }};
+}
+
+/// Ends a save that changes nothing: confirms, inside `t`, that the row still has the version the
+/// caller read (a stale save is refused like any other) and commits without writing a row, an audit
+/// entry or a new version. `table` is one of the versioned tables named in code, never input.
+pub(crate) async fn commit_unchanged(
+    mut t: crate::Tx,
+    table: &'static str,
+    municipality_id: i64,
+    id: i64,
+    expected_version: i64,
+) -> Result<()> {
+    let sql = format!("SELECT version FROM {table} WHERE id = $1 AND municipality_id = $2");
+    let version: Option<i64> = crate::on_tx!(&mut t, tx => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).bind(municipality_id).fetch_optional(&mut *tx).await?
+    });
+    if version != Some(expected_version) {
+        return Err(crate::StoreError::Conflict);
+    }
+    t.commit().await
 }
 
 /// Serialises a row for the audit log.
@@ -66,8 +87,9 @@ pub use rodtrad_domain::query::AuditFilter;
 impl Db {
     /// Lists audit rows of one municipality, newest first, at most `limit`.
     pub async fn audit_list(&self, municipality_id: i64, filter: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>> {
-        let from = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
-        let to = filter.to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
+        // Days are Norwegian days, as the log shows its times in Norwegian time.
+        let from = filter.from.map(oslo_day_start);
+        let to = filter.to.and_then(|d| d.succ_opt()).map(oslo_day_start);
         let sql = "SELECT id, at, user_id, actor_name, entity, entity_id, action, before_json, after_json
                    FROM audit_log
                    WHERE municipality_id = $1

@@ -88,6 +88,18 @@ pub struct OrgUnitChange {
     pub valid_to: Option<NaiveDate>,
 }
 
+impl OrgUnitChange {
+    /// Whether saving this would leave `unit` as it is.
+    pub fn same_as(&self, unit: &OrgUnit) -> bool {
+        self.parent_id == unit.parent_id
+            && self.name.as_str() == unit.name
+            && self.short_name == unit.short_name
+            && self.leader_person_id == unit.leader_person_id
+            && self.valid_from == unit.valid_from
+            && self.valid_to == unit.valid_to
+    }
+}
+
 /// The rules a change to `before` must keep, checked on `tree`, which already holds the change:
 /// a new parent exists, is not the unit or below it and may hold its kind; a retired unit has no
 /// child valid longer than itself; a unit valid longer than its (retiring) parent may not sit under it.
@@ -325,6 +337,9 @@ impl Db {
             self.person(mid, leader).await.map_err(|_| RuleError::new("err-person-unknown"))?;
         }
         let mut t = self.begin().await?;
+        if before.version == expected_version && change.same_as(&before) {
+            return crate::audit::commit_unchanged(t, "org_units", mid, id, expected_version).await;
+        }
         on_tx!(&mut t, tx => {
             let updated = sqlx::query(
                 "UPDATE org_units SET parent_id = $1, name = $2, short_name = $3, leader_person_id = $4,

@@ -264,6 +264,10 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let before = before.ok_or(StoreError::NotFound)?;
+            // Choosing the language already chosen is not a change: nothing to write or log.
+            if before == locale {
+                return Ok(());
+            }
             sqlx::query("UPDATE users SET locale = $1 WHERE id = $2").bind(locale).bind(user_id).execute(&mut *tx).await?;
             audit_in_tx!(tx, author, "user", user_id, "update",
                 Some(serde_json::json!({"locale": before})), Some(serde_json::json!({"locale": locale})));

@@ -136,6 +136,20 @@ impl ElementInput {
         Self { kind, text, owner_unit_id, responsible_person_id, deadline, status, sdg_targets }
     }
 
+    /// Whether saving this would leave `element` and its SDG links (`links`) as they are.
+    pub fn same_as(&self, element: &Element, links: &[SdgLink]) -> bool {
+        use std::collections::BTreeSet;
+        let wanted: BTreeSet<(&str, bool)> = self.sdg_targets.iter().map(|(c, a)| (c.as_str(), *a)).collect();
+        let linked: BTreeSet<(&str, bool)> = links.iter().map(|l| (l.target.as_str(), l.adapted)).collect();
+        self.kind == element.kind()
+            && self.text == element.text
+            && self.owner_unit_id == element.owner_unit_id
+            && self.responsible_person_id == element.responsible_person_id
+            && self.deadline == element.deadline
+            && self.status == element.status
+            && wanted == linked
+    }
+
     fn audit_json(&self) -> serde_json::Value {
         serde_json::json!({"kind": self.kind.code(), "text": self.text, "owner_unit_id": self.owner_unit_id,
             "responsible_person_id": self.responsible_person_id, "deadline": self.deadline,
@@ -304,6 +318,10 @@ impl Db {
             }
             _ => before.parent_id,
         };
+        if parent == before.parent_id && before.version == expected_version && input.same_as(&before, &links_before) {
+            crate::audit::commit_unchanged(t, "goal_elements", mid, id, expected_version).await?;
+            return Ok(before);
+        }
         let written = on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE goal_elements SET text = $1, owner_unit_id = $2, responsible_person_id = $3, deadline = $4, status = $5,

@@ -99,6 +99,18 @@ pub struct PlanInput {
     pub published: bool,
 }
 
+impl PlanInput {
+    /// Whether saving this would leave the editable fields of `plan` as they are (the type is not
+    /// editable).
+    pub fn same_as(&self, plan: &Plan) -> bool {
+        self.title.as_str() == plan.title
+            && i64::from(self.start_year) == plan.start_year
+            && i64::from(self.end_year) == plan.end_year
+            && self.owner_unit_id == plan.owner_unit_id
+            && self.published == plan.published
+    }
+}
+
 impl Db {
     /// Every plan of a municipality, by type order then period.
     pub async fn plans(&self, municipality_id: i64) -> Result<Vec<Plan>> {
@@ -200,6 +212,13 @@ impl Db {
         let before_sources: Vec<i64> =
             self.plan_sources_all(mid).await?.into_iter().filter(|(p, _)| *p == id).map(|(_, s)| s).collect();
         let mut t = self.begin().await?;
+        let same_sources = {
+            let set = |ids: &[i64]| ids.iter().copied().collect::<std::collections::BTreeSet<i64>>();
+            set(&before_sources) == set(sources)
+        };
+        if before.version == expected_version && input.same_as(&before) && same_sources {
+            return crate::audit::commit_unchanged(t, "plans", mid, id, expected_version).await;
+        }
         on_tx!(&mut t, tx => {
             let n = sqlx::query(
                 "UPDATE plans SET title = $1, start_year = $2, end_year = $3, owner_unit_id = $4, published = $5,

@@ -49,6 +49,7 @@ err-password-wrong = The current password is wrong.
 err-password-mismatch = The two new passwords are not the same.
 err-token-days = The number of days must be a whole number from 1 to 730.
 err-date-invalid = The date is not valid. Use the format yyyy-mm-dd.
+err-period-order = The to date cannot be before the from date.
 err-date-required = Enter a date.
 err-id-invalid = Invalid choice.
 err-entity-unknown = Unknown type.

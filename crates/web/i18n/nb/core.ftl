@@ -49,6 +49,7 @@ err-password-wrong = Nåværende passord er feil.
 err-password-mismatch = De to nye passordene er ikke like.
 err-token-days = Antall dager må være et helt tall fra 1 til 730.
 err-date-invalid = Datoen er ikke gyldig. Bruk formatet åååå-mm-dd.
+err-period-order = Til-datoen kan ikke være før fra-datoen.
 err-date-required = Fyll inn en dato.
 err-id-invalid = Ugyldig valg.
 err-entity-unknown = Ukjent type.

@@ -49,6 +49,7 @@ err-password-wrong = Noverande passord er feil.
 err-password-mismatch = Dei to nye passorda er ikkje like.
 err-token-days = Talet på dagar må vere eit heilt tal frå 1 til 730.
 err-date-invalid = Datoen er ikkje gyldig. Bruk formatet åååå-mm-dd.
+err-period-order = Til-datoen kan ikkje vere før frå-datoen.
 err-date-required = Fyll inn ein dato.
 err-id-invalid = Ugyldig val.
 err-entity-unknown = Ukjend type.

@@ -1,5 +1,7 @@
-//! The audit log page for auditors and administrators: filter by entity, person and date,
-//! see one entity's history, export as CSV.
+//! The audit log page for auditors and administrators: filter by object (type and id), person and
+//! period, see one object's history as readable changes, export as CSV (with the JSON snapshots).
+
+mod changes;
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
@@ -64,8 +66,7 @@ struct Entry {
     row: AuditRow,
     entity_label: String,
     action_label: String,
-    before: Option<String>,
-    after: Option<String>,
+    changes: Vec<changes::Change>,
 }
 
 #[derive(Template)]
@@ -76,6 +77,8 @@ struct AuditTemplate {
     errors: FieldErrors,
     entries: Vec<Entry>,
     entities: Vec<(&'static str, String)>,
+    /// The accounts of the municipality, `(id, name)`, for the person filter.
+    users: Vec<(String, String)>,
     limited: bool,
     csv_link: String,
 }
@@ -135,23 +138,33 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuer
         None => Vec::new(),
     };
     let limited = rows.len() as i64 > LIMIT;
-    let pretty = |v: &Option<JsonValue>| v.as_ref().and_then(|j| serde_json::to_string_pretty(&j.0).ok());
+    let names = if rows.is_empty() { changes::Names::default() } else { names(&state, actor.municipality_id).await? };
+    let json = |v: &Option<JsonValue>| v.as_ref().map(|j| j.0.clone());
     let entries = rows
         .into_iter()
         .take(LIMIT as usize)
         .map(|row| Entry {
             entity_label: ctx.tr.t(entity_key(&row.entity)),
             action_label: ctx.tr.t(action_key(&row.action)),
-            before: pretty(&row.before_json),
-            after: pretty(&row.after_json),
+            changes: changes::changes(
+                &ctx.tr,
+                &names,
+                &row.entity,
+                json(&row.before_json).as_ref(),
+                json(&row.after_json).as_ref(),
+            ),
             row,
         })
         .collect();
+    let mut users: Vec<(String, String)> =
+        state.db.users(actor.municipality_id).await?.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect();
+    users.sort_by_key(|u| u.1.to_lowercase());
     let csv_link = format!("/audit.csv?{}", q.to_query_string());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let template = AuditTemplate {
         p: ctx.page(ctx.tr.t("audit-title"), "audit"),
         entities: ENTITIES.iter().map(|e| (*e, ctx.tr.t(entity_key(e)))).collect(),
+        users,
         q,
         errors,
         entries,
@@ -159,6 +172,18 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuer
         csv_link,
     };
     Ok((status, Html(template.render()?)).into_response())
+}
+
+/// Names of the units, people and plans the snapshots refer to by id.
+async fn names(state: &AppState, municipality_id: i64) -> AppResult<changes::Names> {
+    let tree = state.org_tree(municipality_id).await?;
+    let people = state.db.people(municipality_id, &rodtrad_store::people::PeopleFilter::default(), 1_000_000).await?;
+    let plans = state.db.plans(municipality_id).await?;
+    Ok(changes::Names {
+        units: tree.units().iter().map(|u| (u.id, u.name.clone())).collect(),
+        people: people.into_iter().map(|p| (p.id, p.name)).collect(),
+        plans: plans.into_iter().map(|p| (p.id, p.title)).collect(),
+    })
 }
 
 async fn csv(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> AppResult<Response> {

@@ -120,3 +120,175 @@ both!(auditors_filter_the_log_and_see_history, |t: TestApp| async move {
     r.get("/audit").await.expect(200);
     assert_eq!(t.audit_count().await, before);
 });
+
+/// The id at the end of a redirect, after `after` (`/plans/12?saved=1#e-3`).
+fn id_in(location: &str, after: &str) -> i64 {
+    let start = location.find(after).unwrap() + after.len();
+    location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+}
+
+both!(saves_that_change_nothing_leave_no_trace, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut m = t.login("styring").await;
+    // Choosing the language already chosen (en → en) is not a change.
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    let count = t.audit_count().await;
+    m.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    assert_eq!(t.audit_count().await, count, "en → en is not logged");
+
+    // A unit saved as it is keeps its version and leaves no row; a real change still does.
+    let unit = t.db.org_unit(fx.municipality, fx.unit_y).await.unwrap();
+    let form = |name: &'static str, version: String| {
+        vec![
+            ("name", name.to_owned()),
+            ("valid_from", "2020-01-01".to_owned()),
+            ("leader_person_id", fx.leader_y.to_string()),
+            ("version", version),
+        ]
+    };
+    let send = async |m: &mut crate::harness::Client, path: &str, fields: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        m.post(path, &pairs).await
+    };
+    let unit_path = format!("/org/{}", fx.unit_y);
+    send(&mut m, &unit_path, form("Yskolen", unit.version.to_string())).await.expect(303);
+    assert_eq!(t.audit_count().await, count, "an unchanged unit is not logged");
+    let after = t.db.org_unit(fx.municipality, fx.unit_y).await.unwrap();
+    assert_eq!(after.version, unit.version, "an unchanged unit keeps its version");
+    // A stale version is still refused, even when nothing would change.
+    send(&mut m, &unit_path, form("Yskolen", (unit.version - 1).to_string())).await.expect(409);
+    send(&mut m, &unit_path, form("Yskolen Y", unit.version.to_string())).await.expect(303);
+    assert_eq!(t.audit_count().await, count + 1);
+
+    // A plan saved as it is.
+    let res = m
+        .post(
+            "/plans",
+            &[
+                ("plan_type", "unit_plan"),
+                ("title", "Virksomhetsplan Yskolen"),
+                ("start_year", "2026"),
+                ("end_year", "2026"),
+                ("owner_unit_id", &fx.unit_y.to_string()),
+            ],
+        )
+        .await
+        .expect(303);
+    let plan_id = id_in(res.location(), "/plans/");
+    let plan = t.db.plan(fx.municipality, plan_id).await.unwrap();
+    let count = t.audit_count().await;
+    let mut fields = vec![
+        ("title", plan.title.clone()),
+        ("start_year", plan.start_year.to_string()),
+        ("end_year", plan.end_year.to_string()),
+        ("owner_unit_id", fx.unit_y.to_string()),
+        ("version", plan.version.to_string()),
+    ];
+    if plan.published {
+        fields.push(("published", "on".to_owned()));
+    }
+    send(&mut m, &format!("/plans/{plan_id}"), fields).await.expect(303);
+    assert_eq!(t.audit_count().await, count, "an unchanged plan is not logged");
+    assert_eq!(t.db.plan(fx.municipality, plan_id).await.unwrap().version, plan.version);
+
+    // An element saved as it is, through the form and through the API.
+    let res = m
+        .post(&format!("/plans/{plan_id}/elements"), &[("kind", "main_goal"), ("text", "Alle elever mestrer lesing")])
+        .await
+        .expect(303);
+    let element = id_in(res.location(), "#e-");
+    let count = t.audit_count().await;
+    let version = t.db.element(fx.municipality, element).await.unwrap().version;
+    m.post(
+        &format!("/elements/{element}"),
+        &[("kind", "main_goal"), ("text", "Alle elever mestrer lesing"), ("version", &version.to_string())],
+    )
+    .await
+    .expect(303);
+    assert_eq!(t.audit_count().await, count, "an unchanged element is not logged");
+    let dto = m.get(&format!("/api/v1/elements/{element}")).await.expect(200).json();
+    assert_eq!(dto["version"], version);
+    let body = serde_json::json!({"kind": "main_goal", "text": dto["text"], "version": version}).to_string();
+    let token = m.csrf().await;
+    m.send(
+        axum::http::Method::PUT,
+        &format!("/api/v1/elements/{element}"),
+        Some(body),
+        &[("content-type", "application/json"), ("x-csrf-token", &token)],
+    )
+    .await
+    .expect(200);
+    assert_eq!(t.audit_count().await, count, "an unchanged element is not logged through the API either");
+    assert_eq!(t.db.element(fx.municipality, element).await.unwrap().version, version);
+});
+
+both!(the_log_shows_each_change_as_field_before_and_after, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut m = t.login("styring").await;
+    let v = t.db.org_unit(fx.municipality, fx.unit_x).await.unwrap().version.to_string();
+    m.post(
+        &format!("/org/{}", fx.unit_x),
+        &[
+            ("name", "Xskolen <b>nord</b>"),
+            ("valid_from", "2021-08-01"),
+            ("leader_person_id", &fx.leader_x.to_string()),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(303);
+    let mut r = t.login("revisor").await;
+    let path = format!("/audit?entity=org_unit&entity_id={}", fx.unit_x);
+    let page = r.get(&path).await.expect(200);
+    // Field names in the reader's language, values as people read them, no raw JSON.
+    page.contains("Navn")
+        .contains("Xskolen")
+        .contains("Xskolen <b>nord</b>")
+        .contains("01.01.2020")
+        .contains("01.08.2021")
+        .contains("→")
+        .lacks("\"name\":")
+        .lacks("<pre>");
+    assert!(!page.body.contains("<b>nord</b>"), "values are escaped");
+    // Unchanged fields are not listed as changes.
+    assert!(!page.body.contains("Xavier Leder →"), "the unchanged leader is not a change");
+    r.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    r.get(&path).await.expect(200).contains("Name").contains("1 Aug 2021").lacks("Navn");
+    // The CSV export keeps the JSON for machines.
+    let csv = r.get(&format!("/audit.csv?entity=org_unit&entity_id={}", fx.unit_x)).await.expect(200);
+    assert!(csv.body.contains("\"\"name\"\":\"\"Xskolen <b>nord</b>\"\""), "{}", csv.body);
+});
+
+both!(the_log_filters_by_object_person_and_period_in_the_url, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut m = t.login("styring").await;
+    let v = t.db.org_unit(fx.municipality, fx.unit_x).await.unwrap().version.to_string();
+    m.post(
+        &format!("/org/{}", fx.unit_x),
+        &[
+            ("name", "Xskolen ny"),
+            ("valid_from", "2020-01-01"),
+            ("leader_person_id", &fx.leader_x.to_string()),
+            ("version", &v),
+        ],
+    )
+    .await
+    .expect(303);
+    let user = t.db.user_by_email("styring@a.test").await.unwrap().unwrap();
+    let mut r = t.login("revisor").await;
+    // The person filter offers the people who acted, by name, without JavaScript.
+    let page = r.get("/audit").await.expect(200);
+    page.contains(&format!("<option value=\"{}\">{}</option>", user.id, user.display_name));
+    let today = chrono::Utc::now().date_naive();
+    let query = format!("entity=org_unit&entity_id={}&user={}&from={today}&to={today}", fx.unit_x, user.id);
+    let page = r.get(&format!("/audit?{query}")).await.expect(200);
+    page.contains("Xskolen ny")
+        .contains(&format!("<option value=\"{}\" selected>{}</option>", user.id, user.display_name))
+        .contains(&format!("href=\"/audit.csv?{}\"", query.replace('&', "&#38;")));
+    let csv = r.get(&format!("/audit.csv?{query}")).await.expect(200);
+    assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
+    // A period that ends before it starts is refused beside the field, with the filters kept.
+    let bad = r.get(&format!("/audit?entity=org_unit&from={today}&to=2000-01-01")).await.expect(422);
+    bad.contains("Til-datoen kan ikke være før fra-datoen.").contains("value=\"2000-01-01\"");
+    r.get(&format!("/audit.csv?from={today}&to=2000-01-01")).await.expect(422);
+});

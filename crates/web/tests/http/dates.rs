@@ -126,8 +126,10 @@ both!(pages_show_dates_in_the_readers_convention_and_never_iso, |t: TestApp| asy
         let unit_plan =
             plans.iter().find(|p| p.plan_type.code() == "unit_plan" && p.title.contains("Bondi skole")).unwrap().id;
         c.get(&format!("/plans/{unit_plan}")).await.expect(200).contains(&deadline);
-        // The audit log's timestamps (its change details are the audit tests' concern).
+        // The audit log: its timestamps and the dates in its readable changes.
         let log = auditor.get("/audit").await.expect(200);
+        let found = iso_dates(&visible_text(&log.body));
+        assert!(found.is_empty(), "{lang} /audit shows ISO dates {found:?}");
         let first_time = log.body.split("<time datetime=").nth(1).unwrap();
         let shown = &first_time[first_time.find('>').unwrap() + 1..first_time.find("</time>").unwrap()];
         assert!(shown.contains(&moment) && iso_dates(shown).is_empty(), "{lang}: {shown}");
