@@ -225,7 +225,7 @@ pub(crate) struct ElementTemplate {
     pub(crate) editable: bool,
     pub(crate) assignable: bool,
     pub(crate) is_measure: bool,
-    pub(crate) unit_choices: Vec<Choice>,
+    pub(crate) unit_groups: Vec<ChoiceGroup>,
     pub(crate) person_choices: Vec<Choice>,
     pub(crate) status_choices: Vec<Choice>,
     pub(crate) section_choices: Vec<Choice>,
@@ -282,6 +282,7 @@ pub(crate) async fn render_element(
     let (parent_choices, parent_top) =
         if editable { move_choices(state, ctx, &labels, &element).await? } else { (Vec::new(), String::new()) };
     let parent_value = form.parent_id.clone().unwrap_or_default();
+    let unit_groups = unit_groups(state, ctx, false, "", &form.owner_unit_id).await?.0;
     let warnings = formulation_warnings(kind, &form.text, parent_kind)
         .into_iter()
         .map(|w| ctx.tr.t1(w.key, "detail", &w.detail))
@@ -308,7 +309,7 @@ pub(crate) async fn render_element(
         editable,
         assignable,
         is_measure: matches!(kind, ElementKind::Measure | ElementKind::Assignment),
-        unit_choices: unit_choices(state, ctx, false).await?,
+        unit_groups,
         person_choices,
         status_choices: ElementStatus::ALL
             .iter()

@@ -108,17 +108,66 @@ fn type_choices(ctx: &Ctx) -> Vec<Choice> {
     PlanType::ALL.iter().map(|t| Choice { value: t.code().to_owned(), label: ctx.tr.t(t.label_key()) }).collect()
 }
 
-async fn unit_choices(state: &AppState, ctx: &Ctx, only_editable: bool) -> AppResult<Vec<Choice>> {
+/// Options of a select under one heading (`<optgroup>`).
+pub struct ChoiceGroup {
+    /// Heading: the service area or staff unit (or the municipality itself).
+    pub label: String,
+    /// Options, in tree order, labelled with their path below the heading.
+    pub choices: Vec<Choice>,
+}
+
+/// The search that narrows an organisation-unit choice, sent by the field's own GET button (or
+/// htmx while typing) together with the form's other values, which the page shows again.
+#[derive(Deserialize, Default)]
+pub(crate) struct UnitQuery {
+    /// Part of a unit's name or path.
+    pub(crate) unit_q: Option<String>,
+}
+
+/// The organisation units a plan or element may be owned by, grouped by service area (the
+/// municipality's direct children) and labelled with their path below it, so ~300 units read as
+/// the organisation tree. `q` narrows them to units whose path contains it (case-insensitive);
+/// `selected` always stays. The second value counts the units before narrowing.
+async fn unit_groups(
+    state: &AppState,
+    ctx: &Ctx,
+    only_editable: bool,
+    q: &str,
+    selected: &str,
+) -> AppResult<(Vec<ChoiceGroup>, usize)> {
     let actor = ctx.actor()?;
     let tree = state.org_tree(actor.municipality_id).await?;
     let today = Utc::now().date_naive();
-    let mut out: Vec<Choice> = tree
-        .units()
-        .iter()
-        .filter(|u| u.is_valid_on(today))
-        .filter(|u| !only_editable || actor.can_edit_plan(Some(&tree.ancestry(u.id))))
-        .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
-        .collect();
-    out.sort_by_key(|c| c.label.to_lowercase());
-    Ok(out)
+    let q = q.trim().to_lowercase();
+    let mut rows: Vec<(String, String, Choice)> = Vec::new();
+    let mut total = 0;
+    for u in tree.units().iter().filter(|u| u.is_valid_on(today)) {
+        let ancestry = tree.ancestry(u.id);
+        if only_editable && !actor.can_edit_plan(Some(&ancestry)) {
+            continue;
+        }
+        total += 1;
+        // Root first: [municipality, area, unit, department].
+        let names: Vec<&str> = ancestry.iter().rev().filter_map(|id| tree.get(*id)).map(|x| x.name.as_str()).collect();
+        let (group, path) = if names.len() <= 1 {
+            (u.name.clone(), u.name.clone())
+        } else {
+            (names[1].to_owned(), names[1..].join(" › "))
+        };
+        let value = u.id.to_string();
+        if !q.is_empty() && !names.join(" › ").to_lowercase().contains(&q) && value != selected {
+            continue;
+        }
+        rows.push((group.to_lowercase(), path.to_lowercase(), Choice { value, label: path }));
+    }
+    rows.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
+    let mut groups: Vec<ChoiceGroup> = Vec::new();
+    for (_, _, choice) in rows {
+        let head = choice.label.split(" › ").next().unwrap_or_default().to_owned();
+        match groups.last_mut() {
+            Some(g) if g.label == head => g.choices.push(choice),
+            _ => groups.push(ChoiceGroup { label: head, choices: vec![choice] }),
+        }
+    }
+    Ok((groups, total))
 }

@@ -27,7 +27,10 @@ pub(crate) struct PlanTemplate {
     pub(crate) top_kinds: Vec<Choice>,
     pub(crate) inheritable: Vec<Choice>,
     pub(crate) form: PlanForm,
-    pub(crate) unit_choices: Vec<Choice>,
+    pub(crate) unit_groups: Vec<ChoiceGroup>,
+    /// The owner search as typed, and whether the page answers one (the plan form opens).
+    pub(crate) unit_q: String,
+    pub(crate) unit_search: bool,
     pub(crate) source_choices: Vec<Choice>,
     pub(crate) plan_errors: FieldErrors,
     pub(crate) conflict: bool,
@@ -45,6 +48,8 @@ pub(crate) enum Back {
     Element(FieldErrors),
     Decision(DecisionForm, FieldErrors),
     Status(String),
+    /// The plan form sent to narrow its owner choice: shown again with its values.
+    UnitSearch(PlanForm, String),
 }
 
 pub(crate) async fn render_plan(
@@ -138,7 +143,9 @@ pub(crate) async fn render_plan(
         top_kinds: labels.choices(&ctx.tr, ElementKind::top_kinds()),
         inheritable,
         form: PlanForm::from_plan(&plan, source_ids),
-        unit_choices: unit_choices(state, ctx, false).await?,
+        unit_groups: Vec::new(),
+        unit_q: String::new(),
+        unit_search: false,
         source_choices: all
             .iter()
             .filter(|p| p.id != id)
@@ -155,6 +162,11 @@ pub(crate) async fn render_plan(
     };
     match back {
         Back::None => {}
+        Back::UnitSearch(form, q) => {
+            t.form = form;
+            t.unit_q = q;
+            t.unit_search = true;
+        }
         Back::Plan(form, errors, conflict) => {
             t.form = form;
             t.plan_errors = errors;
@@ -168,6 +180,7 @@ pub(crate) async fn render_plan(
         Back::Status(message) => t.status_error = Some(message),
         Back::Section(errors) => t.section_errors = errors,
     }
+    t.unit_groups = unit_groups(state, ctx, false, &t.unit_q, &t.form.owner_unit_id).await?.0;
     Ok(t)
 }
 
@@ -181,8 +194,14 @@ pub(crate) async fn plan_page(
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<SavedQuery>,
+    Query(uq): Query<UnitQuery>,
+    axum_extra::extract::Form(form): axum_extra::extract::Form<PlanForm>,
 ) -> AppResult<Response> {
-    let t = render_plan(&state, &ctx, id, Back::None, q.saved.is_some()).await?;
+    let back = match uq.unit_q {
+        Some(q) => Back::UnitSearch(form, q),
+        None => Back::None,
+    };
+    let t = render_plan(&state, &ctx, id, back, q.saved.is_some()).await?;
     Ok(Html(t.render()?).into_response())
 }
 

@@ -67,7 +67,10 @@ pub(crate) struct RegisterTemplate {
     pub(crate) form: PlanForm,
     pub(crate) errors: FieldErrors,
     pub(crate) type_choices: Vec<Choice>,
-    pub(crate) unit_choices: Vec<Choice>,
+    pub(crate) unit_groups: Vec<ChoiceGroup>,
+    /// The owner search as typed, and whether the page answers one (the form opens).
+    pub(crate) unit_q: String,
+    pub(crate) unit_search: bool,
     pub(crate) source_choices: Vec<Choice>,
 }
 
@@ -151,6 +154,7 @@ pub(crate) async fn register_page(
     ctx: &Ctx,
     form: PlanForm,
     errors: FieldErrors,
+    unit_search: Option<String>,
 ) -> AppResult<RegisterTemplate> {
     let actor = ctx.actor()?;
     let plans = readable_plans(state, ctx).await?;
@@ -165,25 +169,36 @@ pub(crate) async fn register_page(
             plan,
         })
         .collect();
-    let unit_choices = unit_choices(state, ctx, true).await?;
+    let unit_q = unit_search.clone().unwrap_or_default();
+    let (unit_groups, owners) = unit_groups(state, ctx, true, &unit_q, &form.owner_unit_id).await?;
     Ok(RegisterTemplate {
         p: ctx.page(ctx.tr.t("plans-title"), "plans"),
         rows,
-        can_create: actor.can_restructure() || !unit_choices.is_empty(),
+        can_create: actor.can_restructure() || owners > 0,
         can_label: actor.can_restructure(),
         form,
         errors,
         type_choices: type_choices(ctx),
-        unit_choices,
+        unit_groups,
+        unit_search: unit_search.is_some(),
+        unit_q,
         source_choices,
     })
 }
 
-pub(crate) async fn register(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let year = Utc::now().year().to_string();
-    let form =
-        PlanForm { plan_type: "unit_plan".into(), start_year: year.clone(), end_year: year, ..PlanForm::default() };
-    let t = register_page(&state, &ctx, form, FieldErrors::default()).await?;
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(uq): Query<UnitQuery>,
+    axum_extra::extract::Form(typed): axum_extra::extract::Form<PlanForm>,
+) -> AppResult<Response> {
+    let form = if uq.unit_q.is_some() {
+        typed
+    } else {
+        let year = Utc::now().year().to_string();
+        PlanForm { plan_type: "unit_plan".into(), start_year: year.clone(), end_year: year, ..PlanForm::default() }
+    };
+    let t = register_page(&state, &ctx, form, FieldErrors::default(), uq.unit_q).await?;
     Ok(Html(t.render()?).into_response())
 }
 
@@ -204,7 +219,7 @@ pub(crate) async fn create_plan(
             Err(e) => return Err(e.into()),
         }
     }
-    let t = register_page(&state, &ctx, form, errors).await?;
+    let t = register_page(&state, &ctx, form, errors, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
 

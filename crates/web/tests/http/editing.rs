@@ -308,3 +308,45 @@ both!(unit_plans_show_the_goals_they_serve_and_their_changes, |t: TestApp| async
         .expect(303);
     m.get(&unit_page).await.expect(200).contains("<li>Hovedmål: Barn og unge mestrer livene sine <span");
 });
+
+both!(the_owner_choice_is_grouped_and_searchable_without_javascript, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut m = t.login("styring").await;
+    // Grouped by service area, each unit labelled with its path below it.
+    let page = m.get("/plans").await.expect(200);
+    page.contains("<optgroup label=\"Oppvekst\">")
+        .contains("<optgroup label=\"Økonomi\">")
+        .contains(&format!("<option value=\"{}\">Oppvekst › Xskolen › Xskolen SFO</option>", fx.dept_x))
+        .contains(&format!("<option value=\"{}\">Oppvekst › Yskolen</option>", fx.unit_y))
+        .contains("<label class=\"ds-label\" for=\"f-owner_unit_id-q\">Søk etter enhet</label>")
+        .contains("formmethod=\"get\"");
+    // The search narrows the list on the server and shows the form again with what was typed.
+    let res = m
+        .get(
+            "/plans?plan_type=thematic_plan&title=Plan+for+SFO&start_year=2025&end_year=2028&owner_unit_id=&unit_q=sfo",
+        )
+        .await
+        .expect(200);
+    res.contains(&format!("<option value=\"{}\">Oppvekst › Xskolen › Xskolen SFO</option>", fx.dept_x))
+        .lacks("Oppvekst › Yskolen</option>")
+        .lacks("<optgroup label=\"Økonomi\">")
+        .contains("value=\"Plan for SFO\"")
+        .contains("<option value=\"thematic_plan\" selected>")
+        .contains("value=\"sfo\"");
+    // The unit already chosen stays among the options.
+    let res = m.get(&format!("/plans?title=X&owner_unit_id={}&unit_q=sfo", fx.unit_y)).await.expect(200);
+    res.contains(&format!("<option value=\"{}\" selected>Oppvekst › Yskolen</option>", fx.unit_y));
+    // The chosen unit is saved as the owner.
+    let plan = new_plan(&mut m, "thematic_plan", "Plan for SFO", Some(fx.dept_x), &[]).await;
+    let page = m.get(&format!("/plans/{plan}")).await.expect(200);
+    page.contains(&format!("<option value=\"{}\" selected>Oppvekst › Xskolen › Xskolen SFO</option>", fx.dept_x));
+    // The plan's edit form searches the same way and keeps its values.
+    let res =
+        m.get(&format!("/plans/{plan}?title=Ny+tittel&start_year=2020&end_year=2032&unit_q=yskolen")).await.expect(200);
+    res.contains("value=\"Ny tittel\"")
+        .contains(&format!("<option value=\"{}\">Oppvekst › Yskolen</option>", fx.unit_y))
+        .lacks("Xskolen SFO</option>");
+    // A unit manager sees only the units they may own plans for.
+    let mut x = t.login("lederx").await;
+    x.get("/plans").await.expect(200).contains("Oppvekst › Xskolen</option>").lacks("Oppvekst › Yskolen</option>");
+});
