@@ -4,7 +4,7 @@
 use crate::plan::ElementKind;
 // Integer keys from our own database, never chosen by an attacker: the Fx hash is several times
 // faster than SipHash here, and the red thread walks every element of the municipality.
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 /// One goal element as the analysis sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,49 +100,159 @@ impl Break {
     }
 }
 
-/// The whole thread: nodes by id, and children in the unified graph (a copy's children count as
-/// children of the element it stands for).
+/// No index: a missing parent, or a node that is not a query origin.
+const NONE: u32 = u32::MAX;
+
+/// From element id to its index in [`Thread::nodes`]: a direct table when the ids are dense (as
+/// database keys are), a hash map otherwise.
+#[derive(Debug)]
+enum Lookup {
+    Dense { min: i64, slots: Vec<u32> },
+    Sparse(HashMap<i64, u32>),
+}
+
+impl Default for Lookup {
+    fn default() -> Self {
+        Lookup::Sparse(HashMap::default())
+    }
+}
+
+impl Lookup {
+    fn new(nodes: &[Node]) -> Lookup {
+        let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else { return Lookup::default() };
+        // Sorted by id, so the span is last − first; a table up to four slots a node is cheaper than hashing.
+        let span = u64::try_from(last.id.wrapping_sub(first.id)).unwrap_or(u64::MAX);
+        if span < (nodes.len() as u64).saturating_mul(4).saturating_add(1024) {
+            let mut slots = vec![NONE; span as usize + 1];
+            for (i, n) in nodes.iter().enumerate() {
+                slots[(n.id - first.id) as usize] = i as u32;
+            }
+            Lookup::Dense { min: first.id, slots }
+        } else {
+            Lookup::Sparse(nodes.iter().enumerate().map(|(i, n)| (n.id, i as u32)).collect())
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<u32> {
+        match self {
+            Lookup::Dense { min, slots } => {
+                let offset = usize::try_from(id.checked_sub(*min)?).ok()?;
+                slots.get(offset).copied().filter(|&i| i != NONE)
+            }
+            Lookup::Sparse(map) => map.get(&id).copied(),
+        }
+    }
+}
+
+/// The whole thread: the unified graph, where a copy's children count as children of the element it
+/// stands for. Flat and index-based: nodes sorted by id in one `Vec`, `u32` indices, children in one
+/// array sliced per node (compressed rows), so building and analysing allocate a handful of arrays
+/// and nothing per node.
 #[derive(Debug, Default)]
 pub struct Thread {
-    nodes: HashMap<i64, Node>,
-    children: HashMap<i64, Vec<i64>>,
+    nodes: Vec<Node>,
+    lookup: Lookup,
+    /// The index each node stands for: its source when it is a live copy, else itself.
+    rep: Vec<u32>,
+    /// The unified parent of each node that stands for itself (`NONE` for roots and copies).
+    up: Vec<u32>,
+    /// Children of node `i` are `child_idx[child_start[i]..child_start[i + 1]]`, in id order.
+    child_start: Vec<u32>,
+    child_idx: Vec<u32>,
+    /// The same children as ids, for the `&[i64]` the callers read.
+    child_ids: Vec<i64>,
     roots: Vec<i64>,
+    root_idx: Vec<u32>,
 }
 
 impl Thread {
-    /// Builds the unified graph. Orphaned copies stay where they are (they have nothing to stand for).
-    pub fn new(nodes: Vec<Node>) -> Self {
-        let mut thread =
-            Thread { nodes: HashMap::with_capacity_and_hasher(nodes.len(), Default::default()), ..Thread::default() };
-        for n in nodes {
-            thread.nodes.insert(n.id, n);
+    /// Builds the unified graph. Orphaned copies stay where they are (they have nothing to stand
+    /// for). When an id appears twice, the later node counts.
+    pub fn new(mut nodes: Vec<Node>) -> Self {
+        if !nodes.is_sorted_by_key(|n| n.id) {
+            // Stable, so the later of two equal ids stays last.
+            nodes.sort_by_key(|n| n.id);
         }
-        let mut ids: Vec<i64> = thread.nodes.keys().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let node = &thread.nodes[&id];
-            if thread.stands_for(id) != id {
+        if nodes.windows(2).any(|w| w[0].id == w[1].id) {
+            let mut kept: Vec<Node> = Vec::with_capacity(nodes.len());
+            for n in nodes {
+                match kept.last_mut() {
+                    Some(last) if last.id == n.id => *last = n,
+                    _ => kept.push(n),
+                }
+            }
+            nodes = kept;
+        }
+        assert!(nodes.len() < NONE as usize, "more goal elements than a u32 index holds");
+        let lookup = Lookup::new(&nodes);
+        let n = nodes.len();
+        let rep: Vec<u32> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| match node.source {
+                Some(s) if !node.orphaned => lookup.get(s).unwrap_or(i as u32),
+                _ => i as u32,
+            })
+            .collect();
+        let mut up = vec![NONE; n];
+        let mut counts = vec![0u32; n + 1];
+        let mut roots = Vec::new();
+        let mut root_idx = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            if rep[i] != i as u32 {
                 continue; // a live copy: its source carries it
             }
-            match node.parent.map(|p| thread.stands_for(p)) {
-                Some(p) if thread.nodes.contains_key(&p) => thread.children.entry(p).or_default().push(id),
-                _ => thread.roots.push(id),
+            match node.parent.and_then(|p| lookup.get(p)) {
+                Some(p) => {
+                    let p = rep[p as usize];
+                    up[i] = p;
+                    counts[p as usize + 1] += 1;
+                }
+                None => {
+                    roots.push(node.id);
+                    root_idx.push(i as u32);
+                }
             }
         }
-        thread
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let child_start = counts;
+        let mut fill: Vec<u32> = child_start[..n].to_vec();
+        let edges = child_start[n] as usize;
+        let mut child_idx = vec![0u32; edges];
+        let mut child_ids = vec![0i64; edges];
+        for (i, &p) in up.iter().enumerate() {
+            if p != NONE {
+                let at = fill[p as usize] as usize;
+                child_idx[at] = i as u32;
+                child_ids[at] = nodes[i].id;
+                fill[p as usize] += 1;
+            }
+        }
+        Thread { nodes, lookup, rep, up, child_start, child_idx, child_ids, roots, root_idx }
+    }
+
+    fn index(&self, id: i64) -> Option<u32> {
+        self.lookup.get(id)
+    }
+
+    fn kids(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.child_idx[self.child_start[i] as usize..self.child_start[i + 1] as usize]
     }
 
     /// The element a node stands for: its source when it is a live copy, else itself.
     pub fn stands_for(&self, id: i64) -> i64 {
-        match self.nodes.get(&id) {
-            Some(Node { source: Some(s), orphaned: false, .. }) if self.nodes.contains_key(s) => *s,
-            _ => id,
+        match self.index(id) {
+            Some(i) => self.nodes[self.rep[i as usize] as usize].id,
+            None => id,
         }
     }
 
     /// A node by id.
     pub fn node(&self, id: i64) -> Option<&Node> {
-        self.nodes.get(&id)
+        self.index(id).map(|i| &self.nodes[i as usize])
     }
 
     /// Top-level elements of the thread (visions and goals of the top plans, and loose ends).
@@ -152,115 +262,144 @@ impl Thread {
 
     /// Children in the unified graph.
     pub fn children(&self, id: i64) -> &[i64] {
-        self.children.get(&id).map(Vec::as_slice).unwrap_or_default()
+        match self.index(id) {
+            Some(i) => {
+                let i = i as usize;
+                &self.child_ids[self.child_start[i] as usize..self.child_start[i + 1] as usize]
+            }
+            None => &[],
+        }
     }
 
     /// The unified parent of a node.
     pub fn parent(&self, id: i64) -> Option<i64> {
-        let node = self.nodes.get(&self.stands_for(id))?;
-        node.parent.map(|p| self.stands_for(p)).filter(|p| self.nodes.contains_key(p))
+        let i = self.rep[self.index(id)? as usize] as usize;
+        let p = self.up[i];
+        (p != NONE).then(|| self.nodes[p as usize].id)
+    }
+
+    /// Indices in depth-first order from the roots, each once.
+    fn order(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<u32> = self.root_idx.iter().rev().copied().collect();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i as usize], true) {
+                continue;
+            }
+            out.push(i);
+            stack.extend(self.kids(i).iter().rev());
+        }
+        out
     }
 
     /// Every place where the thread breaks, sorted.
     pub fn breaks(&self) -> Vec<Break> {
-        let mut out = Vec::new();
-        // One bottom-up pass: which kinds exist under each node, and where follow-up exists per area.
-        let order = self.depth_first();
-        let mut below: HashMap<i64, u8> = HashMap::with_capacity_and_hasher(order.len(), Default::default());
-        let mut follow_up_areas: HashMap<i64, HashSet<i64>> = HashMap::default();
         const STRATEGY: u8 = 1;
         const MEASURE: u8 = 2;
         const INDICATOR: u8 = 4;
-        const ACTION: u8 = 8;
-        for &id in order.iter().rev() {
-            let mut mask = 0u8;
-            let mut areas: HashSet<i64> = HashSet::default();
-            for &c in self.children(id) {
-                let child = &self.nodes[&c];
-                mask |= below.get(&c).copied().unwrap_or(0);
-                mask |= match child.kind {
+        let n = self.nodes.len();
+        let order = self.order();
+        let mut out = Vec::new();
+        // Bottom-up: which kinds exist below each node.
+        let mut below = vec![0u8; n];
+        for &i in order.iter().rev() {
+            let p = self.up[i as usize];
+            if p != NONE {
+                let own = match self.nodes[i as usize].kind {
                     ElementKind::Strategy => STRATEGY,
-                    ElementKind::Measure => MEASURE | ACTION,
-                    ElementKind::Assignment => ACTION,
+                    ElementKind::Measure => MEASURE,
                     ElementKind::Indicator => INDICATOR,
                     _ => 0,
                 };
-                if matches!(child.kind, ElementKind::Assignment | ElementKind::Measure)
-                    && let Some(a) = child.area
-                {
-                    areas.insert(a);
-                }
-                if let Some(sub) = follow_up_areas.get(&c) {
-                    areas.extend(sub.iter().copied());
-                }
-            }
-            below.insert(id, mask);
-            if !areas.is_empty() {
-                follow_up_areas.insert(id, areas);
+                below[p as usize] |= below[i as usize] | own;
             }
         }
-        // Top-down pass: is there a goal above?
-        let mut goal_above: HashMap<i64, bool> = HashMap::with_capacity_and_hasher(order.len(), Default::default());
-        for &id in &order {
-            let above = self.parent(id).is_some_and(|p| goal_above[&p] || self.nodes[&p].kind.is_goal());
-            goal_above.insert(id, above);
+        // Top-down: is there a goal above? Parents come before children in `order`.
+        let mut goal_above = vec![false; n];
+        for &i in &order {
+            let p = self.up[i as usize];
+            if p != NONE {
+                goal_above[i as usize] = goal_above[p as usize] || self.nodes[p as usize].kind.is_goal();
+            }
         }
-        for &id in &order {
-            let node = &self.nodes[&id];
+        for &i in &order {
+            let node = &self.nodes[i as usize];
             // An orphan is reported as such; what hangs under it has lost its path.
-            if matches!(node.kind, ElementKind::Assignment | ElementKind::Measure) && !goal_above[&id] && !node.orphaned
+            if matches!(node.kind, ElementKind::Assignment | ElementKind::Measure)
+                && !goal_above[i as usize]
+                && !node.orphaned
             {
-                out.push(Break::NoPathToGoal { element: id });
+                out.push(Break::NoPathToGoal { element: node.id });
             }
             if node.kind.is_goal() {
-                let mask = below[&id];
+                let mask = below[i as usize];
                 if mask & STRATEGY == 0 {
-                    out.push(Break::GoalWithoutStrategy { element: id });
+                    out.push(Break::GoalWithoutStrategy { element: node.id });
                 }
                 if mask & MEASURE == 0 {
-                    out.push(Break::GoalWithoutMeasure { element: id });
+                    out.push(Break::GoalWithoutMeasure { element: node.id });
                 }
                 if mask & INDICATOR == 0 {
-                    out.push(Break::GoalWithoutIndicator { element: id });
+                    out.push(Break::GoalWithoutIndicator { element: node.id });
                 }
             }
         }
-        // Sub-goals distributed to a service area (a copy owned there) need follow-up in that area.
-        for node in self.nodes.values() {
-            let origin = self.stands_for(node.id);
-            if origin == node.id || self.nodes[&origin].kind != ElementKind::SubGoal {
+        // Sub-goals distributed to a service area (a copy owned there) need an assignment or measure
+        // of that area somewhere below them. Only those sub-goals are asked, so only they collect
+        // areas: each reachable assignment or measure walks up its (short) chain of parents.
+        let mut slot = vec![NONE; n];
+        let mut areas: Vec<Vec<i64>> = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let origin = self.rep[i] as usize;
+            if origin != i
+                && node.area.is_some()
+                && self.nodes[origin].kind == ElementKind::SubGoal
+                && slot[origin] == NONE
+            {
+                slot[origin] = areas.len() as u32;
+                areas.push(Vec::new());
+            }
+        }
+        if !areas.is_empty() {
+            for &i in &order {
+                let node = &self.nodes[i as usize];
+                let Some(area) = node.area else { continue };
+                if !matches!(node.kind, ElementKind::Assignment | ElementKind::Measure) {
+                    continue;
+                }
+                let mut p = self.up[i as usize];
+                while p != NONE {
+                    let s = slot[p as usize];
+                    if s != NONE && !areas[s as usize].contains(&area) {
+                        areas[s as usize].push(area);
+                    }
+                    p = self.up[p as usize];
+                }
+            }
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            let origin = self.rep[i] as usize;
+            if origin == i || self.nodes[origin].kind != ElementKind::SubGoal {
                 continue;
             }
-            if let Some(area) = node.area {
-                let followed = follow_up_areas.get(&origin).is_some_and(|a| a.contains(&area));
-                if !followed {
-                    out.push(Break::AreaWithoutFollowUp { element: node.id, area });
-                }
+            if let Some(area) = node.area
+                && !areas[slot[origin] as usize].contains(&area)
+            {
+                out.push(Break::AreaWithoutFollowUp { element: node.id, area });
             }
         }
-        for node in self.nodes.values() {
-            if node.orphaned {
-                out.push(Break::Orphaned { element: node.id });
-            }
+        for node in self.nodes.iter().filter(|n| n.orphaned) {
+            out.push(Break::Orphaned { element: node.id });
         }
-        out.sort();
+        out.sort_unstable();
         out.dedup();
         out
     }
 
     /// Nodes of the unified graph in depth-first order from the roots (each once).
     pub fn depth_first(&self) -> Vec<i64> {
-        let mut out = Vec::with_capacity(self.nodes.len());
-        let mut seen = HashSet::with_capacity_and_hasher(self.nodes.len(), Default::default());
-        let mut stack: Vec<i64> = self.roots.iter().rev().copied().collect();
-        while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
-                continue;
-            }
-            out.push(id);
-            stack.extend(self.children(id).iter().rev());
-        }
-        out
+        self.order().into_iter().map(|i| self.nodes[i as usize].id).collect()
     }
 }
 
@@ -343,5 +482,155 @@ mod tests {
         // Neither is a root, so nothing is reachable; the analysis still terminates.
         assert!(t.depth_first().is_empty());
         assert!(t.breaks().is_empty());
+    }
+    /// The analysis as first written, with hash maps and a set of areas per node: slow, but plain
+    /// enough to read as the definition. The flat implementation must agree with it on every input.
+    /// Depth-first order, each id's children, and the breaks.
+    type Analysis = (Vec<i64>, Vec<(i64, Vec<i64>)>, Vec<Break>);
+
+    fn reference(nodes: &[Node]) -> Analysis {
+        use std::collections::{BTreeSet, HashMap};
+        let mut by_id: HashMap<i64, &Node> = HashMap::new();
+        for n in nodes {
+            by_id.insert(n.id, n);
+        }
+        let stands_for = |id: i64| match by_id.get(&id) {
+            Some(Node { source: Some(s), orphaned: false, .. }) if by_id.contains_key(s) => *s,
+            _ => id,
+        };
+        let mut ids: Vec<i64> = by_id.keys().copied().collect();
+        ids.sort_unstable();
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut roots = Vec::new();
+        for &id in &ids {
+            if stands_for(id) != id {
+                continue;
+            }
+            match by_id[&id].parent.map(stands_for) {
+                Some(p) if by_id.contains_key(&p) => children.entry(p).or_default().push(id),
+                _ => roots.push(id),
+            }
+        }
+        let kids = |id: i64| children.get(&id).cloned().unwrap_or_default();
+        let mut order = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<i64> = roots.iter().rev().copied().collect();
+        while let Some(id) = stack.pop() {
+            if seen.insert(id) {
+                order.push(id);
+                stack.extend(kids(id).iter().rev());
+            }
+        }
+        let parent = |id: i64| by_id[&id].parent.map(stands_for).filter(|p| by_id.contains_key(p));
+        let mut below: HashMap<i64, u8> = HashMap::new();
+        let mut areas: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        for &id in order.iter().rev() {
+            let (mut mask, mut mine) = (0u8, BTreeSet::new());
+            for c in kids(id) {
+                let child = by_id[&c];
+                mask |= below[&c]
+                    | match child.kind {
+                        Strategy => 1,
+                        Measure => 2,
+                        Indicator => 4,
+                        _ => 0,
+                    };
+                if let (Assignment | Measure, Some(a)) = (child.kind, child.area) {
+                    mine.insert(a);
+                }
+                mine.extend(areas.get(&c).cloned().unwrap_or_default());
+            }
+            below.insert(id, mask);
+            areas.insert(id, mine);
+        }
+        let mut goal_above: HashMap<i64, bool> = HashMap::new();
+        for &id in &order {
+            let above = parent(id).is_some_and(|p| goal_above[&p] || by_id[&p].kind.is_goal());
+            goal_above.insert(id, above);
+        }
+        let mut out = Vec::new();
+        for &id in &order {
+            let n = by_id[&id];
+            if matches!(n.kind, Assignment | Measure) && !goal_above[&id] && !n.orphaned {
+                out.push(Break::NoPathToGoal { element: id });
+            }
+            if n.kind.is_goal() {
+                for (bit, b) in [
+                    (1, Break::GoalWithoutStrategy { element: id }),
+                    (2, Break::GoalWithoutMeasure { element: id }),
+                    (4, Break::GoalWithoutIndicator { element: id }),
+                ] {
+                    if below[&id] & bit == 0 {
+                        out.push(b);
+                    }
+                }
+            }
+        }
+        for &id in &ids {
+            let n = by_id[&id];
+            let origin = stands_for(id);
+            if let Some(a) = n.area
+                && origin != id
+                && by_id[&origin].kind == SubGoal
+                && !areas.get(&origin).is_some_and(|s| s.contains(&a))
+            {
+                out.push(Break::AreaWithoutFollowUp { element: id, area: a });
+            }
+            if n.orphaned {
+                out.push(Break::Orphaned { element: id });
+            }
+        }
+        out.sort();
+        out.dedup();
+        let child_lists = ids.iter().map(|&id| (id, kids(id))).collect();
+        (order, child_lists, out)
+    }
+
+    #[test]
+    fn the_flat_analysis_agrees_with_the_plain_definition_on_random_structures() {
+        // A small deterministic generator (xorshift), so a failure names a seed that reproduces it.
+        for seed in 1..400u64 {
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let mut next = |m: u64| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x % m
+            };
+            let count = 1 + next(60) as i64;
+            // Sparse ids some of the time, to exercise the hash lookup as well as the direct table.
+            let stride = if next(3) == 0 { 1 + next(1_000_000) as i64 } else { 1 };
+            let id = |k: i64| 7 + k * stride;
+            let mut nodes: Vec<Node> = (0..count)
+                .map(|k| {
+                    let pick = |m: u64, next: &mut dyn FnMut(u64) -> u64| id(next(m) as i64);
+                    let parent = (next(4) != 0).then(|| pick(count as u64 + 2, &mut next));
+                    let source = (next(3) == 0).then(|| pick(count as u64 + 2, &mut next));
+                    Node {
+                        id: id(k),
+                        plan_id: 1 + next(4) as i64,
+                        parent,
+                        kind: ElementKind::ALL[next(ElementKind::ALL.len() as u64) as usize],
+                        source,
+                        orphaned: source.is_some() && next(5) == 0,
+                        area: (next(2) == 0).then(|| 100 + next(3) as i64),
+                    }
+                })
+                .collect();
+            // Unsorted input and an id given twice (the later one counts) now and then.
+            if next(3) == 0 {
+                nodes.reverse();
+                let mut dup = nodes[0].clone();
+                dup.kind = Measure;
+                nodes.push(dup);
+            }
+            let (order, child_lists, breaks) = reference(&nodes);
+            let t = Thread::new(nodes.clone());
+            assert_eq!(t.depth_first(), order, "seed {seed}: order");
+            for (id, kids) in &child_lists {
+                assert_eq!(t.children(*id), kids.as_slice(), "seed {seed}: children of {id}");
+            }
+            assert_eq!(t.breaks(), breaks, "seed {seed}: breaks");
+        }
     }
 }
