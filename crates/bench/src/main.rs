@@ -6,6 +6,7 @@ mod backup;
 mod jsonstat;
 mod pages;
 mod report;
+mod rollup;
 mod server;
 mod thread;
 mod writers;
@@ -63,6 +64,8 @@ enum Bench {
     Pages,
     /// (b) Red-thread break detection over 1,000,000 generated elements, beside a bare loop.
     Thread,
+    /// Status roll-up over 1,000,000 items in 2,000 units, beside a bare loop (issue #13).
+    Rollup,
     /// (c) 200 concurrent writers on goal elements and measures.
     Writers {
         #[arg(long, value_enum, default_value = "both")]
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> Result<()> {
     let table = match cli.command {
         Bench::Pages => runtime.block_on(pages::run(&env, cli.quick))?,
         Bench::Thread => thread::run(cli.quick),
+        Bench::Rollup => rollup::run(cli.quick),
         Bench::Writers { db } => runtime.block_on(writers::run(&env, &db.backends(), cli.quick))?,
         Bench::Crash { db } => runtime.block_on(writers::crash(&env, &db.backends(), cli.quick))?,
         Bench::Backup => runtime.block_on(backup::run(&env))?,

@@ -4,6 +4,7 @@
 //! message reads the same in bokmål, nynorsk and English.
 
 pub mod access;
+pub mod followup;
 pub mod municipality;
 pub mod norwegian_time;
 pub mod org;

@@ -122,3 +122,16 @@ err-form-invalid-text = The field “{ $field }” contains characters that are 
 form-invalid-text-help = Check the values below and send the form again, or go back to the form.
 form-invalid-text-resend = Send again
 form-invalid-text-back = Back to the form
+
+# Follow-up of assignments and measures (status reporting)
+followup-status-not_started = Not started
+followup-status-on_track = On track
+followup-status-at_risk = Risk of deviation
+followup-status-deviation = Deviation
+followup-status-completed = Completed
+followup-status-cancelled = Cancelled
+err-followup-status-unknown = Unknown status “{ $value }”.
+err-followup-progress = Progress must be a whole number from 0 to 100 (got “{ $value }”).
+err-followup-not-started-progress = Something not started has 0 % progress.
+err-followup-completed-progress = Something completed has 100 % progress.
+err-followup-reopen = Only the superior leader or the performance-management staff can reopen something completed or cancelled.

@@ -122,3 +122,16 @@ err-form-invalid-text = Feltet «{ $field }» inneholder tegn som ikke er gyldig
 form-invalid-text-help = Se over verdiene under og send skjemaet på nytt, eller gå tilbake til skjemaet.
 form-invalid-text-resend = Send på nytt
 form-invalid-text-back = Tilbake til skjemaet
+
+# Follow-up of assignments and measures (status reporting)
+followup-status-not_started = Ikke startet
+followup-status-on_track = I rute
+followup-status-at_risk = Risiko for avvik
+followup-status-deviation = Avvik
+followup-status-completed = Fullført
+followup-status-cancelled = Avbrutt
+err-followup-status-unknown = Ukjent status «{ $value }».
+err-followup-progress = Fremdrift må være et helt tall fra 0 til 100 (fikk «{ $value }»).
+err-followup-not-started-progress = Noe som ikke er startet, har 0 % fremdrift.
+err-followup-completed-progress = Noe som er fullført, har 100 % fremdrift.
+err-followup-reopen = Bare overordnet leder eller virksomhetsstyring kan gjenåpne noe som er fullført eller avbrutt.

@@ -122,3 +122,16 @@ err-form-invalid-text = Feltet «{ $field }» inneheld teikn som ikkje er gyldig
 form-invalid-text-help = Sjå over verdiane under og send skjemaet på nytt, eller gå tilbake til skjemaet.
 form-invalid-text-resend = Send på nytt
 form-invalid-text-back = Tilbake til skjemaet
+
+# Follow-up of assignments and measures (status reporting)
+followup-status-not_started = Ikkje starta
+followup-status-on_track = I rute
+followup-status-at_risk = Risiko for avvik
+followup-status-deviation = Avvik
+followup-status-completed = Fullført
+followup-status-cancelled = Avbroten
+err-followup-status-unknown = Ukjend status «{ $value }».
+err-followup-progress = Framdrifta må vere eit heilt tal frå 0 til 100 (fekk «{ $value }»).
+err-followup-not-started-progress = Noko som ikkje er starta, har 0 % framdrift.
+err-followup-completed-progress = Noko som er fullført, har 100 % framdrift.
+err-followup-reopen = Berre overordna leiar eller verksemdstyring kan opne att noko som er fullført eller avbrote.
