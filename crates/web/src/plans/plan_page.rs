@@ -132,10 +132,11 @@ pub(crate) async fn render_plan(
         rows: {
             let mut rows = element_rows(ctx, &labels, elements, &sdg);
             if rows.iter().any(|r| r.element.inherited()) {
-                // Goals of plans the caller may not read stay out of the path.
-                let readable: Vec<i64> = all.iter().map(|p| p.id).collect();
-                let mut goals = state.db.elements_all(mid).await?;
-                goals.retain(|e| readable.contains(&e.plan_id));
+                // The goals as the caller may read them: none of hidden plans, and the adopted
+                // version of plans they may read only as adopted.
+                let tree = state.org_tree(mid).await?;
+                let thread = state.thread_data(mid).await?.visible_to(ctx.actor()?, &tree);
+                let goals: Vec<Element> = thread.elements.values().cloned().collect();
                 add_goal_paths(ctx, &labels, &mut rows, &goals);
             }
             rows

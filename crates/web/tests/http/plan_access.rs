@@ -109,10 +109,27 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
     let plan = new_plan(&mut m, "master_plan_social", "Samfunnsdelen", Some(fx.root)).await;
     let goal = new_element(&mut m, plan, "main_goal", "Alle har en trygg oppvekst", "4.1").await;
     let dropped = new_element(&mut m, plan, "main_goal", "Et mål revisjonen fjerner", "").await;
+    let form = [("kind", "assignment"), ("text", "Skolene følger opp trivsel"), ("parent_id", &goal.to_string())];
+    let res = m.post(&format!("/plans/{plan}/elements"), &form).await.expect(303);
+    let assignment = id_after(res.location(), "#e-");
     move_to(&mut m, plan, "hearing").await.expect(303);
     let decision = [("body", "Kommunestyret"), ("case_number", "24/7"), ("decided_on", "2024-06-20")];
     m.post(&format!("/plans/{plan}/decisions"), &decision).await.expect(303);
     move_to(&mut m, plan, "adopted").await.expect(303);
+    // A unit plan serving the goal inherits the assignment and is approved above the school.
+    let form = [
+        ("plan_type", "unit_plan"),
+        ("title", "Virksomhetsplan Xskolen"),
+        ("start_year", "2024"),
+        ("end_year", "2030"),
+        ("owner_unit_id", &fx.unit_x.to_string()),
+        ("source", &plan.to_string()),
+    ];
+    let unit_plan = id_after(m.post("/plans", &form).await.expect(303).location(), "/plans/");
+    let inherit = [("source_element_id", assignment.to_string())];
+    let inherit: Vec<(&str, &str)> = inherit.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    m.post(&format!("/plans/{unit_plan}/inherit"), &inherit).await.expect(303);
+    move_to(&mut m, unit_plan, "adopted").await.expect(303);
     move_to(&mut m, plan, "under_revision").await.expect(303);
     // Revision: the goal is reworded and a new goal is added; neither is adopted yet.
     let version = m.get(&format!("/elements/{goal}")).await.expect(200).input_value("version").unwrap();
@@ -135,6 +152,13 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
         c.get(&format!("/plans/{plan}")).await.expect(200).contains("Et mål revisjonen fjerner");
         c.get(&format!("/elements/{dropped}")).await.expect(200).contains("Et mål revisjonen fjerner");
         c.get(&format!("/elements/{added}")).await.expect(404);
+        // The unit plan shows the goal its assignment serves as adopted too.
+        c.get(&format!("/plans/{unit_plan}"))
+            .await
+            .expect(200)
+            .contains("Skolene følger opp trivsel")
+            .contains("Alle har en trygg oppvekst")
+            .lacks("Alle barn og unge");
         c.get(&format!("/api/v1/elements/{added}")).await.expect(404);
         let api = c.get(&format!("/api/v1/elements/{goal}")).await.expect(200).json();
         assert_eq!(api["text"], "Alle har en trygg oppvekst", "{login}");
@@ -149,7 +173,11 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
             .iter()
             .map(|e| e["text"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(texts, ["Alle har en trygg oppvekst", "Et mål revisjonen fjerner"], "{login}");
+        assert_eq!(
+            texts,
+            ["Alle har en trygg oppvekst", "Skolene følger opp trivsel", "Et mål revisjonen fjerner"],
+            "{login}"
+        );
         let csv = c.get(&format!("/plans/{plan}/export.csv")).await.expect(200);
         csv.contains("Alle har en trygg oppvekst").lacks("Alle barn og unge").lacks("Nytt mål fra revisjonen");
         c.get("/red-thread").await.expect(200).contains("Alle har en trygg oppvekst").lacks("Nytt mål fra revisjonen");
@@ -170,6 +198,10 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
         c.get(&format!("/elements/{dropped}")).await.expect(404);
         let api = c.get(&format!("/api/v1/elements/{goal}")).await.expect(200).json();
         assert_eq!(api["text"], "Alle barn og unge har en trygg og god oppvekst");
+        c.get(&format!("/plans/{unit_plan}"))
+            .await
+            .expect(200)
+            .contains("Alle barn og unge har en trygg og god oppvekst");
         c.get("/sdg/13").await.expect(200).contains("Nytt mål fra revisjonen");
         c.get(&format!("/plans/{plan}/versions?from=1&to=draft")).await.expect(200).contains("Nytt mål fra revisjonen");
     }
