@@ -102,11 +102,16 @@ impl Break {
 
 /// No index: a missing parent, or a node that is not a query origin.
 const NONE: u32 = u32::MAX;
+/// No service area.
+const NO_AREA: i64 = i64::MIN;
+/// The orphan flag beside the kind in [`Thread::kinds`].
+const ORPHAN: u8 = 0x80;
 
-/// From element id to its index in [`Thread::nodes`]: a direct table when the ids are dense (as
-/// database keys are), a hash map otherwise.
+/// From element id to its index in the thread's columns: arithmetic when the ids are consecutive, a
+/// direct table when they are dense (as database keys are), a hash map otherwise.
 #[derive(Debug)]
 enum Lookup {
+    Consecutive { min: i64, len: usize },
     Dense { min: i64, slots: Vec<u32> },
     Sparse(HashMap<i64, u32>),
 }
@@ -118,11 +123,14 @@ impl Default for Lookup {
 }
 
 impl Lookup {
+    /// For nodes sorted by id, each id once.
     fn new(nodes: &[Node]) -> Lookup {
         let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else { return Lookup::default() };
-        // Sorted by id, so the span is last − first; a table up to four slots a node is cheaper than hashing.
         let span = u64::try_from(last.id.wrapping_sub(first.id)).unwrap_or(u64::MAX);
-        if span < (nodes.len() as u64).saturating_mul(4).saturating_add(1024) {
+        if span == nodes.len() as u64 - 1 {
+            Lookup::Consecutive { min: first.id, len: nodes.len() }
+        } else if span < (nodes.len() as u64).saturating_mul(4).saturating_add(1024) {
+            // A table up to four slots a node is cheaper than hashing.
             let mut slots = vec![NONE; span as usize + 1];
             for (i, n) in nodes.iter().enumerate() {
                 slots[(n.id - first.id) as usize] = i as u32;
@@ -133,8 +141,13 @@ impl Lookup {
         }
     }
 
+    #[inline]
     fn get(&self, id: i64) -> Option<u32> {
         match self {
+            Lookup::Consecutive { min, len } => {
+                let offset = usize::try_from(id.checked_sub(*min)?).ok()?;
+                (offset < *len).then_some(offset as u32)
+            }
             Lookup::Dense { min, slots } => {
                 let offset = usize::try_from(id.checked_sub(*min)?).ok()?;
                 slots.get(offset).copied().filter(|&i| i != NONE)
@@ -145,13 +158,17 @@ impl Lookup {
 }
 
 /// The whole thread: the unified graph, where a copy's children count as children of the element it
-/// stands for. Flat and index-based: nodes sorted by id in one `Vec`, `u32` indices, children in one
-/// array sliced per node (compressed rows), so building and analysing allocate a handful of arrays
-/// and nothing per node.
+/// stands for. Flat and index-based: the nodes sorted by id, the fields the analysis reads as
+/// compact columns indexed by `u32`, children in one array sliced per node (compressed rows), so
+/// building and analysing stream through a few small arrays and allocate nothing per node.
 #[derive(Debug, Default)]
 pub struct Thread {
     nodes: Vec<Node>,
     lookup: Lookup,
+    /// Kind and the orphan flag of each node in one byte (see [`Thread::kind`]).
+    kinds: Vec<u8>,
+    /// Service area, or [`NO_AREA`].
+    areas: Vec<i64>,
     /// The index each node stands for: its source when it is a live copy, else itself.
     rep: Vec<u32>,
     /// The unified parent of each node that stands for itself (`NONE` for roots and copies).
@@ -159,8 +176,6 @@ pub struct Thread {
     /// Children of node `i` are `child_idx[child_start[i]..child_start[i + 1]]`, in id order.
     child_start: Vec<u32>,
     child_idx: Vec<u32>,
-    /// The same children as ids, for the `&[i64]` the callers read.
-    child_ids: Vec<i64>,
     roots: Vec<i64>,
     root_idx: Vec<u32>,
 }
@@ -169,11 +184,9 @@ impl Thread {
     /// Builds the unified graph. Orphaned copies stay where they are (they have nothing to stand
     /// for). When an id appears twice, the later node counts.
     pub fn new(mut nodes: Vec<Node>) -> Self {
-        if !nodes.is_sorted_by_key(|n| n.id) {
-            // Stable, so the later of two equal ids stays last.
+        if !nodes.windows(2).all(|w| w[0].id < w[1].id) {
+            // Stable, so the later of two equal ids stays last, and that one is kept.
             nodes.sort_by_key(|n| n.id);
-        }
-        if nodes.windows(2).any(|w| w[0].id == w[1].id) {
             let mut kept: Vec<Node> = Vec::with_capacity(nodes.len());
             for n in nodes {
                 match kept.last_mut() {
@@ -186,32 +199,32 @@ impl Thread {
         assert!(nodes.len() < NONE as usize, "more goal elements than a u32 index holds");
         let lookup = Lookup::new(&nodes);
         let n = nodes.len();
-        let rep: Vec<u32> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| match node.source {
-                Some(s) if !node.orphaned => lookup.get(s).unwrap_or(i as u32),
-                _ => i as u32,
-            })
-            .collect();
-        let mut up = vec![NONE; n];
+        // One pass over the nodes: the columns, with parent and source resolved to indices.
+        let mut kinds = Vec::with_capacity(n);
+        let mut areas = Vec::with_capacity(n);
+        let mut up = Vec::with_capacity(n);
+        let mut rep = Vec::with_capacity(n);
+        for (i, node) in nodes.iter().enumerate() {
+            kinds.push(node.kind as u8 | if node.orphaned { ORPHAN } else { 0 });
+            areas.push(node.area.unwrap_or(NO_AREA));
+            up.push(node.parent.and_then(|p| lookup.get(p)).unwrap_or(NONE));
+            let source = if node.orphaned { None } else { node.source.and_then(|s| lookup.get(s)) };
+            rep.push(source.unwrap_or(i as u32));
+        }
+        // Parents resolved to what they stand for; copies hang nowhere (their source carries them).
         let mut counts = vec![0u32; n + 1];
         let mut roots = Vec::new();
         let mut root_idx = Vec::new();
-        for (i, node) in nodes.iter().enumerate() {
+        for i in 0..n {
             if rep[i] != i as u32 {
-                continue; // a live copy: its source carries it
-            }
-            match node.parent.and_then(|p| lookup.get(p)) {
-                Some(p) => {
-                    let p = rep[p as usize];
-                    up[i] = p;
-                    counts[p as usize + 1] += 1;
-                }
-                None => {
-                    roots.push(node.id);
-                    root_idx.push(i as u32);
-                }
+                up[i] = NONE;
+            } else if up[i] != NONE {
+                let p = rep[up[i] as usize];
+                up[i] = p;
+                counts[p as usize + 1] += 1;
+            } else {
+                roots.push(nodes[i].id);
+                root_idx.push(i as u32);
             }
         }
         for i in 0..n {
@@ -221,16 +234,31 @@ impl Thread {
         let mut fill: Vec<u32> = child_start[..n].to_vec();
         let edges = child_start[n] as usize;
         let mut child_idx = vec![0u32; edges];
-        let mut child_ids = vec![0i64; edges];
         for (i, &p) in up.iter().enumerate() {
             if p != NONE {
                 let at = fill[p as usize] as usize;
                 child_idx[at] = i as u32;
-                child_ids[at] = nodes[i].id;
                 fill[p as usize] += 1;
             }
         }
-        Thread { nodes, lookup, rep, up, child_start, child_idx, child_ids, roots, root_idx }
+        Thread { nodes, lookup, kinds, areas, rep, up, child_start, child_idx, roots, root_idx }
+    }
+
+    /// The kind of the node at index `i`.
+    #[inline]
+    fn kind(&self, i: usize) -> ElementKind {
+        ElementKind::ALL[(self.kinds[i] & !ORPHAN) as usize]
+    }
+
+    /// Whether the node at index `i` is an orphaned copy.
+    #[inline]
+    fn is_orphan(&self, i: usize) -> bool {
+        self.kinds[i] & ORPHAN != 0
+    }
+
+    #[inline]
+    fn id(&self, i: usize) -> i64 {
+        self.nodes[i].id
     }
 
     fn index(&self, id: i64) -> Option<u32> {
@@ -245,7 +273,7 @@ impl Thread {
     /// The element a node stands for: its source when it is a live copy, else itself.
     pub fn stands_for(&self, id: i64) -> i64 {
         match self.index(id) {
-            Some(i) => self.nodes[self.rep[i as usize] as usize].id,
+            Some(i) => self.id(self.rep[i as usize] as usize),
             None => id,
         }
     }
@@ -260,37 +288,30 @@ impl Thread {
         &self.roots
     }
 
-    /// Children in the unified graph.
-    pub fn children(&self, id: i64) -> &[i64] {
-        match self.index(id) {
-            Some(i) => {
-                let i = i as usize;
-                &self.child_ids[self.child_start[i] as usize..self.child_start[i + 1] as usize]
-            }
-            None => &[],
-        }
+    /// Children in the unified graph, in id order.
+    pub fn children(&self, id: i64) -> impl ExactSizeIterator<Item = i64> + '_ {
+        let kids = self.index(id).map(|i| self.kids(i)).unwrap_or_default();
+        kids.iter().map(|&c| self.id(c as usize))
     }
 
     /// The unified parent of a node.
     pub fn parent(&self, id: i64) -> Option<i64> {
-        let i = self.rep[self.index(id)? as usize] as usize;
-        let p = self.up[i];
-        (p != NONE).then(|| self.nodes[p as usize].id)
+        let p = self.up[self.rep[self.index(id)? as usize] as usize];
+        (p != NONE).then(|| self.id(p as usize))
     }
 
-    /// Indices in depth-first order from the roots, each once.
-    fn order(&self) -> Vec<u32> {
-        let mut out = Vec::with_capacity(self.nodes.len());
-        let mut seen = vec![false; self.nodes.len()];
-        let mut stack: Vec<u32> = self.root_idx.iter().rev().copied().collect();
-        while let Some(i) = stack.pop() {
-            if std::mem::replace(&mut seen[i as usize], true) {
-                continue;
-            }
-            out.push(i);
-            stack.extend(self.kids(i).iter().rev());
+    /// Every node reachable from the roots, parents before children (breadth first). Every node
+    /// has one unified parent, so none is met twice, and nodes on a cycle are never reached.
+    fn top_down(&self) -> Vec<u32> {
+        let mut order = Vec::with_capacity(self.nodes.len());
+        order.extend_from_slice(&self.root_idx);
+        let mut k = 0;
+        while k < order.len() {
+            let i = order[k];
+            order.extend_from_slice(self.kids(i));
+            k += 1;
         }
-        out
+        order
     }
 
     /// Every place where the thread breaks, sorted.
@@ -299,98 +320,96 @@ impl Thread {
         const MEASURE: u8 = 2;
         const INDICATOR: u8 = 4;
         let n = self.nodes.len();
-        let order = self.order();
+        let up = &self.up;
+        let order = self.top_down();
         let mut out = Vec::new();
-        // Bottom-up: which kinds exist below each node.
+        // Bottom-up: which kinds exist below each node; a goal's set is complete when it is reached.
         let mut below = vec![0u8; n];
         for &i in order.iter().rev() {
-            let p = self.up[i as usize];
+            let i = i as usize;
+            let kind = self.kind(i);
+            if kind.is_goal() {
+                let mask = below[i];
+                if mask & STRATEGY == 0 {
+                    out.push(Break::GoalWithoutStrategy { element: self.id(i) });
+                }
+                if mask & MEASURE == 0 {
+                    out.push(Break::GoalWithoutMeasure { element: self.id(i) });
+                }
+                if mask & INDICATOR == 0 {
+                    out.push(Break::GoalWithoutIndicator { element: self.id(i) });
+                }
+            }
+            let p = up[i];
             if p != NONE {
-                let own = match self.nodes[i as usize].kind {
+                let own = match kind {
                     ElementKind::Strategy => STRATEGY,
                     ElementKind::Measure => MEASURE,
                     ElementKind::Indicator => INDICATOR,
                     _ => 0,
                 };
-                below[p as usize] |= below[i as usize] | own;
-            }
-        }
-        // Top-down: is there a goal above? Parents come before children in `order`.
-        let mut goal_above = vec![false; n];
-        for &i in &order {
-            let p = self.up[i as usize];
-            if p != NONE {
-                goal_above[i as usize] = goal_above[p as usize] || self.nodes[p as usize].kind.is_goal();
-            }
-        }
-        for &i in &order {
-            let node = &self.nodes[i as usize];
-            // An orphan is reported as such; what hangs under it has lost its path.
-            if matches!(node.kind, ElementKind::Assignment | ElementKind::Measure)
-                && !goal_above[i as usize]
-                && !node.orphaned
-            {
-                out.push(Break::NoPathToGoal { element: node.id });
-            }
-            if node.kind.is_goal() {
-                let mask = below[i as usize];
-                if mask & STRATEGY == 0 {
-                    out.push(Break::GoalWithoutStrategy { element: node.id });
-                }
-                if mask & MEASURE == 0 {
-                    out.push(Break::GoalWithoutMeasure { element: node.id });
-                }
-                if mask & INDICATOR == 0 {
-                    out.push(Break::GoalWithoutIndicator { element: node.id });
-                }
+                below[p as usize] |= below[i] | own;
             }
         }
         // Sub-goals distributed to a service area (a copy owned there) need an assignment or measure
         // of that area somewhere below them. Only those sub-goals are asked, so only they collect
-        // areas: each reachable assignment or measure walks up its (short) chain of parents.
+        // areas, each in a short list of its own.
         let mut slot = vec![NONE; n];
-        let mut areas: Vec<Vec<i64>> = Vec::new();
-        for (i, node) in self.nodes.iter().enumerate() {
+        let mut followed: Vec<Vec<i64>> = Vec::new();
+        for i in 0..n {
             let origin = self.rep[i] as usize;
             if origin != i
-                && node.area.is_some()
-                && self.nodes[origin].kind == ElementKind::SubGoal
+                && self.areas[i] != NO_AREA
+                && self.kind(origin) == ElementKind::SubGoal
                 && slot[origin] == NONE
             {
-                slot[origin] = areas.len() as u32;
-                areas.push(Vec::new());
+                slot[origin] = followed.len() as u32;
+                followed.push(Vec::new());
             }
         }
-        if !areas.is_empty() {
-            for &i in &order {
-                let node = &self.nodes[i as usize];
-                let Some(area) = node.area else { continue };
-                if !matches!(node.kind, ElementKind::Assignment | ElementKind::Measure) {
-                    continue;
-                }
-                let mut p = self.up[i as usize];
-                while p != NONE {
-                    let s = slot[p as usize];
-                    if s != NONE && !areas[s as usize].contains(&area) {
-                        areas[s as usize].push(area);
-                    }
-                    p = self.up[p as usize];
-                }
+        // Top-down: is there a goal above, and which is the nearest asked sub-goal above?
+        let mut goal_above = vec![false; n];
+        let mut asked_above = vec![NONE; n];
+        for &i in &order {
+            let i = i as usize;
+            let p = up[i];
+            if p != NONE {
+                let p = p as usize;
+                goal_above[i] = goal_above[p] || self.kind(p).is_goal();
+                asked_above[i] = if slot[p] != NONE { p as u32 } else { asked_above[p] };
             }
-        }
-        for (i, node) in self.nodes.iter().enumerate() {
-            let origin = self.rep[i] as usize;
-            if origin == i || self.nodes[origin].kind != ElementKind::SubGoal {
+            if !matches!(self.kind(i), ElementKind::Assignment | ElementKind::Measure) {
                 continue;
             }
-            if let Some(area) = node.area
-                && !areas[slot[origin] as usize].contains(&area)
-            {
-                out.push(Break::AreaWithoutFollowUp { element: node.id, area });
+            // An orphan is reported as such; what hangs under it has lost its path.
+            if !goal_above[i] && !self.is_orphan(i) {
+                out.push(Break::NoPathToGoal { element: self.id(i) });
+            }
+            let area = self.areas[i];
+            if area != NO_AREA {
+                let mut a = asked_above[i];
+                while a != NONE {
+                    let list = &mut followed[slot[a as usize] as usize];
+                    if !list.contains(&area) {
+                        list.push(area);
+                    }
+                    a = asked_above[a as usize];
+                }
             }
         }
-        for node in self.nodes.iter().filter(|n| n.orphaned) {
-            out.push(Break::Orphaned { element: node.id });
+        for i in 0..n {
+            let origin = self.rep[i] as usize;
+            let area = self.areas[i];
+            if origin != i
+                && area != NO_AREA
+                && self.kind(origin) == ElementKind::SubGoal
+                && !followed[slot[origin] as usize].contains(&area)
+            {
+                out.push(Break::AreaWithoutFollowUp { element: self.id(i), area });
+            }
+            if self.is_orphan(i) {
+                out.push(Break::Orphaned { element: self.id(i) });
+            }
         }
         out.sort_unstable();
         out.dedup();
@@ -399,7 +418,13 @@ impl Thread {
 
     /// Nodes of the unified graph in depth-first order from the roots (each once).
     pub fn depth_first(&self) -> Vec<i64> {
-        self.order().into_iter().map(|i| self.nodes[i as usize].id).collect()
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack: Vec<u32> = self.root_idx.iter().rev().copied().collect();
+        while let Some(i) = stack.pop() {
+            out.push(self.id(i as usize));
+            stack.extend(self.kids(i).iter().rev());
+        }
+        out
     }
 }
 
@@ -437,8 +462,8 @@ mod tests {
         let t = Thread::new(complete());
         assert_eq!(t.breaks(), vec![]);
         assert_eq!(t.roots(), &[1]);
-        assert_eq!(t.children(2), &[3, 4, 11], "the copy's children hang under the source");
-        assert_eq!(t.children(11), &[21]);
+        assert_eq!(t.children(2).collect::<Vec<_>>(), [3, 4, 11], "the copy's children hang under the source");
+        assert_eq!(t.children(11).collect::<Vec<_>>(), [21]);
         assert_eq!(t.parent(21), Some(11));
         assert_eq!(t.depth_first(), vec![1, 2, 3, 4, 11, 21]);
     }
@@ -473,6 +498,14 @@ mod tests {
         let nodes: Vec<Node> = complete().into_iter().filter(|n| n.id != 21).collect();
         let breaks = Thread::new(nodes).breaks();
         assert_eq!(breaks, vec![Break::GoalWithoutMeasure { element: 1 }, Break::GoalWithoutMeasure { element: 2 }]);
+    }
+
+    #[test]
+    fn kinds_pack_into_a_byte_beside_the_orphan_flag() {
+        for kind in ElementKind::ALL {
+            assert_eq!(ElementKind::ALL[kind as usize], kind);
+            assert_eq!(kind as u8 & ORPHAN, 0);
+        }
     }
 
     #[test]
@@ -628,7 +661,7 @@ mod tests {
             let t = Thread::new(nodes.clone());
             assert_eq!(t.depth_first(), order, "seed {seed}: order");
             for (id, kids) in &child_lists {
-                assert_eq!(t.children(*id), kids.as_slice(), "seed {seed}: children of {id}");
+                assert_eq!(t.children(*id).collect::<Vec<_>>(), *kids, "seed {seed}: children of {id}");
             }
             assert_eq!(t.breaks(), breaks, "seed {seed}: breaks");
         }

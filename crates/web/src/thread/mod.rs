@@ -234,7 +234,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
                 }
                 up = t.parent(u);
             }
-            let mut stack = t.children(id).to_vec();
+            let mut stack = t.children(id).collect::<Vec<i64>>();
             while let Some(c) = stack.pop() {
                 if visible.insert(c) {
                     stack.extend(t.children(c));
@@ -269,7 +269,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
         if !seen.insert(id) {
             return;
         }
-        let kids: Vec<i64> = t.children(id).iter().copied().filter(|c| shown(c)).collect();
+        let kids: Vec<i64> = t.children(id).filter(|c| shown(c)).collect();
         out.push((id, depth, kids.len(), 0));
         for c in &kids {
             visit(c.to_owned(), depth + 1, t, shown, out, seen);
