@@ -614,7 +614,7 @@ const DEMO_FILES: [(&str, &[u8], &[i64]); 4] = [
 /// Indicators of the demo plans that take their values from a demo series: indicator text, table, series key.
 const DEMO_INDICATORS: [(&str, &str, &str); 2] = [
     ("Andel elever som fullfører videregående opplæring", "12971", "ContentsCode=KOSgjennomf0000"),
-    ("Utslipp av klimagasser i tonn CO2-ekvivalenter", "13931", "ContentsCode=Utslipp"),
+    (rodtrad_store::demo_plans::EMISSIONS_INDICATOR, "13931", "ContentsCode=Utslipp"),
 ];
 
 /// Loads the demo statistics into the demo municipality once: tables, peer groups, SDG links and

@@ -12,7 +12,8 @@ use rodtrad_domain::{Name, OrgUnitKind};
 
 /// A sub-goal of the master plan with its whole red thread: SDG target it is adapted from, indicator,
 /// strategy, the service area (or staff unit) the action programme gives it to, the assignment, and
-/// the measures the area's units put in their unit plans. `None` leaves a link out on purpose.
+/// the measures the area's units put in their unit plans, per kind of unit: a school, a nursing home
+/// and a library serve the same goal with different work. `None` leaves a link out on purpose.
 struct Sub {
     text: &'static str,
     target: &'static str,
@@ -20,8 +21,117 @@ struct Sub {
     strategy: Option<&'static str>,
     area: &'static str,
     assignment: Option<&'static str>,
-    measures: &'static [&'static str],
+    measures: &'static [(UnitType, &'static [&'static str])],
 }
+
+/// The kinds of unit in the demo organisation, each with its own service (and so its own measures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnitType {
+    /// *Skole* (primary and lower secondary).
+    School,
+    /// *Barnehage*.
+    Kindergarten,
+    /// *Voksenopplæring*.
+    AdultEducation,
+    /// *Helsestasjon og skolehelsetjeneste*.
+    HealthStation,
+    /// *Sykehjem*.
+    NursingHome,
+    /// *Hjemmetjenesten*.
+    HomeCare,
+    /// *Frisklivssentralen*: healthy-life courses for adults.
+    HealthyLifeCentre,
+    /// *Boligkontoret*: municipal housing and start-up loans.
+    HousingOffice,
+    /// *NAV*: social services.
+    Nav,
+    /// *Bibliotek*.
+    Library,
+    /// *Kulturskole*.
+    CultureSchool,
+    /// *Frivilligsentral*.
+    VolunteerCentre,
+    /// *Næringsutvikling*.
+    BusinessDevelopment,
+    /// *Byggesak*: building permits.
+    BuildingPermits,
+    /// *Digitalisering og innovasjon*.
+    Digitalisation,
+    /// *Dokumentsenteret*: records and mail.
+    RecordsCentre,
+    /// *Eiendomsforvaltning*: the municipality's buildings.
+    PropertyManagement,
+    /// *Energi og miljøbygg*.
+    EnergyAndBuildings,
+    /// *Renhold*: cleaning of municipal buildings.
+    Cleaning,
+    /// *Maskinpark og verksted*: vehicles and machines.
+    MachinePark,
+    /// *Vann og avløp*: water and sewerage.
+    WaterAndSewerage,
+    /// *Vei og park*: roads and parks.
+    RoadsAndParks,
+    /// *HR og organisasjonsutvikling* (staff unit).
+    HumanResources,
+    /// *Økonomi og virksomhetsstyring* (staff unit).
+    Finance,
+    /// Any other unit: it takes no measures in the demo.
+    Other,
+}
+
+impl UnitType {
+    /// The kind of a demo unit, told by its name.
+    pub fn of(name: &str) -> UnitType {
+        let n = name.to_lowercase();
+        let has = |s: &str| n.contains(s);
+        match () {
+            _ if has("kulturskole") => UnitType::CultureSchool,
+            _ if has("voksenopplæring") => UnitType::AdultEducation,
+            _ if has("fagstab") || has("spesialpedagogisk") => UnitType::Other,
+            _ if has("skole") && !has("skolesekken") && !has("skolehelse") => UnitType::School,
+            _ if has("barnehage") => UnitType::Kindergarten,
+            _ if has("helsestasjon") => UnitType::HealthStation,
+            _ if has("sykehjem") => UnitType::NursingHome,
+            _ if has("hjemmetjenesten") => UnitType::HomeCare,
+            _ if has("frisklivs") => UnitType::HealthyLifeCentre,
+            _ if has("boligkontoret") => UnitType::HousingOffice,
+            _ if n.starts_with("nav ") => UnitType::Nav,
+            _ if has("bibliotek") => UnitType::Library,
+            _ if has("frivilligsentral") => UnitType::VolunteerCentre,
+            _ if has("næringsutvikling") => UnitType::BusinessDevelopment,
+            _ if has("byggesak") => UnitType::BuildingPermits,
+            _ if has("digitalisering og innovasjon") => UnitType::Digitalisation,
+            _ if has("dokumentsenter") => UnitType::RecordsCentre,
+            _ if has("eiendomsforvaltning") => UnitType::PropertyManagement,
+            _ if has("energi og miljøbygg") => UnitType::EnergyAndBuildings,
+            _ if has("renhold") => UnitType::Cleaning,
+            _ if has("maskinpark") => UnitType::MachinePark,
+            _ if has("vann og avløp") => UnitType::WaterAndSewerage,
+            _ if has("vei og park") => UnitType::RoadsAndParks,
+            _ if n.starts_with("hr ") => UnitType::HumanResources,
+            _ if n.starts_with("økonomi") => UnitType::Finance,
+            _ => UnitType::Other,
+        }
+    }
+}
+
+/// Every measure the demo gives units of `unit_type`: the catalogue its unit plans draw from.
+pub fn measures_of(unit_type: UnitType) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = MASTER
+        .iter()
+        .flat_map(|f| f.subs)
+        .flat_map(|s| s.measures)
+        .filter(|(t, _)| *t == unit_type)
+        .flat_map(|(_, m)| m.iter().copied())
+        .collect();
+    if unit_type == UnitType::School {
+        out.push(WITHDRAWN_MEASURE);
+    }
+    out
+}
+
+/// The measure a school keeps under an assignment later withdrawn from the action programme.
+const WITHDRAWN_MEASURE: &str = "Rekruttere frivillige leksehjelpere";
 
 /// A main goal of the master plan: the SDG target it builds on and its sub-goals.
 struct Focus {
@@ -29,6 +139,11 @@ struct Focus {
     goal: &'static str,
     subs: &'static [Sub],
 }
+
+/// The emissions indicator, with what can be said of its target today (target values per year come
+/// with indicator targets); the demo statistics feed it from SSB table 13931.
+pub const EMISSIONS_INDICATOR: &str =
+    "Utslipp av klimagasser i tonn CO2-ekvivalenter (utgangspunkt 2009, mål: 67 prosent lavere innen 2030)";
 
 const MASTER: &[Focus] = &[
     Focus {
@@ -42,7 +157,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal gjøre det enkelt å være aktiv der folk bor"),
                 area: "HO",
                 assignment: Some("Utvide frisklivstilbudet"),
-                measures: &["Starte frisklivsgrupper i alle bydeler"],
+                measures: &[
+                    (UnitType::HealthyLifeCentre, &["Starte frisklivsgrupper i alle bydeler"]),
+                    (UnitType::NursingHome, &["Tilby beboerne trening og hverdagsaktivitet hver dag"]),
+                ],
             },
             // Demo break: no indicator.
             Sub {
@@ -52,7 +170,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi vil skape møteplasser på tvers av generasjoner"),
                 area: "KFI",
                 assignment: Some("Utvikle møteplasser i bibliotekene"),
-                measures: &["Holde åpent bibliotek med aktiviteter på kveldstid"],
+                measures: &[
+                    (UnitType::Library, &["Holde åpent bibliotek med aktiviteter på kveldstid"]),
+                    (UnitType::VolunteerCentre, &["Starte en besøkstjeneste for eldre som bor alene"]),
+                ],
             },
             Sub {
                 text: "Eldre bor trygt i eget hjem så lenge de ønsker",
@@ -62,8 +183,14 @@ const MASTER: &[Focus] = &[
                 area: "HO",
                 assignment: Some("Ta i bruk velferdsteknologi i hjemmetjenesten"),
                 measures: &[
-                    "Installere digitalt tilsyn hos brukere som ønsker det",
-                    "Lære opp alle ansatte i bruk av velferdsteknologi",
+                    (
+                        UnitType::HomeCare,
+                        &[
+                            "Installere digitalt tilsyn hos brukere som ønsker det",
+                            "Lære opp alle ansatte i bruk av velferdsteknologi",
+                        ],
+                    ),
+                    (UnitType::NursingHome, &["Tilby korttidsopphold med opptrening før hjemreise"]),
                 ],
             },
         ],
@@ -79,10 +206,13 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal gi hver elev tilpasset opplæring fra første dag"),
                 area: "OPP",
                 assignment: Some("Styrke lese- og regneopplæringen på barnetrinnet"),
-                measures: &[
-                    "Kartlegge leseferdigheter på 2. trinn og følge opp hver elev",
-                    "Gi lærerne kurs i begynneropplæring i lesing",
-                ],
+                measures: &[(
+                    UnitType::School,
+                    &[
+                        "Kartlegge leseferdigheter på 2. trinn og følge opp hver elev",
+                        "Gi lærerne kurs i begynneropplæring i lesing",
+                    ],
+                )],
             },
             Sub {
                 text: "Barn og familier får hjelp tidlig når de trenger det",
@@ -91,7 +221,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi vil se hele barnet og samarbeide tett med hjemmet"),
                 area: "OPP",
                 assignment: Some("Etablere tverrfaglige team rundt barnehagene"),
-                measures: &["Ha faste møter med helsestasjonen hver måned"],
+                measures: &[
+                    (UnitType::Kindergarten, &["Ha faste møter med helsestasjonen hver måned"]),
+                    (UnitType::HealthStation, &["Delta i de tverrfaglige teamene i barnehagene i området"]),
+                ],
             },
             Sub {
                 text: "Voksne har mulighet til livslang læring",
@@ -100,7 +233,7 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal tilby opplæring som gjør det mulig å kombinere jobb og læring"),
                 area: "OPP",
                 assignment: Some("Utvide kveldstilbudet i voksenopplæringen"),
-                measures: &["Starte kveldsklasser i norsk og digitale ferdigheter"],
+                measures: &[(UnitType::AdultEducation, &["Starte kveldsklasser i norsk og digitale ferdigheter"])],
             },
         ],
     },
@@ -115,7 +248,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal være en tilgjengelig og forutsigbar samarbeidspartner for næringslivet"),
                 area: "SAM",
                 assignment: Some("Etablere næringsvennlig saksbehandling"),
-                measures: &["Gi svar på næringshenvendelser innen fem dager"],
+                measures: &[
+                    (UnitType::BusinessDevelopment, &["Gi svar på næringshenvendelser innen fem dager"]),
+                    (UnitType::BuildingPermits, &["Tilby forhåndskonferanse for næringsbygg innen to uker"]),
+                ],
             },
             Sub {
                 text: "Innbyggerne møter digitale tjenester som er enkle å bruke",
@@ -124,7 +260,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal utvikle tjenestene sammen med brukerne"),
                 area: "ODI",
                 assignment: Some("Digitalisere de ti mest brukte søknadene"),
-                measures: &["Lage digitalt søknadsskjema for parkeringstillatelse"],
+                measures: &[
+                    (UnitType::Digitalisation, &["Lage digitalt søknadsskjema for parkeringstillatelse"]),
+                    (UnitType::RecordsCentre, &["Sende alle brev til innbyggere digitalt der det er mulig"]),
+                ],
             },
         ],
     },
@@ -139,7 +278,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi vil bruke startlån og utleieboliger til å hjelpe flere inn på boligmarkedet"),
                 area: "HO",
                 assignment: Some("Følge opp boligsosial handlingsplan"),
-                measures: &["Gi alle med startlån veiledning om privatøkonomi"],
+                measures: &[
+                    (UnitType::HousingOffice, &["Gi alle med startlån veiledning om privatøkonomi"]),
+                    (UnitType::Nav, &["Tilby gjeldsrådgivning til alle som søker økonomisk sosialhjelp"]),
+                ],
             },
             // Demo break: distributed to Samfunnsutvikling, but no assignment there yet.
             Sub {
@@ -158,7 +300,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal gjøre det enkelt å sortere og gjenbruke"),
                 area: "ETD",
                 assignment: Some("Innføre sortering av matavfall i alle kommunale bygg"),
-                measures: &["Sette ut sorteringsstasjoner i alle skoler"],
+                measures: &[
+                    (UnitType::Cleaning, &["Sette ut sorteringsstasjoner for matavfall i alle skoler og barnehager"]),
+                    (UnitType::PropertyManagement, &["Bygge om avfallsrommene i rådhusene for kildesortering"]),
+                ],
             },
         ],
     },
@@ -169,11 +314,15 @@ const MASTER: &[Focus] = &[
             Sub {
                 text: "Klimagassutslippene er 67 prosent lavere enn i 2009",
                 target: "13.2",
-                indicator: Some("Utslipp av klimagasser i tonn CO2-ekvivalenter"),
+                indicator: Some(EMISSIONS_INDICATOR),
                 strategy: Some("Vi skal gjøre det lett for innbyggere og næringsliv å velge klimavennlig"),
                 area: "ETD",
                 assignment: Some("Fase ut fossil energi i kommunale bygg"),
-                measures: &["Bytte oljefyrte kjeler med varmepumper"],
+                measures: &[
+                    (UnitType::EnergyAndBuildings, &["Bytte oljefyrte kjeler med varmepumper"]),
+                    (UnitType::PropertyManagement, &["Installere solceller på egnede kommunale tak"]),
+                    (UnitType::MachinePark, &["Bytte dieseldrevne arbeidsmaskiner med elektriske"]),
+                ],
             },
             Sub {
                 text: "Lokalsamfunnet er godt rustet mot klimaendringer",
@@ -182,7 +331,10 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi vil planlegge for mer nedbør og havnivåstigning"),
                 area: "ETD",
                 assignment: Some("Lage plan for overvannshåndtering"),
-                measures: &["Kartlegge flomveier i sentrumsområdene"],
+                measures: &[
+                    (UnitType::WaterAndSewerage, &["Kartlegge flomveier i sentrumsområdene"]),
+                    (UnitType::RoadsAndParks, &["Åpne lukkede bekker der overvann gjør skade"]),
+                ],
             },
         ],
     },
@@ -196,7 +348,7 @@ const MASTER: &[Focus] = &[
             strategy: Some("Vi vil invitere innbyggerne inn tidlig i arbeidet med nye løsninger"),
             area: "KFI",
             assignment: Some("Styrke frivilligsentralene som møteplasser"),
-            measures: &["Holde åpne frivillighetskvelder hver måned"],
+            measures: &[(UnitType::VolunteerCentre, &["Holde åpne frivillighetskvelder hver måned"])],
         }],
     },
     Focus {
@@ -210,7 +362,7 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal utvikle god ledelse og godt medarbeiderskap"),
                 area: "HR",
                 assignment: Some("Følge opp nærvær i alle virksomheter"),
-                measures: &["Tilby lederopplæring i oppfølging av sykefravær"],
+                measures: &[(UnitType::HumanResources, &["Tilby lederopplæring i oppfølging av sykefravær"])],
             },
             Sub {
                 text: "Flere medarbeidere har hele stillinger",
@@ -219,7 +371,7 @@ const MASTER: &[Focus] = &[
                 strategy: Some("Vi skal ha en heltidskultur"),
                 area: "HR",
                 assignment: Some("Utvikle turnusordninger som gir flere hele stillinger"),
-                measures: &["Prøve ut langvakter ved to sykehjem"],
+                measures: &[(UnitType::HumanResources, &["Prøve ut langvakter ved to sykehjem"])],
             },
         ],
     },
@@ -234,7 +386,7 @@ const MASTER: &[Focus] = &[
             strategy: None,
             area: "OKV",
             assignment: Some("Gjennomføre effektiviseringsprogrammet"),
-            measures: &["Gå gjennom alle rammeavtaler for besparelser"],
+            measures: &[(UnitType::Finance, &["Gå gjennom alle rammeavtaler for besparelser"])],
         }],
     },
 ];
@@ -341,7 +493,9 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
                 db.element_create(a, master, Some(sg), &input(ElementKind::Strategy, s, &[])).await?;
             }
             if let Some(ind) = sub.indicator {
-                db.element_create(a, master, Some(sg), &input(ElementKind::Indicator, ind, &[])).await?;
+                // The indicator measures the target its sub-goal is adapted from.
+                db.element_create(a, master, Some(sg), &input(ElementKind::Indicator, ind, &[(sub.target, false)]))
+                    .await?;
             }
             subs.push((sub, sg));
         }
@@ -397,50 +551,59 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
         }
     }
 
-    // Unit plans: the first units of each area take their area's assignments and add measures.
+    // Unit plans: in the area the sub-goal is given to, the first units of each kind it names take
+    // the area's assignment and add their kind's measures, so no measure lands in a unit whose
+    // service it does not fit.
     let mut first_school = true;
     let mut planned: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for (sub, assignment) in &assignments {
         let Some(area_id) = area(sub.area) else { continue };
         let children = tree.children(Some(area_id));
-        let take = if sub.area == "OPP" { 4 } else { 2 };
         // Staff units without sub-units keep their own unit plan.
-        let units: Vec<i64> =
-            if children.is_empty() { vec![area_id] } else { children.iter().copied().take(take).collect() };
-        for unit_id in units {
-            let Some(unit) = tree.get(unit_id) else { continue };
-            let existing = db
-                .plans(mid)
-                .await?
-                .into_iter()
-                .find(|p| p.owner_unit_id == Some(unit_id) && p.plan_type() == PlanType::UnitPlan);
-            let up = match existing {
-                Some(p) => p.id,
-                None => {
-                    let title = format!("Virksomhetsplan {year} – {}", unit.name);
-                    db.plan_create(a, &plan(PlanType::UnitPlan, &title, (year, year), Some(unit_id))?, &[programme])
-                        .await?
+        let candidates: Vec<i64> = if children.is_empty() { vec![area_id] } else { children.to_vec() };
+        for (unit_type, measures) in sub.measures {
+            let take = if *unit_type == UnitType::School { 4 } else { 2 };
+            let units: Vec<i64> = candidates
+                .iter()
+                .copied()
+                .filter(|u| tree.get(*u).is_some_and(|u| UnitType::of(&u.name) == *unit_type))
+                .take(take)
+                .collect();
+            for unit_id in units {
+                let Some(unit) = tree.get(unit_id) else { continue };
+                let existing = db
+                    .plans(mid)
+                    .await?
+                    .into_iter()
+                    .find(|p| p.owner_unit_id == Some(unit_id) && p.plan_type() == PlanType::UnitPlan);
+                let up = match existing {
+                    Some(p) => p.id,
+                    None => {
+                        let title = format!("Virksomhetsplan {year} – {}", unit.name);
+                        db.plan_create(a, &plan(PlanType::UnitPlan, &title, (year, year), Some(unit_id))?, &[programme])
+                            .await?
+                    }
+                };
+                planned.insert(up);
+                let copy = db.element_inherit(a, up, *assignment).await?;
+                for (i, m) in measures.iter().enumerate() {
+                    let mut el = input(ElementKind::Measure, m, &[(sub.target, false)]);
+                    el.owner_unit_id = Some(unit_id);
+                    el.responsible_person_id = unit.leader_person_id;
+                    el.deadline = Some(date(year, if i == 0 { 6 } else { 11 }, if i == 0 { 20 } else { 30 }));
+                    el.status = ElementStatus::Active;
+                    db.element_create(a, up, Some(copy), &el).await?;
                 }
-            };
-            planned.insert(up);
-            let copy = db.element_inherit(a, up, *assignment).await?;
-            for (i, m) in sub.measures.iter().enumerate() {
-                let mut el = input(ElementKind::Measure, m, &[]);
-                el.owner_unit_id = Some(unit_id);
-                el.responsible_person_id = unit.leader_person_id;
-                el.deadline = Some(date(year, if i == 0 { 6 } else { 11 }, if i == 0 { 20 } else { 30 }));
-                el.status = ElementStatus::Active;
-                db.element_create(a, up, Some(copy), &el).await?;
-            }
-            if first_school
-                && sub.area == "OPP"
-                && let Some(w) = withdrawn
-            {
-                first_school = false;
-                let copy = db.element_inherit(a, up, w).await?;
-                let mut el = input(ElementKind::Measure, "Rekruttere frivillige leksehjelpere", &[]);
-                el.owner_unit_id = Some(unit_id);
-                db.element_create(a, up, Some(copy), &el).await?;
+                if first_school
+                    && *unit_type == UnitType::School
+                    && let Some(w) = withdrawn
+                {
+                    first_school = false;
+                    let copy = db.element_inherit(a, up, w).await?;
+                    let mut el = input(ElementKind::Measure, WITHDRAWN_MEASURE, &[]);
+                    el.owner_unit_id = Some(unit_id);
+                    db.element_create(a, up, Some(copy), &el).await?;
+                }
             }
         }
     }

@@ -67,7 +67,7 @@ async fn pages(t: &TestApp, c: &mut Client, mid: i64) -> Vec<String> {
             .await
             .unwrap()
             .into_iter()
-            .find(|e| e.text == "Utslipp av klimagasser i tonn CO2-ekvivalenter" && !e.inherited())
+            .find(|e| e.text == rodtrad_store::demo_plans::EMISSIONS_INDICATOR && !e.inherited())
             .unwrap()
             .id;
     let table_page = c.get(&format!("/statistics/tables/{table}")).await.expect(200);

@@ -74,3 +74,54 @@ both!(demo_loads_once_with_leaders_on_all_levels, |t: TestApp| async move {
     let goals = elements.iter().filter(|e| e.kind().is_goal() && !e.inherited()).count();
     assert!((20..=30).contains(&goals), "{goals} goals and sub-goals in the master plan");
 });
+
+both!(each_unit_takes_measures_that_fit_its_service_and_sdg_13_shows_the_climate_goal, |t: TestApp| async move {
+    use rodtrad_store::demo_plans::{EMISSIONS_INDICATOR, UnitType, measures_of};
+    use std::collections::{BTreeMap, BTreeSet};
+    let cost = HashCost { memory_kib: 1024, iterations: 1 };
+    let mid = demo::load(&t.db, cost).await.unwrap().municipality_id;
+    rodtrad_service::stat_import::load_demo(&t.db, mid).await.unwrap();
+    let tree = t.db.org_tree(mid).await.unwrap();
+    let plans = t.db.plans(mid).await.unwrap();
+    let mut kinds_by_measure: BTreeMap<String, BTreeSet<UnitType>> = BTreeMap::new();
+    for e in t.db.elements_all(mid).await.unwrap() {
+        let plan = plans.iter().find(|p| p.id == e.plan_id).unwrap();
+        if e.kind() != rodtrad_domain::plan::ElementKind::Measure || plan.plan_type.code() != "unit_plan" {
+            continue;
+        }
+        let unit = &tree.get(plan.owner_unit_id.unwrap()).unwrap().name;
+        let kind = UnitType::of(unit);
+        // A unit's measures come from its own kind's catalogue.
+        assert!(measures_of(kind).contains(&e.text.as_str()), "«{}» does not fit {unit} ({kind:?})", e.text);
+        kinds_by_measure.entry(e.text.clone()).or_default().insert(kind);
+    }
+    // No measure is copied into units of different kinds (the fitness groups in nursing
+    // homes, evening library opening in the culture school, kindergarten and adult-education
+    // measures in primary schools).
+    for (text, kinds) in &kinds_by_measure {
+        assert_eq!(kinds.len(), 1, "«{text}» in units of kinds {kinds:?}");
+    }
+    let kinds: BTreeSet<UnitType> = kinds_by_measure.values().flatten().copied().collect();
+    assert!(kinds.len() >= 15, "measures for {} kinds of unit: {kinds:?}", kinds.len());
+    assert!(!kinds.contains(&UnitType::Other) && !kinds.contains(&UnitType::CultureSchool));
+
+    // The SDG 13 page: the climate goal, its measures and the emissions indicator with its baseline
+    // and target, fed from a statistics series.
+    let mut c = t.client();
+    c.login("kommunedirektor@demo.rodtrad.no", demo::DEMO_PASSWORD).await.expect(303);
+    let page = c.get("/sdg/13").await.expect(200);
+    page.contains("Asker er et klimanøytralt samfunn")
+        .contains("Klimagassutslippene er 67 prosent lavere enn i 2009")
+        .contains("Bytte oljefyrte kjeler med varmepumper")
+        .contains("Kartlegge flomveier i sentrumsområdene")
+        .contains(EMISSIONS_INDICATOR);
+    assert!(EMISSIONS_INDICATOR.contains("2009") && EMISSIONS_INDICATOR.contains("67 prosent"));
+    let indicator =
+        t.db.elements_all(mid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.text == EMISSIONS_INDICATOR && !e.inherited())
+            .unwrap();
+    c.get(&format!("/elements/{}/statistics", indicator.id)).await.expect(200).contains("13931");
+});
