@@ -97,6 +97,59 @@ const journeys = {
     await assertText(page.locator('#thread-results'), goal);
   },
 
+  async 'move a measure with no path to a goal under another assignment'(d, page) {
+    await signIn(d, page, 'kommunedirektor');
+    await d.click(page, nav(page, 'nav-thread'));
+    const measure = 'Rekruttere frivillige leksehjelpere';
+    const breakRow = () => page.locator('#h-breaks ~ table tbody tr', { hasText: nb['break-no-path'] }).filter({ hasText: measure });
+    assert.equal(await breakRow().count(), 1, 'the demo break "no path to a goal" is listed');
+    // The break links straight to the element's parent choice.
+    await d.click(page, breakRow().getByRole('link', exact(measure)));
+    const elementUrl = new URL(page.url());
+    assert.match(elementUrl.pathname, /^\/elements\/\d+$/);
+    // An adopted unit plan says so and offers to put it under revision (an earlier journey on this
+    // instance may have done that already).
+    const revise = page.locator('#readonly-notice').getByRole('button', exact(nb['plan-revise']));
+    if ((await revise.count()) > 0) {
+      await assertText(page.locator('#readonly-notice'), nb['plan-readonly-adopted']);
+      await d.click(page, revise);
+      await assertText(page.locator('.facts'), nb['plan-status-under_revision']);
+      await page.goto(elementUrl.pathname);
+    }
+    const parent = page.locator('#f-parent_id');
+    const options = await parent.evaluate((el) => [...el.options].map((o) => ({ value: o.value, selected: o.selected })));
+    const target = options.find((o) => !o.selected && o.value !== '');
+    assert.ok(target, 'another valid parent is offered');
+    await d.select(page, parent, { value: target.value });
+    await d.click(page, page.locator(`form[action$="${elementUrl.pathname}"]`).getByRole('button', exact(nb.save)));
+    await assertText(page.locator('.ds-alert[data-color=success]'), nb.saved);
+    await d.click(page, nav(page, 'nav-thread'));
+    assert.equal(await breakRow().count(), 0, 'the break is gone once the measure sits under a live assignment');
+  },
+
+  async 'choose a plan owner by searching the organisation'(d, page) {
+    await signIn(d, page, 'styring');
+    await d.click(page, nav(page, 'nav-plans'));
+    await d.click(page, page.locator('summary', { hasText: nb['plans-new'] }), { nav: false });
+    const title = `Plan for Bondi skole (${d.name})`;
+    await d.fill(page, page.locator('#f-title'), title);
+    await d.fill(page, page.locator('#f-owner_unit_id-q'), 'bondi');
+    // The search works without JavaScript: a GET that narrows the list and keeps what was typed.
+    await d.click(page, page.getByRole('button', exact(nb['unit-search-submit'])));
+    assert.equal(await page.locator('#f-title').inputValue(), title);
+    const owner = page.locator('#f-owner_unit_id');
+    const labels = await owner.evaluate((el) => [...el.options].filter((o) => o.value !== '').map((o) => o.label));
+    assert.ok(labels.length > 0 && labels.every((l) => /bondi/i.test(l)), `only Bondi units: ${labels.join('; ')}`);
+    assert.ok((await owner.locator('optgroup').count()) > 0, 'grouped by service area');
+    const school = labels.find((l) => l.endsWith('Bondi skole'));
+    assert.ok(school, `Bondi skole is offered: ${labels.join('; ')}`);
+    await d.select(page, owner, school);
+    await d.click(page, page.getByRole('button', exact(nb['plans-create'])));
+    assert.match(new URL(page.url()).pathname, /^\/plans\/\d+$/);
+    await assertText(page.locator('h1'), title);
+    await assertText(page.locator('.facts'), 'Bondi skole');
+  },
+
   async 'export a plan to XLSX'(d, page) {
     await signIn(d, page, 'styring');
     await d.click(page, nav(page, 'nav-plans'));
