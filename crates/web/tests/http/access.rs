@@ -156,9 +156,11 @@ both!(delegation_grants_edit_rights_until_expiry, |t: TestApp| async move {
         .await
         .expect(422)
         .contains("Sluttdatoen kan ikke ha passert.");
-    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let until = day.to_string();
     x.post(&format!("{unit}/delegations"), &[("person_id", &person), ("valid_to", &until)]).await.expect(303);
-    x.get(&unit).await.expect(200).contains("Erik Ansatt").contains(&until);
+    // The form takes ISO (a date input); the page shows the Norwegian date.
+    x.get(&unit).await.expect(200).contains("Erik Ansatt").contains(&day.format("%d.%m.%Y").to_string());
 
     // The delegate may now edit, and sees the unit on the start page.
     e.get("/").await.expect(200).contains("delegert redigeringsrett");
