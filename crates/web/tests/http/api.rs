@@ -88,7 +88,7 @@ both!(openapi_document_describes_every_api_route, |t: TestApp| async move {
 });
 
 /// Sends JSON with a bearer token.
-async fn json(
+pub(crate) async fn json(
     c: &mut crate::harness::Client,
     method: axum::http::Method,
     path: &str,
@@ -97,7 +97,7 @@ async fn json(
     c.send(method, path, Some(body.to_string()), &[("content-type", "application/json")]).await
 }
 
-async fn token_client(t: &TestApp, login: &str) -> crate::harness::Client {
+pub(crate) async fn token_client(t: &TestApp, login: &str) -> crate::harness::Client {
     let mut c = t.login(login).await;
     let page = c.post("/profile/tokens", &[("name", "api")]).await.expect(201);
     let start = page.body.find("rt_").unwrap();

@@ -1,51 +1,15 @@
 //! Editing the goal structure (issue #12): the read-only notice of adopted plans, moving elements,
 //! goal paths in unit plans and the grouped, searchable owner choice.
 
+use crate::api::{json, token_client};
 use crate::both;
-use crate::harness::{Client, Res, TestApp};
-
-fn id_in(location: &str, after: &str) -> i64 {
-    let start = location.find(after).unwrap() + after.len();
-    location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
-}
-
-async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>, sources: &[i64]) -> i64 {
-    let owner = owner.map(|o| o.to_string()).unwrap_or_default();
-    let sources: Vec<String> = sources.iter().map(i64::to_string).collect();
-    let mut form = vec![
-        ("plan_type", plan_type),
-        ("title", title),
-        ("start_year", "2020"),
-        ("end_year", "2032"),
-        ("owner_unit_id", owner.as_str()),
-    ];
-    form.extend(sources.iter().map(|s| ("source", s.as_str())));
-    let res = c.post("/plans", &form).await.expect(303);
-    id_in(res.location(), "/plans/")
-}
-
-async fn new_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> i64 {
-    let parent = parent.map(|p| p.to_string()).unwrap_or_default();
-    let res = c
-        .post(&format!("/plans/{plan}/elements"), &[("kind", kind), ("text", text), ("parent_id", &parent)])
-        .await
-        .expect(303);
-    id_in(res.location(), "#e-")
-}
+use crate::harness::{Client, TestApp};
+use crate::plans::{id_in, move_to, new_element, new_plan, version_of};
 
 async fn inherit(c: &mut Client, plan: i64, source: i64) -> i64 {
     let res =
         c.post(&format!("/plans/{plan}/inherit"), &[("source_element_id", &source.to_string())]).await.expect(303);
     id_in(res.location(), "#e-")
-}
-
-async fn version_of(c: &mut Client, path: &str) -> String {
-    c.get(path).await.expect(200).input_value("version").unwrap()
-}
-
-async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
-    let v = version_of(c, &format!("/plans/{plan}")).await;
-    c.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", &v)]).await
 }
 
 /// A master plan taken through hearing and a decision to adoption.
@@ -58,21 +22,6 @@ async fn adopt(c: &mut Client, plan: i64) {
     .await
     .expect(303);
     move_to(c, plan, "adopted").await.expect(303);
-}
-
-/// Sends JSON with a bearer token.
-async fn json(c: &mut Client, method: axum::http::Method, path: &str, body: serde_json::Value) -> Res {
-    c.send(method, path, Some(body.to_string()), &[("content-type", "application/json")]).await
-}
-
-async fn token_client(t: &TestApp, login: &str) -> Client {
-    let mut c = t.login(login).await;
-    let page = c.post("/profile/tokens", &[("name", "api")]).await.expect(201);
-    let start = page.body.find("rt_").unwrap();
-    let token = page.body[start..].split('<').next().unwrap().to_owned();
-    let mut api = t.client();
-    api.bearer = Some(token);
-    api
 }
 
 const REVISE_BUTTON: &str = "Sett planen under revisjon</button>";

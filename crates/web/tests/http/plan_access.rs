@@ -4,11 +4,7 @@
 
 use crate::both;
 use crate::harness::{Client, Res, TestApp};
-
-fn id_after(location: &str, after: &str) -> i64 {
-    let start = location.find(after).unwrap() + after.len();
-    location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
-}
+use crate::plans::{id_in, move_to};
 
 async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>) -> i64 {
     let owner = owner.map(|o| o.to_string()).unwrap_or_default();
@@ -20,18 +16,13 @@ async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i6
         ("owner_unit_id", owner.as_str()),
     ];
     let res = c.post("/plans", &form).await.expect(303);
-    id_after(res.location(), "/plans/")
+    id_in(res.location(), "/plans/")
 }
 
 async fn new_element(c: &mut Client, plan: i64, kind: &str, text: &str, sdg: &str) -> i64 {
     let form = [("kind", kind), ("text", text), ("parent_id", ""), ("sdg_targets", sdg)];
     let res = c.post(&format!("/plans/{plan}/elements"), &form).await.expect(303);
-    id_after(res.location(), "#e-")
-}
-
-async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
-    let v = c.get(&format!("/plans/{plan}")).await.expect(200).input_value("version").unwrap();
-    c.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", &v)]).await
+    id_in(res.location(), "#e-")
 }
 
 /// Every read of one plan and one of its elements, page and API, answered 404.
@@ -111,7 +102,7 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
     let dropped = new_element(&mut m, plan, "main_goal", "Et mål revisjonen fjerner", "").await;
     let form = [("kind", "assignment"), ("text", "Skolene følger opp trivsel"), ("parent_id", &goal.to_string())];
     let res = m.post(&format!("/plans/{plan}/elements"), &form).await.expect(303);
-    let assignment = id_after(res.location(), "#e-");
+    let assignment = id_in(res.location(), "#e-");
     move_to(&mut m, plan, "hearing").await.expect(303);
     let decision = [("body", "Kommunestyret"), ("case_number", "24/7"), ("decided_on", "2024-06-20")];
     m.post(&format!("/plans/{plan}/decisions"), &decision).await.expect(303);
@@ -125,7 +116,7 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
         ("owner_unit_id", &fx.unit_x.to_string()),
         ("source", &plan.to_string()),
     ];
-    let unit_plan = id_after(m.post("/plans", &form).await.expect(303).location(), "/plans/");
+    let unit_plan = id_in(m.post("/plans", &form).await.expect(303).location(), "/plans/");
     let inherit = [("source_element_id", assignment.to_string())];
     let inherit: Vec<(&str, &str)> = inherit.iter().map(|(k, v)| (*k, v.as_str())).collect();
     m.post(&format!("/plans/{unit_plan}/inherit"), &inherit).await.expect(303);

@@ -4,7 +4,7 @@ use crate::both;
 use crate::harness::{Client, Res, TestApp};
 
 /// Id at the end of a redirect such as `/plans/12?saved=1#e-3` (the plan) or after `#e-` (the element).
-fn id_in(location: &str, after: &str) -> i64 {
+pub(crate) fn id_in(location: &str, after: &str) -> i64 {
     let start = location.find(after).unwrap() + after.len();
     location[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
 }
@@ -35,7 +35,7 @@ async fn add_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str,
     c.post(&format!("/plans/{plan}/elements"), &[("kind", kind), ("text", text), ("parent_id", &parent)]).await
 }
 
-async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>, sources: &[i64]) -> i64 {
+pub(crate) async fn new_plan(c: &mut Client, plan_type: &str, title: &str, owner: Option<i64>, sources: &[i64]) -> i64 {
     let res = create_plan(c, plan_type, title, ("2020", "2032"), owner, sources).await.expect(303);
     id_in(res.location(), "/plans/")
 }
@@ -45,16 +45,16 @@ async fn new_plan_years(c: &mut Client, plan_type: &str, title: &str, years: (&s
     id_in(res.location(), "/plans/")
 }
 
-async fn new_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> i64 {
+pub(crate) async fn new_element(c: &mut Client, plan: i64, parent: Option<i64>, kind: &str, text: &str) -> i64 {
     let res = add_element(c, plan, parent, kind, text).await.expect(303);
     id_in(res.location(), "#e-")
 }
 
-async fn version_of(c: &mut Client, path: &str) -> String {
+pub(crate) async fn version_of(c: &mut Client, path: &str) -> String {
     c.get(path).await.expect(200).input_value("version").unwrap()
 }
 
-async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
+pub(crate) async fn move_to(c: &mut Client, plan: i64, status: &str) -> Res {
     let v = version_of(c, &format!("/plans/{plan}")).await;
     c.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", &v)]).await
 }
