@@ -336,6 +336,185 @@ pub fn silent_owners(items: &[(i64, Option<Status>, Option<NaiveDate>)], since: 
     out
 }
 
+/// The kind of a reporting period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    /// A calendar month (number 1–12).
+    Month,
+    /// A four-monthly period of the council reports (*tertial*, number 1–3; the third is the annual report).
+    Tertial,
+}
+
+impl PeriodKind {
+    /// Stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "month",
+            PeriodKind::Tertial => "tertial",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(code: &str) -> Option<PeriodKind> {
+        match code {
+            "month" => Some(PeriodKind::Month),
+            "tertial" => Some(PeriodKind::Tertial),
+            _ => None,
+        }
+    }
+}
+
+/// One reporting period of a year, before it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodSpec {
+    /// Month or four-monthly period.
+    pub kind: PeriodKind,
+    /// 1–12 for months, 1–3 for four-monthly periods.
+    pub number: u32,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+}
+
+/// Years a period may be created for.
+pub const PERIOD_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Parses the year of a new set of periods.
+pub fn parse_period_year(text: &str) -> Result<i32, RuleError> {
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| PERIOD_YEARS.contains(y))
+        .ok_or_else(|| RuleError::new("err-followup-year").with("value", text.trim().to_owned()).on("year"))
+}
+
+/// The fifteen reporting periods of a year: the twelve months, then the three four-monthly periods
+/// (January–April, May–August, September–December).
+pub fn periods_of_year(year: i32) -> Vec<PeriodSpec> {
+    let first = |m: u32| NaiveDate::from_ymd_opt(year, m, 1).expect("valid month");
+    let last = |m: u32| {
+        if m == 12 {
+            NaiveDate::from_ymd_opt(year, 12, 31).expect("valid day")
+        } else {
+            first(m + 1).pred_opt().expect("valid day")
+        }
+    };
+    let mut out: Vec<PeriodSpec> = (1..=12)
+        .map(|m| PeriodSpec { kind: PeriodKind::Month, number: m, starts_on: first(m), ends_on: last(m) })
+        .collect();
+    for t in 1..=3u32 {
+        let (from, to) = (4 * t - 3, 4 * t);
+        out.push(PeriodSpec { kind: PeriodKind::Tertial, number: t, starts_on: first(from), ends_on: last(to) });
+    }
+    out
+}
+
+/// Whether a report in a period that is closed (`closed`) may be written: never.
+pub fn check_period_open(closed: bool) -> Result<(), RuleError> {
+    if closed { Err(RuleError::new("err-followup-period-closed").on("period")) } else { Ok(()) }
+}
+
+impl crate::Actor {
+    fn followup_staff(&self) -> bool {
+        self.has(crate::Role::SystemAdmin) || self.has(crate::Role::Management)
+    }
+
+    /// May report the status of an item owned by the unit with `owner_ancestry` (the unit first, then
+    /// its ancestors; `None` without an owner unit) whose responsible person is `responsible`: that
+    /// person, whoever may edit the owner unit (its leaders and those above, delegates), and the
+    /// management staff.
+    pub fn can_report_status(&self, owner_ancestry: Option<&[i64]>, responsible: Option<i64>) -> bool {
+        (responsible.is_some() && self.person_id == responsible)
+            || self.followup_staff()
+            || owner_ancestry.is_some_and(|a| self.can_edit_unit(a))
+    }
+
+    /// May reopen a completed or cancelled item: the superior leader (a leader of a unit above the
+    /// owner unit) and the management staff, not the owner unit's own leader or the responsible person.
+    pub fn can_reopen_status(&self, owner_ancestry: Option<&[i64]>) -> bool {
+        self.followup_staff()
+            || owner_ancestry
+                .and_then(|a| a.split_first())
+                .is_some_and(|(_, above)| above.iter().any(|u| self.led_units.contains(u)))
+    }
+
+    /// Is a party to the management dialogue of an item of the unit with `owner_ancestry`: a leader
+    /// of that unit or of a unit above it (the superior line). Closing needs this.
+    pub fn is_dialogue_party(&self, owner_ancestry: &[i64]) -> bool {
+        owner_ancestry.iter().any(|u| self.led_units.contains(u))
+    }
+
+    /// May read a management dialogue: its parties and the management staff; nobody else
+    /// (employees, politicians, the auditor, leaders of other units).
+    pub fn can_read_dialogue(&self, owner_ancestry: &[i64]) -> bool {
+        self.followup_staff() || self.is_dialogue_party(owner_ancestry)
+    }
+
+    /// May read the statuses and roll-up of a unit: whoever may read the unit (its staff, the
+    /// leaders above, delegates, municipality-wide readers).
+    pub fn can_read_status(&self, ancestry: &[i64]) -> bool {
+        self.can_read_unit(ancestry)
+    }
+
+    /// May create, close and reopen reporting periods: the management staff.
+    pub fn can_manage_periods(&self) -> bool {
+        self.followup_staff()
+    }
+}
+
+#[cfg(test)]
+mod period_and_access_tests {
+    use super::*;
+    use crate::{Actor, Role};
+
+    #[test]
+    fn a_year_has_twelve_months_and_three_tertials_covering_it() {
+        let p = periods_of_year(2028);
+        assert_eq!(p.len(), 15);
+        assert_eq!(p[1].ends_on, NaiveDate::from_ymd_opt(2028, 2, 29).unwrap(), "leap year");
+        let t: Vec<_> = p.iter().filter(|s| s.kind == PeriodKind::Tertial).collect();
+        assert_eq!(t[0].starts_on, NaiveDate::from_ymd_opt(2028, 1, 1).unwrap());
+        assert_eq!(t[0].ends_on, NaiveDate::from_ymd_opt(2028, 4, 30).unwrap());
+        assert_eq!(t[1].starts_on, NaiveDate::from_ymd_opt(2028, 5, 1).unwrap());
+        assert_eq!(t[2].ends_on, NaiveDate::from_ymd_opt(2028, 12, 31).unwrap());
+        for w in p[..12].windows(2) {
+            assert_eq!(w[0].ends_on.succ_opt(), Some(w[1].starts_on), "months are contiguous");
+        }
+        assert_eq!(parse_period_year("1999").unwrap_err().key, "err-followup-year");
+        assert_eq!(parse_period_year(" 2027 "), Ok(2027));
+        assert!(check_period_open(true).is_err() && check_period_open(false).is_ok());
+    }
+
+    #[test]
+    fn who_reports_reopens_and_sees_dialogues() {
+        // 1 municipality > 2 area > 3 unit; 5 another unit under 2.
+        let unit = [3i64, 2, 1];
+        let other = [5i64, 2, 1];
+        let mut leader = Actor { roles: [Role::Leader].into(), ..Actor::default() };
+        leader.led_units.insert(3);
+        let mut director = Actor { roles: [Role::Leader].into(), ..Actor::default() };
+        director.led_units.insert(2);
+        let responsible = Actor { person_id: Some(77), roles: [Role::Employee].into(), ..Actor::default() };
+        let staff = Actor { roles: [Role::Management].into(), ..Actor::default() };
+        let politician = Actor { roles: [Role::Politician].into(), ..Actor::default() };
+        assert!(leader.can_report_status(Some(&unit), None));
+        assert!(!leader.can_report_status(Some(&other), None));
+        assert!(responsible.can_report_status(Some(&other), Some(77)));
+        assert!(!responsible.can_report_status(Some(&other), Some(78)));
+        assert!(!responsible.can_report_status(Some(&other), None), "no responsible person is nobody's");
+        assert!(staff.can_report_status(None, None));
+        assert!(!politician.can_report_status(Some(&unit), None));
+        assert!(!leader.can_reopen_status(Some(&unit)), "the unit's own leader does not reopen");
+        assert!(director.can_reopen_status(Some(&unit)) && staff.can_reopen_status(Some(&unit)));
+        assert!(leader.is_dialogue_party(&unit) && director.is_dialogue_party(&unit));
+        assert!(!leader.is_dialogue_party(&other));
+        assert!(staff.can_read_dialogue(&unit) && !staff.is_dialogue_party(&unit));
+        assert!(!politician.can_read_dialogue(&unit) && !responsible.can_read_dialogue(&unit));
+        assert!(staff.can_manage_periods() && !director.can_manage_periods());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ pub mod audit;
 pub mod backup;
 pub mod demo;
 pub mod demo_plans;
+pub mod demo_status;
+pub mod followup;
 pub mod jobs;
 pub mod org;
 pub mod password;

@@ -229,5 +229,6 @@ async fn list_people(
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::plans::api::PlansDoc::openapi());
+    doc.merge(crate::followup::api::FollowupDoc::openapi());
     Json(doc)
 }

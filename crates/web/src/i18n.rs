@@ -35,7 +35,8 @@ features!(
     "sdg",
     "public",
     "statistics",
-    "u4ssc"
+    "u4ssc",
+    "followup"
 );
 
 /// A supported UI language.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod ctx;
 pub mod dates;
 pub mod error;
+pub mod followup;
 pub mod forms;
 pub mod i18n;
 pub mod org;
@@ -50,7 +51,9 @@ fn compose() -> (Routes, Routes) {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(api::routes())
-        .merge(plans::api::routes());
+        .merge(plans::api::routes())
+        .merge(followup::routes())
+        .merge(followup::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

@@ -239,6 +239,8 @@ pub(crate) struct ElementTemplate {
     pub(crate) parent_top: String,
     pub(crate) parent_value: String,
     pub(crate) saved: bool,
+    /// Status reporting: the current status and the full history (assignments and measures).
+    pub(crate) followup: Option<crate::followup::ElementStatus>,
 }
 
 pub(crate) async fn render_element(
@@ -299,7 +301,9 @@ pub(crate) async fn render_element(
     } else {
         Vec::new()
     };
+    let followup = crate::followup::element_status(state, ctx, &element).await?;
     Ok(ElementTemplate {
+        followup,
         p: ctx.page(labels.kind(&ctx.tr, kind), "plans"),
         kind_label: labels.kind(&ctx.tr, kind),
         warnings,

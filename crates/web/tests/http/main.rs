@@ -13,6 +13,7 @@ mod csrf;
 mod dates;
 mod demo;
 mod editing;
+mod followup;
 mod i18n;
 mod input;
 mod matrix;

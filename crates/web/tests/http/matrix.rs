@@ -132,6 +132,13 @@ const ELEMENT_READ: Policy = plan(DRAFT_READERS_OWN, ADMINISTRATION, SIGNED_IN, 
 /// Changing a plan or an element: its owner unit's leaders, and for the revised plan (no owner
 /// unit) the municipality-wide editors.
 const PLAN_EDIT: Policy = plan(EDITORS_OWN, EDITORS_Y, WIDE_EDITORS, WIDE_EDITORS);
+/// The parties of a management dialogue: the leaders of its unit and of the units above it.
+const DIALOGUE_PARTY: Policy =
+    municipality(&[ChiefExecutive, Director, UnitLeader, DepartmentHead], &[ChiefExecutive, Director]);
+/// Leaders and the municipality-wide staff, who are shown management dialogues at all.
+const LEADERS_AND_STAFF: Policy = municipality(EDITORS_OWN, EDITORS_OWN);
+/// The status overview: everyone who leads, acts for or works in a unit, and the wide readers.
+const FOLLOWUP_OVERVIEW: Policy = municipality(READERS_OWN, READERS_OWN);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -235,6 +242,28 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/elements/{id}", ELEMENT_READ),
     ("PUT", "/api/v1/elements/{id}", PLAN_EDIT),
     ("GET", "/api/v1/sdg", MUNICIPALITY),
+    ("GET", "/followup", FOLLOWUP_OVERVIEW),
+    ("GET", "/followup/periods", MUNICIPALITY),
+    ("POST", "/followup/periods", WIDE_SETTINGS),
+    ("POST", "/followup/periods/{period}/close", WIDE_EDIT),
+    ("POST", "/followup/periods/{period}/reopen", WIDE_EDIT),
+    ("GET", "/followup/units/{unit}", UNIT_READ),
+    ("GET", "/followup/units/{unit}/items", UNIT_READ),
+    ("GET", "/followup/units/{unit}/report", UNIT_READ),
+    ("GET", "/followup/units/{unit}/export.csv", UNIT_READ),
+    ("GET", "/followup/units/{unit}/export.xlsx", UNIT_READ),
+    ("GET", "/followup/items/{item}", UNIT_READ),
+    ("POST", "/followup/items/{item}", UNIT_EDIT),
+    ("GET", "/followup/dialogues", LEADERS_AND_STAFF),
+    ("GET", "/followup/dialogues/{dialogue}", UNIT_EDIT),
+    ("POST", "/followup/dialogues/{dialogue}", DIALOGUE_PARTY),
+    ("POST", "/followup/dialogues/{dialogue}/close", DIALOGUE_PARTY),
+    ("GET", "/api/v1/followup/periods", MUNICIPALITY),
+    ("GET", "/api/v1/followup/items/{item}", UNIT_READ),
+    ("POST", "/api/v1/followup/items/{item}/reports", UNIT_EDIT),
+    ("GET", "/api/v1/followup/units/{unit}/rollup", UNIT_READ),
+    ("GET", "/api/v1/followup/dialogues", MUNICIPALITY),
+    ("POST", "/api/v1/followup/dialogues/{dialogue}/close", DIALOGUE_PARTY),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

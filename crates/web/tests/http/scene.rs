@@ -104,6 +104,10 @@ pub struct UnitObjects {
     /// An indicator under the main goal.
     pub indicator: i64,
     pub section: i64,
+    /// A measure owned by the unit (under a sub-goal of the main goal), with no responsible person.
+    pub measure: i64,
+    /// The open management dialogue a deviation reported on the measure opened.
+    pub dialogue: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -121,6 +125,8 @@ pub struct MunicipalityObjects {
     /// The year of the municipality's U4SSC assessment (A and B assess different years, so A's
     /// subjects asking for B's year find nothing).
     pub u4ssc_year: i64,
+    /// A reporting period (January of the municipality's first reporting year).
+    pub period: i64,
 }
 
 pub struct Scene {
@@ -178,7 +184,45 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
     let element = t.db.element_create(&a, plan, None, &element).await.unwrap();
     let indicator = t.db.element_create(&a, plan, Some(element), &indicator).await.unwrap();
     let section = t.db.section_create(&a, plan, &Name::parse("Innledning").unwrap(), "Tekst").await.unwrap();
-    UnitObjects { unit, person, leader, user, plan, element, indicator, section }
+    let sub_goal = ElementInput {
+        kind: ElementKind::SubGoal,
+        text: format!("{title}: delmål"),
+        owner_unit_id: Some(unit),
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let sub_goal_id = t.db.element_create(&a, plan, Some(element), &sub_goal).await.unwrap();
+    let measure = ElementInput { kind: ElementKind::Measure, text: format!("{title}: tiltak"), ..sub_goal.clone() };
+    let measure = t.db.element_create(&a, plan, Some(sub_goal_id), &measure).await.unwrap();
+    let dialogue = followup_dialogue(t, mid, unit, measure).await;
+    UnitObjects { unit, person, leader, user, plan, element, indicator, section, measure, dialogue }
+}
+
+/// The reporting periods of 2026 for the municipality; returns January's id.
+async fn followup_period(t: &TestApp, mid: i64) -> i64 {
+    if t.db.followup_periods(mid).await.unwrap().is_empty() {
+        t.db.followup_periods_create(&author(mid), 2026).await.unwrap();
+    }
+    let periods = t.db.followup_periods(mid).await.unwrap();
+    periods.iter().find(|p| p.kind == "month" && p.number == 1).unwrap().id
+}
+
+/// A deviation reported on `measure`, which opens a management dialogue; returns its id.
+async fn followup_dialogue(t: &TestApp, mid: i64, unit: i64, measure: i64) -> i64 {
+    let period = followup_period(t, mid).await;
+    let parent = t.db.org_unit(mid, unit).await.unwrap().parent_id;
+    let report = rodtrad_store::followup::NewReport {
+        element_id: measure,
+        period_id: period,
+        status: rodtrad_domain::followup::Status::Deviation,
+        progress: 10,
+        comment: "Avvik i oppsettet".into(),
+        base_version: 0,
+        dialogue: Some((unit, parent)),
+    };
+    t.db.followup_report(&author(mid), &report).await.unwrap().dialogue_opened.unwrap()
 }
 
 /// A thematic plan adopted through its lifecycle (so a version is frozen) and put under revision:
@@ -346,6 +390,7 @@ impl Scene {
             public_plan: public_plan(t, fx.municipality, "Kommuneplan A").await,
             uploader: user_id(t, "styring@a.test").await,
             u4ssc_year: u4ssc_year(t, fx.municipality, 2019).await,
+            period: followup_period(t, fx.municipality).await,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
@@ -359,6 +404,7 @@ impl Scene {
             public_plan: public_plan(t, fx.other_municipality, "Kommuneplan B").await,
             uploader: b_admin,
             u4ssc_year: u4ssc_year(t, fx.other_municipality, 2021).await,
+            period: followup_period(t, fx.other_municipality).await,
         };
 
         let mut subjects = Vec::new();
@@ -468,6 +514,10 @@ impl Scene {
                 ("cells", "process") => "policy".to_owned(),
                 ("{process}", "phase") => "design".to_owned(),
                 ("static", "*path") => "app.css".to_owned(),
+                ("units", "unit") => u.unit.to_string(),
+                ("items", "item") => u.measure.to_string(),
+                ("periods", "period") => m.period.to_string(),
+                ("dialogues", "dialogue") => u.dialogue.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
