@@ -204,6 +204,31 @@ const journeys = {
     assert.ok((await chart.locator('path, polyline, line').count()) > 0, 'the chart draws lines');
   },
 
+  async 'report the status of a measure'(d, page) {
+    await signIn(d, page, 'leder');
+    await d.click(page, nav(page, 'followup-nav'));
+    await d.click(page, page.locator('main').getByRole('link', exact(nb['followup-report-title'].replace('{ $unit }', 'Bondi skole'))));
+    assert.match(new URL(page.url()).pathname, /^\/followup\/units\/\d+\/report$/);
+    const row = page.locator('form.followup-row', { has: page.locator('button[type=submit]') }).first();
+    const id = await row.getAttribute('id');
+    const comment = `Lærerne er på kurs i november (${d.name})`;
+    await d.select(page, row.locator('select[name=status]'), { value: 'at_risk' });
+    await d.fill(page, row.locator('input[name=progress]'), '55');
+    await d.fill(page, row.locator('textarea[name=comment]'), comment);
+    // htmx saves the row and swaps in the saved one without a page load.
+    await d.click(page, row.locator('button[type=submit]'), { nav: false });
+    const saved = page.locator(`#${id}`);
+    await saved.locator('[role=status]').waitFor();
+    await assertText(saved, nb['followup-saved']);
+    await assertText(saved, nb['followup-status-at_risk']);
+    await assertText(saved, '55 %');
+    // The report is in the element's history, and the risk opened a management dialogue.
+    await d.click(page, saved.locator('h3 a'));
+    assert.match(new URL(page.url()).pathname, /^\/elements\/\d+$/);
+    await assertText(page.locator('#h-followup').locator('..'), comment);
+    await assertText(page.locator('#h-followup').locator('..'), nb['followup-open-dialogue']);
+  },
+
   async 'log out'(d, page) {
     await signIn(d, page, 'politiker');
     await d.click(page, page.getByRole('button', exact(nb.logout)));

@@ -8,6 +8,7 @@ mod pages;
 mod report;
 mod rollup;
 mod server;
+mod statuses;
 mod thread;
 mod writers;
 
@@ -71,6 +72,11 @@ enum Bench {
         #[arg(long, value_enum, default_value = "both")]
         db: Db,
     },
+    /// 200 leaders reporting statuses at once through the API (issue #13).
+    Statuses {
+        #[arg(long, value_enum, default_value = "both")]
+        db: Db,
+    },
     /// (d) The writers' server killed with SIGKILL midway and restarted.
     Crash {
         #[arg(long, value_enum, default_value = "both")]
@@ -113,6 +119,7 @@ fn run(cli: Cli) -> Result<()> {
         Bench::Thread => thread::run(cli.quick),
         Bench::Rollup => rollup::run(cli.quick),
         Bench::Writers { db } => runtime.block_on(writers::run(&env, &db.backends(), cli.quick))?,
+        Bench::Statuses { db } => runtime.block_on(statuses::run(&env, &db.backends(), cli.quick))?,
         Bench::Crash { db } => runtime.block_on(writers::crash(&env, &db.backends(), cli.quick))?,
         Bench::Backup => runtime.block_on(backup::run(&env))?,
         Bench::Jsonstat { python } => jsonstat::run(&env, &python, cli.quick)?,

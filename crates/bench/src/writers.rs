@@ -36,15 +36,15 @@ impl Backend {
 }
 
 /// A fresh database for one run.
-struct Target {
-    backend: Backend,
-    url: String,
+pub(crate) struct Target {
+    pub(crate) backend: Backend,
+    pub(crate) url: String,
     admin: Option<String>,
     database: String,
 }
 
 impl Target {
-    async fn create(env: &Env, backend: Backend, name: &str) -> Result<Target> {
+    pub(crate) async fn create(env: &Env, backend: Backend, name: &str) -> Result<Target> {
         match backend {
             Backend::Sqlite => {
                 let (url, _) = env.sqlite(name)?;
@@ -63,7 +63,7 @@ impl Target {
         }
     }
 
-    async fn drop_database(self) -> Result<()> {
+    pub(crate) async fn drop_database(self) -> Result<()> {
         if let Some(admin) = &self.admin {
             let mut admin = sqlx::PgConnection::connect(admin).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database)))

@@ -1,0 +1,229 @@
+//! 200 leaders reporting statuses at once through `POST /api/v1/followup/items/{id}/reports` of a
+//! release server, on SQLite and on PostgreSQL (issue #13): acknowledged reports per second, 409s,
+//! errors, and afterwards every acknowledged report looked up in `status_reports` by its id.
+
+use crate::report::Table;
+use crate::server::{self, Env, Server, Session};
+use crate::writers::{Backend, Target};
+use anyhow::{Result, bail};
+use sqlx::Connection;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const REPORTERS: usize = 200;
+const SESSIONS: usize = 4;
+const REPORTER: &str = "kommunedirektor@demo.rodtrad.no";
+/// Marks the comments the benchmark writes.
+const MARK: &str = "[bench s";
+
+/// The demo's assignments and measures (originals, not inherited copies) and an open month.
+async fn items_and_period(client: &reqwest::Client, base: &str, s: &Session) -> Result<(Vec<i64>, i64)> {
+    let mut items = Vec::new();
+    let plans = server::get_json(client, base, s, "/api/v1/plans").await?;
+    for plan in plans.as_array().into_iter().flatten() {
+        let elements = server::get_json(client, base, s, &format!("/api/v1/plans/{}/elements", plan["id"])).await?;
+        for e in elements.as_array().into_iter().flatten() {
+            let kind = e["kind"].as_str().unwrap_or_default();
+            if e["source_element_id"].is_null() && matches!(kind, "assignment" | "measure") {
+                items.push(e["id"].as_i64().unwrap_or_default());
+            }
+        }
+    }
+    items.sort_unstable();
+    items.dedup();
+    let periods = server::get_json(client, base, s, "/api/v1/followup/periods").await?;
+    let period = periods
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["kind"] == "month" && p["closed"] == false)
+        .filter_map(|p| p["id"].as_i64())
+        .max();
+    match (items.is_empty(), period) {
+        (false, Some(p)) => Ok((items, p)),
+        (true, _) => bail!("the demo has no assignments or measures"),
+        (_, None) => bail!("the demo has no open reporting period"),
+    }
+}
+
+#[derive(Default)]
+struct Outcome {
+    attempts: u64,
+    acks: Vec<i64>,
+    conflicts: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+/// Each reporter owns every `REPORTERS`-th item (as a leader owns their unit's), reads each item's
+/// version once, then reports in a loop, sending the version its last acknowledged report returned.
+async fn hammer(
+    client: &reqwest::Client,
+    base: &str,
+    sessions: &[Session],
+    items: &[i64],
+    period: i64,
+    until: Instant,
+) -> Result<Outcome> {
+    let items = Arc::new(items.to_vec());
+    let tasks: Vec<_> = (0..REPORTERS)
+        .map(|w| {
+            let (client, base, session, items) =
+                (client.clone(), base.to_owned(), sessions[w % sessions.len()].clone(), items.clone());
+            tokio::spawn(async move {
+                let mine: Vec<i64> = items.iter().skip(w % items.len()).step_by(REPORTERS).copied().collect();
+                let mut versions: HashMap<i64, i64> = HashMap::new();
+                let mut out = Outcome::default();
+                let mut seq = 0usize;
+                while Instant::now() < until && !mine.is_empty() {
+                    let item = mine[seq % mine.len()];
+                    seq += 1;
+                    out.attempts += 1;
+                    let version = match versions.get(&item) {
+                        Some(v) => *v,
+                        None => {
+                            match server::get_json(&client, &base, &session, &format!("/api/v1/followup/items/{item}"))
+                                .await
+                            {
+                                Ok(v) => v["version"].as_i64().unwrap_or(0),
+                                Err(_) => {
+                                    *out.errors.entry("GET".into()).or_default() += 1;
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    let (status, progress) =
+                        if seq.is_multiple_of(10) { ("at_risk", 40) } else { ("on_track", (seq * 7 % 90 + 5) as i64) };
+                    let body = serde_json::json!({"period_id": period, "status": status, "progress": progress,
+                        "comment": format!("{MARK}{w}-{seq}]"), "version": version});
+                    let answer = client
+                        .post(format!("{base}/api/v1/followup/items/{item}/reports"))
+                        .header("cookie", &session.cookie)
+                        .header("x-csrf-token", &session.csrf)
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await;
+                    match answer {
+                        Ok(a) if a.status() == 201 => match a
+                            .bytes()
+                            .await
+                            .ok()
+                            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                            .ok_or(())
+                        {
+                            Ok(saved) => {
+                                versions.insert(item, saved["version"].as_i64().unwrap_or(0));
+                                out.acks.push(saved["report_id"].as_i64().unwrap_or(-1));
+                            }
+                            Err(_) => *out.errors.entry("answer lost".into()).or_default() += 1,
+                        },
+                        Ok(a) if a.status() == 409 => {
+                            versions.remove(&item);
+                            out.conflicts += 1;
+                        }
+                        Ok(a) => *out.errors.entry(format!("POST {}", a.status().as_u16())).or_default() += 1,
+                        Err(_) => *out.errors.entry("connection".into()).or_default() += 1,
+                    }
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = Outcome::default();
+    for t in tasks {
+        let o = t.await?;
+        all.attempts += o.attempts;
+        all.acks.extend(o.acks);
+        all.conflicts += o.conflicts;
+        for (k, v) in o.errors {
+            *all.errors.entry(k).or_default() += v;
+        }
+    }
+    Ok(all)
+}
+
+/// The ids of the benchmark's reports in the database (written in the same transaction as the
+/// item's status and the audit row, so a stored report is a committed one).
+async fn stored(target: &Target) -> Result<HashSet<i64>> {
+    let sql = "SELECT id FROM status_reports WHERE comment LIKE '[bench s%'";
+    let ids: Vec<i64> = match target.backend {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&target.url).await?;
+            let ids = sqlx::query_scalar(sql).fetch_all(&mut c).await?;
+            c.close().await?;
+            ids
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&target.url).await?;
+            let ids = sqlx::query_scalar(sql).fetch_all(&mut c).await?;
+            c.close().await?;
+            ids
+        }
+    };
+    Ok(ids.into_iter().collect())
+}
+
+pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> {
+    let duration = Duration::from_secs(if quick { 5 } else { 15 });
+    let mut table = Table::new(
+        "Status reporting: 200 leaders at once",
+        &[
+            "database",
+            "seconds",
+            "attempts",
+            "acknowledged",
+            "acknowledged writes/s",
+            "409 conflicts",
+            "errors",
+            "acknowledged found (rows)",
+            "rows not acknowledged",
+        ],
+    );
+    let mut notes = Vec::new();
+    for &backend in backends {
+        let target = Target::create(env, backend, "statuses").await?;
+        let app = Server::start(env, &target.url, "statuses-server").await?;
+        let client = server::client(REPORTERS)?;
+        let mut sessions = Vec::new();
+        for _ in 0..SESSIONS {
+            sessions.push(server::login(&client, &app.base, REPORTER).await?);
+        }
+        let (items, period) = items_and_period(&client, &app.base, &sessions[0]).await?;
+        let started = Instant::now();
+        let o = hammer(&client, &app.base, &sessions, &items, period, started + duration).await?;
+        let elapsed = started.elapsed();
+        let rows = stored(&target).await?;
+        let acked: HashSet<i64> = o.acks.iter().copied().collect();
+        let found = o.acks.iter().filter(|id| rows.contains(id)).count();
+        let extra = rows.iter().filter(|id| !acked.contains(id)).count();
+        table.row(vec![
+            backend.name().to_owned(),
+            format!("{:.1}", elapsed.as_secs_f64()),
+            o.attempts.to_string(),
+            o.acks.len().to_string(),
+            format!("{:.0}", o.acks.len() as f64 / elapsed.as_secs_f64()),
+            o.conflicts.to_string(),
+            o.errors.values().sum::<u64>().to_string(),
+            format!("{found}/{}", o.acks.len()),
+            extra.to_string(),
+        ]);
+        if !o.errors.is_empty() {
+            let kinds: Vec<String> = o.errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            notes.push(format!("{} errors by kind: {}.", backend.name(), kinds.join(", ")));
+        }
+        notes.push(format!("{}: {} assignments and measures, one open month.", backend.name(), items.len()));
+        drop(client);
+        app.stop();
+        target.drop_database().await?;
+    }
+    table.note(format!(
+        "{REPORTERS} reporters over {SESSIONS} sessions of the chief executive (who may report on every item), each owning every {REPORTERS}th item as a leader owns their unit's: one GET of an item's version, then POST /api/v1/followup/items/{{id}}/reports in a loop with the version the last answer returned; every tenth report is a risk of deviation, which opens a management dialogue when none is open. A report is one transaction: the report row (only while the period is open), the item's status with its version check, the audit row."
+    ));
+    table.note("Found: acknowledged report ids present in status_reports after the run. Rows not acknowledged: reports stored whose answer the reporter never got.");
+    for n in notes {
+        table.note(n);
+    }
+    Ok(table)
+}
