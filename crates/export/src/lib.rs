@@ -4,6 +4,8 @@ pub mod jsonstat;
 
 pub mod chart;
 
+pub mod pdf;
+
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// One cell of an exported table: text, or a number the application formatted itself.
