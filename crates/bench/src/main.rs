@@ -4,6 +4,7 @@
 
 mod backup;
 mod jsonstat;
+mod letters;
 mod pages;
 mod report;
 mod rollup;
@@ -65,6 +66,8 @@ enum Bench {
     Pages,
     /// (b) Red-thread break detection over 1,000,000 generated elements, beside a bare loop.
     Thread,
+    /// Every demo assignment letter rendered as PDF (issue #13).
+    Letters,
     /// Status roll-up over 1,000,000 items in 2,000 units, beside a bare loop (issue #13).
     Rollup,
     /// (c) 200 concurrent writers on goal elements and measures.
@@ -118,6 +121,7 @@ fn run(cli: Cli) -> Result<()> {
         Bench::Pages => runtime.block_on(pages::run(&env, cli.quick))?,
         Bench::Thread => thread::run(cli.quick),
         Bench::Rollup => rollup::run(cli.quick),
+        Bench::Letters => runtime.block_on(letters::run(&env))?,
         Bench::Writers { db } => runtime.block_on(writers::run(&env, &db.backends(), cli.quick))?,
         Bench::Statuses { db } => runtime.block_on(statuses::run(&env, &db.backends(), cli.quick))?,
         Bench::Crash { db } => runtime.block_on(writers::crash(&env, &db.backends(), cli.quick))?,

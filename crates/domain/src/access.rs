@@ -229,6 +229,24 @@ impl Actor {
     pub fn can_read_audit(&self) -> bool {
         self.has(Role::SystemAdmin) || self.has(Role::Auditor)
     }
+
+    /// May read the assignment letters of the unit with `ancestry` (the unit first): a letter is an
+    /// administrative steering document, so the management staff, the unit's leader and the leaders
+    /// above it, delegates, the unit's employees and the auditor (who reads what was decided) read
+    /// it; politicians and other units' leaders do not.
+    pub fn can_read_letter(&self, ancestry: &[i64]) -> bool {
+        self.can_read_unit(ancestry)
+    }
+
+    /// May edit the letters' template and frames and issue letters: the management staff.
+    pub fn can_manage_letters(&self) -> bool {
+        self.municipality_wide_editor()
+    }
+
+    /// May acknowledge receipt of the letter to `unit_id`: its own leader only.
+    pub fn can_acknowledge_letter(&self, unit_id: i64) -> bool {
+        self.has(Role::Leader) && self.led_units.contains(&unit_id)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod followup;
+pub mod letters;
 pub mod municipality;
 pub mod norwegian_time;
 pub mod org;

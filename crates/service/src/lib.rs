@@ -7,6 +7,7 @@
 
 pub mod followup;
 pub mod jobs;
+pub mod letters;
 pub mod plans;
 pub mod stat_import;
 pub mod statistics;

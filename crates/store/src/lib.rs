@@ -8,10 +8,12 @@
 pub mod audit;
 pub mod backup;
 pub mod demo;
+pub mod demo_letters;
 pub mod demo_plans;
 pub mod demo_status;
 pub mod followup;
 pub mod jobs;
+pub mod letters;
 pub mod org;
 pub mod password;
 pub mod people;

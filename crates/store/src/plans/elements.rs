@@ -51,6 +51,8 @@ pub struct Element {
     pub revision: i64,
     /// The plan-text section the element is placed in.
     pub section_id: Option<i64>,
+    /// What the unit given an assignment shall deliver (the source's for inherited ones).
+    pub expected_result: Option<String>,
     /// Optimistic-locking version.
     pub version: i64,
     /// What this (inherited) element's plan last saw of the goal path above its source, see
@@ -96,7 +98,8 @@ const ELEMENT_COLUMNS: &str = "e.id, e.plan_id, e.parent_id, e.kind, e.position,
     e.responsible_person_id, p.name AS responsible_name, e.deadline, COALESCE(s.status, e.status) AS status,
     e.source_element_id, s.plan_id AS source_plan_id, sp.title AS source_plan_title,
     e.source_revision_seen, s.revision AS source_revision, s.removed_at AS source_removed_at,
-    e.revision, e.section_id, e.version, e.source_path_seen";
+    e.revision, e.section_id, e.version, e.source_path_seen,
+    COALESCE(s.expected_result, e.expected_result) AS expected_result";
 
 const ELEMENT_FROM: &str = "goal_elements e
     LEFT JOIN goal_elements s ON s.id = e.source_element_id
@@ -459,6 +462,42 @@ impl Db {
             }
             audit_in_tx!(tx, author, "goal_element", id, "assign",
                 Some(serde_json::json!({"owner_unit_id": element.owner_unit_id})), Some(serde_json::json!({"owner_unit_id": owner_unit_id})));
+            bump_plan_generation!(tx, author.municipality_id);
+        });
+        t.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the expected result of a local assignment in an editable plan if `expected_version` is
+    /// current (`None` clears it).
+    pub async fn element_expected_result_set(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        expected_result: Option<&str>,
+    ) -> Result<()> {
+        let mid = author.municipality_id;
+        let element = self.element(mid, id).await?;
+        if element.inherited() {
+            return Err(RuleError::new("err-element-inherited").into());
+        }
+        if element.kind() != ElementKind::Assignment {
+            return Err(RuleError::new("err-expected-result-assignment").on("expected_result").into());
+        }
+        let checked = rodtrad_domain::letters::parse_expected_result(expected_result.unwrap_or(""))?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, element.plan_id).await?;
+        on_tx!(&mut t, tx => {
+            let n = sqlx::query("UPDATE goal_elements SET expected_result = $1, version = version + 1, updated_at = $2
+                                 WHERE municipality_id = $3 AND id = $4 AND version = $5 AND removed_at IS NULL")
+                .bind(&checked).bind(now()).bind(mid).bind(id).bind(expected_version).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            audit_in_tx!(tx, author, "goal_element", id, "expected_result",
+                Some(serde_json::json!({"expected_result": element.expected_result})),
+                Some(serde_json::json!({"expected_result": checked})));
             bump_plan_generation!(tx, author.municipality_id);
         });
         t.commit().await?;

@@ -135,3 +135,12 @@ err-followup-progress = Progress must be a whole number from 0 to 100 (got “{ 
 err-followup-not-started-progress = Something not started has 0 % progress.
 err-followup-completed-progress = Something completed has 100 % progress.
 err-followup-reopen = Only the superior leader or the performance-management staff can reopen something completed or cancelled.
+
+err-letter-frame-invalid = The frame must be an amount in kroner, for example 12 345 678.50 (at most two decimals, not negative).
+err-expected-result-too-long = The expected result can be at most { $max } characters.
+err-expected-result-assignment = Only assignments have an expected result.
+err-letter-guidance-too-long = The guidance can be at most { $max } characters.
+err-letter-no-programme = There is no adopted action programme for { $year }. Assignment letters are issued once the action programme is adopted.
+err-letter-ack-not-leader = Only the unit's leader can acknowledge receipt of the assignment letter. Nothing was changed.
+err-letter-ack-not-latest = A newer version of the assignment letter has been issued. Acknowledge the latest one.
+err-letter-ack-done = Receipt of this version of the assignment letter has already been acknowledged.

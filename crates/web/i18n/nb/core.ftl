@@ -135,3 +135,12 @@ err-followup-progress = Fremdrift må være et helt tall fra 0 til 100 (fikk «{
 err-followup-not-started-progress = Noe som ikke er startet, har 0 % fremdrift.
 err-followup-completed-progress = Noe som er fullført, har 100 % fremdrift.
 err-followup-reopen = Bare overordnet leder eller virksomhetsstyring kan gjenåpne noe som er fullført eller avbrutt.
+
+err-letter-frame-invalid = Rammen må være et beløp i kroner, for eksempel 12 345 678,50 (høyst to desimaler, ikke negativt).
+err-expected-result-too-long = Forventet resultat kan være høyst { $max } tegn.
+err-expected-result-assignment = Bare oppdrag har forventet resultat.
+err-letter-guidance-too-long = Føringene kan være høyst { $max } tegn.
+err-letter-no-programme = Det finnes ikke noe vedtatt handlingsprogram for { $year }. Oppdragsbrev utstedes når handlingsprogrammet er vedtatt.
+err-letter-ack-not-leader = Bare lederen av enheten kan kvittere for oppdragsbrevet. Ingenting er endret.
+err-letter-ack-not-latest = Det er kommet en nyere versjon av oppdragsbrevet. Kvitter for den nyeste.
+err-letter-ack-done = Det er allerede kvittert for denne versjonen av oppdragsbrevet.

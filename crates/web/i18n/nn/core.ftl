@@ -135,3 +135,12 @@ err-followup-progress = Framdrifta må vere eit heilt tal frå 0 til 100 (fekk �
 err-followup-not-started-progress = Noko som ikkje er starta, har 0 % framdrift.
 err-followup-completed-progress = Noko som er fullført, har 100 % framdrift.
 err-followup-reopen = Berre overordna leiar eller verksemdstyring kan opne att noko som er fullført eller avbrote.
+
+err-letter-frame-invalid = Ramma må vere eit beløp i kroner, til dømes 12 345 678,50 (høgst to desimalar, ikkje negativt).
+err-expected-result-too-long = Forventa resultat kan vere høgst { $max } teikn.
+err-expected-result-assignment = Berre oppdrag har forventa resultat.
+err-letter-guidance-too-long = Føringane kan vere høgst { $max } teikn.
+err-letter-no-programme = Det finst ikkje noko vedteke handlingsprogram for { $year }. Oppdragsbrev blir utferda når handlingsprogrammet er vedteke.
+err-letter-ack-not-leader = Berre leiaren av eininga kan kvittere for oppdragsbrevet. Ingenting er endra.
+err-letter-ack-not-latest = Det har kome ein nyare versjon av oppdragsbrevet. Kvitter for den nyaste.
+err-letter-ack-done = Det er alt kvittert for denne versjonen av oppdragsbrevet.

@@ -16,6 +16,7 @@ mod editing;
 mod followup;
 mod i18n;
 mod input;
+mod letters;
 mod matrix;
 mod org;
 mod plan_access;
