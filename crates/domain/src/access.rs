@@ -183,7 +183,7 @@ impl Actor {
             return PlanView::Working;
         }
         match status {
-            PlanStatus::Draft => PlanView::Hidden,
+            PlanStatus::Draft | PlanStatus::Delivered => PlanView::Hidden,
             PlanStatus::Hearing => PlanView::Working,
             PlanStatus::Adopted | PlanStatus::UnderRevision | PlanStatus::Expired => PlanView::Adopted,
         }
@@ -201,18 +201,30 @@ impl Actor {
         Self::scope_hits(&self.led_units, above) || (self.municipality_wide_editor() && !self.led_units.contains(owner))
     }
 
-    /// Checks what a status change needs beyond edit rights on the plan: adopting a unit plan is
-    /// its superior leader's approval ([`Actor::can_approve_unit_plan`]), never the unit's own.
+    /// Checks what a status change needs beyond edit rights on the plan: approving a unit plan, and
+    /// sending a delivered one back, is its superior leader's decision
+    /// ([`Actor::can_approve_unit_plan`]), never the unit's own.
     pub fn check_plan_status_change(
         &self,
         plan_type: PlanType,
-        to: PlanStatus,
+        (from, to): (PlanStatus, PlanStatus),
         owner_ancestry: Option<&[i64]>,
     ) -> Result<(), RuleError> {
-        if plan_type == PlanType::UnitPlan && to == PlanStatus::Adopted && !self.can_approve_unit_plan(owner_ancestry) {
+        if plan_type != PlanType::UnitPlan || self.can_approve_unit_plan(owner_ancestry) {
+            return Ok(());
+        }
+        if to == PlanStatus::Adopted {
             return Err(RuleError::new("err-plan-self-approval"));
         }
+        if from == PlanStatus::Delivered && to == PlanStatus::Draft {
+            return Err(RuleError::new("err-unit-plan-send-back-superior"));
+        }
         Ok(())
+    }
+
+    /// May set the yearly delivery deadline of the unit plans: the management staff.
+    pub fn can_manage_unit_plans(&self) -> bool {
+        self.municipality_wide_editor()
     }
 
     /// May import statistics, keep peer groups and link series to SDGs: municipality-wide editors.
@@ -406,12 +418,18 @@ mod tests {
         assert!(!staff_leading_it.can_approve_unit_plan(Some(&[3, 2, 1])), "no self-approval, whatever the role");
         assert!(!actor(&[Role::Politician]).can_approve_unit_plan(Some(&[3, 2, 1])));
         assert!(!own.can_approve_unit_plan(None));
-        let refused = own.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Adopted, Some(&[3, 2, 1]));
+        use PlanStatus::{Adopted, Delivered, Draft};
+        let unit = PlanType::UnitPlan;
+        let refused = own.check_plan_status_change(unit, (Delivered, Adopted), Some(&[3, 2, 1]));
         assert_eq!(refused.unwrap_err().key, "err-plan-self-approval");
-        assert!(own.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Hearing, Some(&[3, 2, 1])).is_ok());
-        assert!(director.check_plan_status_change(PlanType::UnitPlan, PlanStatus::Adopted, Some(&[3, 2, 1])).is_ok());
+        let refused = own.check_plan_status_change(unit, (Delivered, Draft), Some(&[3, 2, 1]));
+        assert_eq!(refused.unwrap_err().key, "err-unit-plan-send-back-superior", "nor sends it back");
+        assert!(own.check_plan_status_change(unit, (Draft, Delivered), Some(&[3, 2, 1])).is_ok(), "delivers");
+        assert!(director.check_plan_status_change(unit, (Delivered, Adopted), Some(&[3, 2, 1])).is_ok());
+        assert!(director.check_plan_status_change(unit, (Delivered, Draft), Some(&[3, 2, 1])).is_ok());
         // Other plan types are adopted politically, after a recorded decision (`PlanStatus::check_transition`).
-        assert!(own.check_plan_status_change(PlanType::ThematicPlan, PlanStatus::Adopted, Some(&[3, 2, 1])).is_ok());
+        let thematic = PlanType::ThematicPlan;
+        assert!(own.check_plan_status_change(thematic, (PlanStatus::Hearing, Adopted), Some(&[3, 2, 1])).is_ok());
     }
 
     #[test]

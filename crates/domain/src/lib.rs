@@ -17,6 +17,7 @@ pub mod text;
 pub mod thread;
 pub mod throttle;
 pub mod u4ssc;
+pub mod unit_plans;
 
 pub use access::{Actor, Role};
 pub use municipality::Kommunenummer;

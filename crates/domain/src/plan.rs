@@ -107,6 +107,9 @@ impl PlanType {
 pub enum PlanStatus {
     /// *Under arbeid*.
     Draft,
+    /// *Levert*: a unit plan handed to the superior leader for approval, read-only until approved
+    /// or sent back. Only unit plans are delivered.
+    Delivered,
     /// *På høring*.
     Hearing,
     /// *Vedtatt*.
@@ -119,12 +122,14 @@ pub enum PlanStatus {
 
 impl PlanStatus {
     /// Every status in lifecycle order.
-    pub const ALL: [PlanStatus; 5] = [Self::Draft, Self::Hearing, Self::Adopted, Self::UnderRevision, Self::Expired];
+    pub const ALL: [PlanStatus; 6] =
+        [Self::Draft, Self::Delivered, Self::Hearing, Self::Adopted, Self::UnderRevision, Self::Expired];
 
     /// Stable code stored in the database.
     pub fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
+            Self::Delivered => "delivered",
             Self::Hearing => "hearing",
             Self::Adopted => "adopted",
             Self::UnderRevision => "under_revision",
@@ -141,6 +146,7 @@ impl PlanStatus {
     pub fn label_key(self) -> &'static str {
         match self {
             Self::Draft => "plan-status-draft",
+            Self::Delivered => "plan-status-delivered",
             Self::Hearing => "plan-status-hearing",
             Self::Adopted => "plan-status-adopted",
             Self::UnderRevision => "plan-status-under_revision",
@@ -148,15 +154,29 @@ impl PlanStatus {
         }
     }
 
-    /// Whether goal elements may be edited in this status (an adopted plan is frozen).
+    /// Whether goal elements may be edited in this status (an adopted plan is frozen, and so is a
+    /// delivered unit plan until it is sent back).
     pub fn editable(self) -> bool {
         matches!(self, Self::Draft | Self::Hearing | Self::UnderRevision)
     }
 
-    /// Statuses a plan of `plan_type` may move to from here.
+    /// Statuses a plan of `plan_type` may move to from here. A unit plan goes *utkast → levert →
+    /// godkjent*: it is delivered before it is approved, and a delivered plan goes back to draft
+    /// (sent back) or on to approval; a revised unit plan is delivered again.
     pub fn next(self, plan_type: PlanType) -> Vec<PlanStatus> {
         use PlanStatus::*;
+        if plan_type == PlanType::UnitPlan {
+            return match self {
+                Draft => vec![Delivered],
+                Delivered => vec![Draft, Adopted],
+                Hearing => vec![Draft],
+                Adopted => vec![UnderRevision, Expired],
+                UnderRevision => vec![Delivered, Expired],
+                Expired => vec![],
+            };
+        }
         match self {
+            Delivered => vec![Draft],
             Draft if plan_type.requires_hearing() => vec![Hearing],
             Draft => vec![Hearing, Adopted],
             Hearing => vec![Draft, Adopted],
@@ -169,6 +189,9 @@ impl PlanStatus {
     /// Checks a transition; adopting a politically adopted plan needs a recorded decision.
     pub fn check_transition(self, to: PlanStatus, plan_type: PlanType, has_decision: bool) -> Result<(), RuleError> {
         if !self.next(plan_type).contains(&to) {
+            if to == PlanStatus::Adopted && plan_type == PlanType::UnitPlan {
+                return Err(RuleError::new("err-unit-plan-deliver-first"));
+            }
             if to == PlanStatus::Adopted && self == PlanStatus::Draft {
                 return Err(RuleError::new("err-plan-needs-hearing"));
             }
@@ -597,7 +620,18 @@ mod tests {
         assert!(Draft.check_transition(Hearing, master, false).is_ok());
         assert_eq!(Hearing.check_transition(Adopted, master, false).unwrap_err().key, "err-plan-adopt-needs-decision");
         assert!(Hearing.check_transition(Adopted, master, true).is_ok());
-        assert!(Draft.check_transition(Adopted, unit, false).is_ok(), "unit plans are not adopted politically");
+        // Unit plans are not adopted politically, but delivered first and then approved.
+        assert_eq!(Draft.check_transition(Adopted, unit, false).unwrap_err().key, "err-unit-plan-deliver-first");
+        assert!(Draft.check_transition(Delivered, unit, false).is_ok());
+        assert!(Delivered.check_transition(Adopted, unit, false).is_ok(), "unit plans are not adopted politically");
+        assert!(Delivered.check_transition(Draft, unit, false).is_ok(), "sent back");
+        assert!(UnderRevision.check_transition(Delivered, unit, false).is_ok());
+        assert_eq!(
+            UnderRevision.check_transition(Adopted, unit, false).unwrap_err().key,
+            "err-unit-plan-deliver-first"
+        );
+        assert!(Draft.check_transition(Delivered, master, false).is_err(), "only unit plans are delivered");
+        assert!(!Delivered.editable());
         assert!(Adopted.check_transition(UnderRevision, master, true).is_ok());
         assert_eq!(Adopted.check_transition(Draft, master, true).unwrap_err().key, "err-plan-transition");
         assert!(Expired.next(master).is_empty());

@@ -11,6 +11,7 @@ pub mod letters;
 pub mod plans;
 pub mod stat_import;
 pub mod statistics;
+pub mod unit_plans;
 
 use rodtrad_store::StoreError;
 

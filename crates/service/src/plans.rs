@@ -39,27 +39,42 @@ pub async fn update_plan(
 }
 
 /// Moves a plan through its lifecycle for the page (and any other caller): edit rights on the
-/// plan, then what the status needs from the caller (a unit plan is adopted by the superior
-/// leader, never by its own unit), then the store's transition with its version check.
+/// plan, then what the status needs from the caller (a unit plan is approved and sent back by the
+/// superior leader, never by its own unit), then the store's transition with its version check.
 pub async fn change_status(
+    db: &Db,
+    tree: &OrgTree,
+    who: (&Actor, &Author),
+    plan: &Plan,
+    expected_version: i64,
+    to: PlanStatus,
+) -> Result<(), ServiceError> {
+    change_status_noted(db, tree, who, plan, expected_version, to, None).await
+}
+
+/// [`change_status`] with a comment, kept in a unit plan's history (required when it is sent back).
+pub async fn change_status_noted(
     db: &Db,
     tree: &OrgTree,
     (actor, author): (&Actor, &Author),
     plan: &Plan,
     expected_version: i64,
     to: PlanStatus,
+    comment: Option<&str>,
 ) -> Result<(), ServiceError> {
     if !may_edit_plan(actor, tree, plan.owner_unit_id) {
         return Err(ServiceError::Forbidden);
     }
     let ancestry = plan.owner_unit_id.map(|u| tree.ancestry(u));
-    actor.check_plan_status_change(plan.plan_type(), to, ancestry.as_deref()).map_err(ServiceError::Rule)?;
-    db.plan_transition(author, plan.id, expected_version, to).await?;
+    actor
+        .check_plan_status_change(plan.plan_type(), (plan.status(), to), ancestry.as_deref())
+        .map_err(ServiceError::Rule)?;
+    db.plan_transition_noted(author, plan.id, expected_version, to, comment).await?;
     Ok(())
 }
 
 /// Whether `actor` may adopt a plan (shown as a button): not when it is a unit plan of their own unit.
 pub fn may_adopt(actor: &Actor, tree: &OrgTree, plan: &Plan) -> bool {
     let ancestry = plan.owner_unit_id.map(|u| tree.ancestry(u));
-    actor.check_plan_status_change(plan.plan_type(), PlanStatus::Adopted, ancestry.as_deref()).is_ok()
+    actor.check_plan_status_change(plan.plan_type(), (plan.status(), PlanStatus::Adopted), ancestry.as_deref()).is_ok()
 }

@@ -555,7 +555,6 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
     // the area's assignment and add their kind's measures, so no measure lands in a unit whose
     // service it does not fit.
     let mut first_school = true;
-    let mut planned: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for (sub, assignment) in &assignments {
         let Some(area_id) = area(sub.area) else { continue };
         let children = tree.children(Some(area_id));
@@ -584,7 +583,6 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
                             .await?
                     }
                 };
-                planned.insert(up);
                 let copy = db.element_inherit(a, up, *assignment).await?;
                 for (i, m) in measures.iter().enumerate() {
                     let mut el = input(ElementKind::Measure, m, &[(sub.target, false)]);
@@ -607,9 +605,7 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
             }
         }
     }
-    for up in planned {
-        adopt(db, a, up, None).await?;
-    }
+    // The unit plans' delivery and approval are `demo_unitplans`'.
     if let Some(w) = withdrawn {
         let version = db.element(mid, w).await?.version;
         db.element_remove(a, w, version).await?;

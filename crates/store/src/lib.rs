@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_letters;
 pub mod demo_plans;
 pub mod demo_status;
+pub mod demo_unitplans;
 pub mod followup;
 pub mod jobs;
 pub mod letters;
@@ -20,6 +21,7 @@ pub mod people;
 pub mod plans;
 pub mod statistics;
 pub mod u4ssc;
+pub mod unit_plans;
 pub mod users;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -256,10 +256,35 @@ impl Db {
 
     /// Moves a plan through its lifecycle.
     pub async fn plan_transition(&self, author: &Author, id: i64, expected_version: i64, to: PlanStatus) -> Result<()> {
+        self.plan_transition_noted(author, id, expected_version, to, None).await
+    }
+
+    /// Moves a plan through its lifecycle with a comment. A unit plan's step (delivered, approved,
+    /// sent back, …) goes into its history (`unit_plan_events`) in the same transaction, with the
+    /// comment.
+    pub async fn plan_transition_noted(
+        &self,
+        author: &Author,
+        id: i64,
+        expected_version: i64,
+        to: PlanStatus,
+        comment: Option<&str>,
+    ) -> Result<()> {
         let mid = author.municipality_id;
         let plan = self.plan(mid, id).await?;
         let has_decision = !self.plan_decisions(id).await?.is_empty();
         plan.status().check_transition(to, plan.plan_type(), has_decision)?;
+        // A unit plan sent back says why, so the unit knows what to change.
+        let comment = match comment {
+            _ if rodtrad_domain::unit_plans::Step::of(plan.status(), to)
+                == rodtrad_domain::unit_plans::Step::SentBack =>
+            {
+                Some(rodtrad_domain::unit_plans::send_back_comment(comment.unwrap_or_default())?)
+            }
+            Some(c) if !c.trim().is_empty() => Some(c.trim().to_owned()),
+            _ => None,
+        };
+        let comment = comment.as_deref();
         let mut t = self.begin().await?;
         // The status change comes first: it takes the plan row that every content write locks (see
         // `lock_editable_plan`), so the snapshot below sees every edit committed before it and no
@@ -286,8 +311,19 @@ impl Db {
                      VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM plan_versions WHERE plan_id = $1), $2, $3)")
                     .bind(id).bind(now()).bind(sqlx::types::Json(snapshot)).execute(&mut *tx).await?;
             }
-            audit_in_tx!(tx, author, "plan", id, "status",
-                Some(serde_json::json!({"status": plan.status})), Some(serde_json::json!({"status": to.code()})));
+            if plan.plan_type() == PlanType::UnitPlan {
+                let step = rodtrad_domain::unit_plans::Step::of(plan.status(), to);
+                sqlx::query(
+                    "INSERT INTO unit_plan_events (municipality_id, plan_id, action, from_status, to_status, comment, actor_name, user_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(mid).bind(id).bind(step.code()).bind(plan.status().code()).bind(to.code()).bind(comment)
+                    .bind(&author.name).bind(author.user_id).bind(now()).execute(&mut *tx).await?;
+            }
+            let mut after = serde_json::json!({"status": to.code()});
+            if let Some(c) = comment {
+                after["comment"] = serde_json::json!(c);
+            }
+            audit_in_tx!(tx, author, "plan", id, "status", Some(serde_json::json!({"status": plan.status})), Some(after));
             bump_plan_generation!(tx, author.municipality_id);
         });
         t.commit().await?;
