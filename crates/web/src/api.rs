@@ -230,5 +230,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::plans::api::PlansDoc::openapi());
     doc.merge(crate::followup::api::FollowupDoc::openapi());
+    doc.merge(crate::unitplans::api::UnitPlansDoc::openapi());
     Json(doc)
 }

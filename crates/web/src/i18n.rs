@@ -36,7 +36,8 @@ features!(
     "public",
     "statistics",
     "u4ssc",
-    "followup"
+    "followup",
+    "unitplans"
 );
 
 /// A supported UI language.

@@ -22,6 +22,7 @@ pub mod state;
 pub mod statistics;
 pub mod thread;
 pub mod u4ssc;
+pub mod unitplans;
 pub mod users;
 
 use axum::Router;
@@ -53,7 +54,9 @@ fn compose() -> (Routes, Routes) {
         .merge(api::routes())
         .merge(plans::api::routes())
         .merge(followup::routes())
-        .merge(followup::api::routes());
+        .merge(followup::api::routes())
+        .merge(unitplans::routes())
+        .merge(unitplans::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

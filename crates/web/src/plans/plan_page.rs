@@ -39,6 +39,8 @@ pub(crate) struct PlanTemplate {
     pub(crate) decision_errors: FieldErrors,
     pub(crate) status_error: Option<String>,
     pub(crate) saved: bool,
+    /// A unit plan's workflow, deadline, analysis and departments' contributions.
+    pub(crate) unit_plan: Option<crate::unitplans::UnitPlanPanel>,
 }
 
 pub(crate) enum Back {
@@ -94,6 +96,7 @@ pub(crate) async fn render_plan(
     let tree = state.org_tree(mid).await?;
     let may_adopt = rodtrad_service::plans::may_adopt(ctx.actor()?, &tree, &plan);
     let mut approval_elsewhere = false;
+    let unit_plan = plan.plan_type() == PlanType::UnitPlan;
     let next_statuses = if can_edit {
         plan.status()
             .next(plan.plan_type())
@@ -103,11 +106,21 @@ pub(crate) async fn render_plan(
                 approval_elsewhere |= refused;
                 !refused
             })
+            // A unit plan is delivered, approved and sent back from its workflow panel.
+            .filter(|s| {
+                !unit_plan
+                    || !(matches!(s, PlanStatus::Delivered | PlanStatus::Adopted)
+                        || plan.status() == PlanStatus::Delivered && *s == PlanStatus::Draft)
+            })
             .map(|s| Choice { value: s.code().into(), label: ctx.tr.t(s.label_key()) })
             .collect()
     } else {
         Vec::new()
     };
+    if unit_plan && can_edit && !may_adopt && plan.status() != PlanStatus::Adopted {
+        approval_elsewhere = true;
+    }
+    let unit_plan = crate::unitplans::panel(state, ctx, &plan, view).await?;
     let mut t = PlanTemplate {
         p: ctx.page(plan.title.clone(), "plans"),
         type_label: ctx.tr.t(plan.plan_type().label_key()),
@@ -159,6 +172,7 @@ pub(crate) async fn render_plan(
         decision_errors: FieldErrors::default(),
         status_error: None,
         saved,
+        unit_plan,
         plan,
     };
     match back {

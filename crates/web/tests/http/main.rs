@@ -26,5 +26,6 @@ mod sdg;
 mod statistics;
 mod thread;
 mod u4ssc;
+mod unitplans;
 mod users;
 mod xss;

@@ -139,6 +139,9 @@ const DIALOGUE_PARTY: Policy =
 const LEADERS_AND_STAFF: Policy = municipality(EDITORS_OWN, EDITORS_OWN);
 /// The status overview: everyone who leads, acts for or works in a unit, and the wide readers.
 const FOLLOWUP_OVERVIEW: Policy = municipality(READERS_OWN, READERS_OWN);
+/// A unit plan's working papers (its analysis and workflow history): whoever reads its working copy,
+/// i.e. the administration and the owner unit's employees, not politicians or the auditor.
+const UNIT_PLAN_PAPERS: Policy = municipality(DRAFT_READERS_OWN, ADMINISTRATION);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -264,6 +267,22 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/followup/units/{unit}/rollup", UNIT_READ),
     ("GET", "/api/v1/followup/dialogues", MUNICIPALITY),
     ("POST", "/api/v1/followup/dialogues/{dialogue}/close", DIALOGUE_PARTY),
+    ("GET", "/unit-plans", MUNICIPALITY),
+    ("POST", "/unit-plans/deadline", WIDE_SETTINGS),
+    ("GET", "/unit-plans/export.csv", MUNICIPALITY),
+    ("GET", "/unit-plans/export.xlsx", MUNICIPALITY),
+    ("POST", "/unit-plans/{id}/deliver", UNIT_EDIT),
+    ("POST", "/unit-plans/{id}/approve", UNIT_EDIT),
+    ("POST", "/unit-plans/{id}/send-back", UNIT_EDIT),
+    ("GET", "/unit-plans/{id}/analysis", UNIT_PLAN_PAPERS),
+    ("POST", "/unit-plans/{id}/analysis", UNIT_EDIT),
+    ("POST", "/unit-plans/{id}/carry-over", UNIT_EDIT),
+    ("GET", "/api/v1/unit-plans", MUNICIPALITY),
+    ("GET", "/api/v1/unit-plans/{id}", UNIT_PLAN_PAPERS),
+    ("POST", "/api/v1/unit-plans/{id}/deliver", UNIT_EDIT),
+    ("POST", "/api/v1/unit-plans/{id}/approve", UNIT_EDIT),
+    ("POST", "/api/v1/unit-plans/{id}/send-back", UNIT_EDIT),
+    ("PUT", "/api/v1/unit-plans/{id}/analysis", UNIT_EDIT),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

@@ -120,6 +120,7 @@ both!(a_plan_under_revision_reads_as_adopted_for_politicians_and_as_edited_for_s
     let inherit = [("source_element_id", assignment.to_string())];
     let inherit: Vec<(&str, &str)> = inherit.iter().map(|(k, v)| (*k, v.as_str())).collect();
     m.post(&format!("/plans/{unit_plan}/inherit"), &inherit).await.expect(303);
+    move_to(&mut m, unit_plan, "delivered").await.expect(303);
     move_to(&mut m, unit_plan, "adopted").await.expect(303);
     move_to(&mut m, plan, "under_revision").await.expect(303);
     // Revision: the goal is reworded and a new goal is added; neither is adopted yet.
@@ -210,17 +211,25 @@ both!(a_unit_plan_is_adopted_by_the_superior_leader_not_by_its_own_unit, |t: Tes
     let fx = t.fx.clone();
     let mut x = t.login("lederx").await;
     let plan = new_plan(&mut x, "unit_plan", "Virksomhetsplan Xskolen", Some(fx.unit_x)).await;
-    // The unit's own leader: no adopt button, a hint, and the status change refused with nothing changed.
+    // The unit's own leader: no approve button, a hint, and delivering is the next step.
     x.get(&format!("/plans/{plan}"))
         .await
         .expect(200)
         .lacks("Sett som «Vedtatt»")
+        .lacks("Godkjenn planen")
+        .contains("Lever til godkjenning")
         .contains("Virksomhetsplanen godkjennes av overordnet leder");
+    // Not even the superior approves a plan that was never delivered.
+    let mut d = t.login("direktor").await;
+    move_to(&mut d, plan, "adopted").await.expect(422).contains("må leveres før den kan godkjennes");
+    move_to(&mut x, plan, "delivered").await.expect(303);
+    // Delivered, the own leader still may not approve it: refused with nothing changed.
+    x.get(&format!("/plans/{plan}")).await.expect(200).lacks("Godkjenn planen");
     let before = t.audit_count().await;
     move_to(&mut x, plan, "adopted").await.expect(403).contains("godkjennes av overordnet leder, ikke av virksomheten");
     assert_eq!(t.audit_count().await, before, "a refused adoption writes nothing");
     let api = x.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json();
-    assert_eq!(api["status"], "draft");
+    assert_eq!(api["status"], "delivered");
     // The API has no way around it: a PUT carrying a status changes the plan's fields only.
     let put = serde_json::json!({"plan_type": "unit_plan", "title": "Virksomhetsplan Xskolen", "start_year": 2024,
         "end_year": 2030, "owner_unit_id": fx.unit_x, "status": "adopted", "version": api["version"]});
@@ -235,7 +244,7 @@ both!(a_unit_plan_is_adopted_by_the_superior_leader_not_by_its_own_unit, |t: Tes
         )
         .await
         .expect(200);
-    assert_eq!(x.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json()["status"], "draft");
+    assert_eq!(x.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json()["status"], "delivered");
     // In the user's language.
     x.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
     move_to(&mut x, plan, "adopted").await.expect(403).contains("approved by the superior leader");
@@ -243,20 +252,22 @@ both!(a_unit_plan_is_adopted_by_the_superior_leader_not_by_its_own_unit, |t: Tes
     move_to(&mut x, plan, "adopted").await.expect(403).contains("overordna leiar");
     x.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
 
-    // A department's plan: its head may not adopt it, the school's leader above may.
+    // A department's plan: its head delivers it and may not approve it, the school's leader above may.
     let mut head = t.login("avdleder").await;
     let sfo = new_plan(&mut head, "unit_plan", "Virksomhetsplan SFO", Some(fx.dept_x)).await;
+    move_to(&mut head, sfo, "delivered").await.expect(303);
     move_to(&mut head, sfo, "adopted").await.expect(403);
     let mut x = t.login("lederx").await;
-    x.get(&format!("/plans/{sfo}")).await.expect(200).contains("Sett som «Vedtatt»");
+    x.get(&format!("/plans/{sfo}")).await.expect(200).contains("Godkjenn planen");
     move_to(&mut x, sfo, "adopted").await.expect(303);
-    // The director above the school adopts the school's plan; it freezes a version as usual.
-    let mut d = t.login("direktor").await;
-    d.get(&format!("/plans/{plan}")).await.expect(200).contains("Sett som «Vedtatt»").lacks("godkjennes av overordnet");
+    // The director above the school approves the school's plan; it freezes a version as usual.
+    d.get(&format!("/plans/{plan}")).await.expect(200).contains("Godkjenn planen").lacks("godkjennes av overordnet");
     move_to(&mut d, plan, "adopted").await.expect(303);
     assert_eq!(d.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json()["status"], "adopted");
-    // The municipality-wide staff may too.
+    assert_eq!(t.db.plan_versions(plan).await.unwrap().len(), 1);
+    // The municipality-wide staff may too, once it is delivered.
     let mut m = t.login("styring").await;
     let y = new_plan(&mut m, "unit_plan", "Virksomhetsplan Yskolen", Some(fx.unit_y)).await;
+    move_to(&mut m, y, "delivered").await.expect(303);
     move_to(&mut m, y, "adopted").await.expect(303);
 });

@@ -95,8 +95,10 @@ both!(plan_lifecycle_follows_the_rules, |t: TestApp| async move {
         .contains("Planen er vedtatt og kan ikke endres.");
     move_to(&mut m, plan, "under_revision").await.expect(303);
     new_element(&mut m, plan, None, "main_goal", "Alle har gode levekår").await;
-    // Unit plans are not adopted politically: straight from draft to adopted.
+    // Unit plans are not adopted politically: delivered by the unit, then approved above it.
     let unit_plan = new_plan(&mut m, "unit_plan", "Virksomhetsplan Xskolen", Some(t.fx.unit_x), &[plan]).await;
+    move_to(&mut m, unit_plan, "adopted").await.expect(422).contains("må leveres før den kan godkjennes");
+    move_to(&mut m, unit_plan, "delivered").await.expect(303);
     move_to(&mut m, unit_plan, "adopted").await.expect(303);
     let audit = t.db.audit_list(t.fx.municipality, &Default::default(), 1).await.unwrap().remove(0);
     assert_eq!((audit.entity.as_str(), audit.action.as_str()), ("plan", "status"));

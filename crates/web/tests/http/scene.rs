@@ -498,7 +498,7 @@ impl Scene {
                 ("org" | "org-units", "id") => u.unit.to_string(),
                 ("people", "id") => u.person.to_string(),
                 ("users", "id") => u.user.to_string(),
-                ("plans", "id") => u.plan.to_string(),
+                ("plans" | "unit-plans", "id") => u.plan.to_string(),
                 ("elements", "id") => u.element.to_string(),
                 ("sections", "section") => u.section.to_string(),
                 ("delegations", "delegation_id") => self.delegation(t, &u, m.id).await.to_string(),

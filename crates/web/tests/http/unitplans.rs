@@ -1,0 +1,373 @@
+//! The unit plan workflow (issue #13 §3): delivering, approving and sending back with the history
+//! on the plan page, the delivered plan read-only, the analysis of last year, carrying last year's
+//! unfinished measures over, the yearly overview with its deadline and exports, and the API.
+
+use crate::api::{json, token_client};
+use crate::both;
+use crate::harness::{Client, Res, TestApp};
+use crate::plans::{id_in, new_element, version_of};
+use axum::http::Method;
+use chrono::{Datelike, NaiveDate};
+use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanStatus, PlanType};
+use rodtrad_store::Author;
+use rodtrad_store::plans::{ElementInput, PlanInput};
+
+async fn unit_plan(c: &mut Client, unit: i64, year: i32, title: &str) -> i64 {
+    let (unit, year) = (unit.to_string(), year.to_string());
+    let form = [
+        ("plan_type", "unit_plan"),
+        ("title", title),
+        ("start_year", year.as_str()),
+        ("end_year", year.as_str()),
+        ("owner_unit_id", unit.as_str()),
+    ];
+    id_in(c.post("/plans", &form).await.expect(303).location(), "/plans/")
+}
+
+async fn step(c: &mut Client, plan: i64, action: &str, comment: &str) -> Res {
+    let v = version_of(c, &format!("/plans/{plan}")).await;
+    c.post(&format!("/unit-plans/{plan}/{action}"), &[("version", v.as_str()), ("comment", comment)]).await
+}
+
+async fn status_of(t: &TestApp, plan: i64) -> PlanStatus {
+    t.db.plan(t.fx.municipality, plan).await.unwrap().status()
+}
+
+both!(a_unit_plan_is_delivered_then_approved_or_sent_back_with_a_comment, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut x = t.login("lederx").await;
+    let plan = unit_plan(&mut x, fx.unit_x, 2026, "Virksomhetsplan 2026 Xskolen").await;
+    let page = format!("/plans/{plan}");
+    x.get(&page).await.expect(200).contains("Lever til godkjenning").contains("Planen er ikke levert ennå.");
+    // A stale version is refused with 409 and nothing changes.
+    new_element(&mut x, plan, None, "main_goal", "Elevene trives og lærer").await;
+    let stale = (version_of(&mut x, &page).await.parse::<i64>().unwrap() - 1).to_string();
+    x.post(&format!("/unit-plans/{plan}/deliver"), &[("version", stale.as_str())]).await.expect(409);
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Draft);
+    step(&mut x, plan, "deliver", "").await.expect(303);
+    x.get(&page)
+        .await
+        .expect(200)
+        .contains("Levert til godkjenning")
+        .contains("Planen er levert og kan ikke endres")
+        .lacks("Lever til godkjenning")
+        .lacks("Godkjenn planen");
+    // Delivered, the plan is read-only for the unit, and its own leader neither approves nor sends
+    // it back: refused with the reason, nothing written.
+    let before = t.audit_count().await;
+    x.post(&format!("/plans/{plan}/elements"), &[("kind", "main_goal"), ("text", "Et nytt mål"), ("parent_id", "")])
+        .await
+        .expect(422);
+    x.post(&format!("/unit-plans/{plan}/analysis"), &[("sick_leave_percent", "6,1"), ("version", "0")])
+        .await
+        .expect(422);
+    x.get(&format!("/unit-plans/{plan}/analysis")).await.expect(200).contains("Analysen kan ikke endres");
+    step(&mut x, plan, "approve", "").await.expect(403).contains("godkjennes av overordnet leder");
+    step(&mut x, plan, "send-back", "Nei").await.expect(403).contains("Bare overordnet leder");
+    assert_eq!(t.audit_count().await, before);
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Delivered);
+
+    // The director sends it back: the comment is required, and kept as typed when missing.
+    let mut d = t.login("direktor").await;
+    let before = t.audit_count().await;
+    d.get(&page).await.expect(200).contains("Godkjenn planen").contains("Send tilbake");
+    step(&mut d, plan, "send-back", "   ")
+        .await
+        .expect(422)
+        .contains("Skriv en kommentar om hva virksomheten må endre");
+    assert_eq!(t.audit_count().await, before);
+    // The plain status form cannot skip the comment either.
+    let v = version_of(&mut d, &page).await;
+    d.post(&format!("/plans/{plan}/status"), &[("status", "draft"), ("version", &v)]).await.expect(422);
+    let comment = "Tiltakene mangler frist og ansvarlig.";
+    step(&mut d, plan, "send-back", comment).await.expect(303);
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Draft);
+    x.get(&page).await.expect(200).contains("Sendt tilbake av").contains(comment).contains("Lever til godkjenning");
+    // Editable again; delivered again, then approved by the director.
+    new_element(&mut x, plan, None, "main_goal", "Alle elever mestrer lesing").await;
+    step(&mut x, plan, "deliver", "").await.expect(303);
+    x.get(&page).await.expect(200).lacks("Sendt tilbake av");
+    step(&mut d, plan, "approve", "").await.expect(303);
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Adopted);
+    let shown = x.get(&page).await.expect(200);
+    let history = &shown.body[shown.body.find("workflow-history").unwrap()..];
+    assert_eq!(history.matches("<tr><td>").count(), 4, "delivered, sent back, delivered, approved");
+    assert!(history.contains(comment) && history.contains("Godkjent"));
+    assert_eq!(t.db.unit_plan_events(fx.municipality, plan).await.unwrap().len(), 4);
+    // Approved: nothing more to approve or send back.
+    step(&mut d, plan, "send-back", "Igjen").await.expect(422).contains("ikke levert til godkjenning");
+});
+
+both!(the_analysis_of_last_year_is_validated_kept_and_exact, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut x = t.login("lederx").await;
+    let plan = unit_plan(&mut x, fx.unit_x, 2026, "Virksomhetsplan 2026 Xskolen").await;
+    let path = format!("/unit-plans/{plan}/analysis");
+    x.get(&format!("/plans/{plan}")).await.expect(200).contains("Analysen er ikke fylt ut ennå.");
+    let before = t.audit_count().await;
+    let bad = [
+        ("version", "0"),
+        ("economy_amount", "-412 000"),
+        ("sick_leave_percent", "107"),
+        ("sick_leave_text", "Langtidsfraværet øker"),
+        ("user_survey_score", "mye"),
+    ];
+    x.post(&path, &bad)
+        .await
+        .expect(422)
+        .contains("Skriv en prosent mellom 0 og 100")
+        .contains("Skriv en skår mellom 1 og 6")
+        .contains("value=\"107\"")
+        .contains("Langtidsfraværet øker");
+    assert_eq!(t.audit_count().await, before, "nothing written");
+    let good = [
+        ("version", "0"),
+        ("economy_amount", "-412 000,50"),
+        ("sick_leave_percent", "7,8"),
+        ("sick_leave_text", "Langtidsfraværet øker"),
+        ("user_survey_score", "4,9"),
+        ("employee_survey_score", "4.3"),
+        ("internal_audit_findings", "2"),
+        ("external_audit_findings", "0"),
+        ("risk_summary", "Vikarmangel ved langtidsfravær"),
+    ];
+    x.post(&path, &good).await.expect(303);
+    x.get(&format!("/plans/{plan}"))
+        .await
+        .expect(200)
+        .contains("7,8 %")
+        .contains("−412\u{a0}000,5 kr")
+        .contains("2 avvik")
+        .contains("Vikarmangel ved langtidsfravær");
+    let stored = t.db.unit_plan_analysis(fx.municipality, plan).await.unwrap();
+    assert_eq!(stored.analysis.sick_leave_percent.unwrap().to_string(), "7.8", "an exact decimal");
+    assert_eq!(stored.version, 1);
+    // A second save over the same version is stale: 409 with the typed text kept.
+    let again = [("version", "0"), ("risk_summary", "Ny vurdering fra et annet vindu")];
+    x.post(&path, &again).await.expect(409).contains("Ny vurdering fra et annet vindu");
+    assert_eq!(t.db.unit_plan_analysis(fx.municipality, plan).await.unwrap().version, 1);
+    // English readers see the figure their way.
+    x.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    x.get(&format!("/plans/{plan}")).await.expect(200).contains("7.8 %").contains("−412,000.5 kr");
+    // Another unit's employee does not get the analysis; the politician neither.
+    for login in ["politiker", "revisor"] {
+        t.login(login).await.get(&path).await.expect(404);
+    }
+});
+
+both!(carrying_last_years_unfinished_measures_over_copies_each_once, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mid = fx.municipality;
+    let a = Author { municipality_id: mid, user_id: None, name: "Testoppsett".into() };
+    let plan = |title: &str, year: i32, unit: Option<i64>, plan_type: PlanType| PlanInput {
+        plan_type,
+        title: rodtrad_domain::Name::parse(title).unwrap(),
+        start_year: year,
+        end_year: year + if plan_type == PlanType::UnitPlan { 0 } else { 3 },
+        owner_unit_id: unit,
+        published: false,
+    };
+    let el = |kind: ElementKind, text: &str| ElementInput {
+        kind,
+        text: text.into(),
+        owner_unit_id: None,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let programme =
+        t.db.plan_create(&a, &plan("Handlingsprogram 2025–2028", 2025, Some(fx.root), PlanType::ActionProgramme), &[])
+            .await
+            .unwrap();
+    let goal = t.db.element_create(&a, programme, None, &el(ElementKind::MainGoal, "Alle barn lærer")).await.unwrap();
+    let sub = t.db.element_create(&a, programme, Some(goal), &el(ElementKind::SubGoal, "Elevene mestrer lesing")).await;
+    let sub = sub.unwrap();
+    let reading =
+        t.db.element_create(&a, programme, Some(sub), &el(ElementKind::Assignment, "Styrke leseopplæringen")).await;
+    let reading = reading.unwrap();
+    let other = t.db.element_create(&a, programme, Some(sub), &el(ElementKind::Assignment, "Redusere fraværet")).await;
+    let other = other.unwrap();
+    // Last year's plan: four measures under the reading assignment, one under the other one.
+    let last_input = plan("Virksomhetsplan 2025", 2025, Some(fx.unit_x), PlanType::UnitPlan);
+    let last = t.db.plan_create(&a, &last_input, &[programme]).await.unwrap();
+    let (reading_25, other_25) =
+        (t.db.element_inherit(&a, last, reading).await.unwrap(), t.db.element_inherit(&a, last, other).await.unwrap());
+    let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d);
+    let measure = |text: &str, status: ElementStatus, deadline: Option<NaiveDate>| ElementInput {
+        status,
+        deadline,
+        responsible_person_id: Some(fx.leader_x),
+        owner_unit_id: Some(fx.unit_x),
+        ..el(ElementKind::Measure, text)
+    };
+    let done = measure("Lesekurs for foreldre", ElementStatus::Done, day(3, 1));
+    t.db.element_create(&a, last, Some(reading_25), &done).await.unwrap();
+    let late = measure("Kartlegge leseferdigheter på 2. trinn", ElementStatus::Active, day(6, 1));
+    let late = t.db.element_create(&a, last, Some(reading_25), &late).await.unwrap();
+    let draft = measure("Lesevenner på tvers av trinn", ElementStatus::Draft, None);
+    t.db.element_create(&a, last, Some(reading_25), &draft).await.unwrap();
+    let reported = measure("Bibliotekbesøk hver måned", ElementStatus::Active, day(12, 1));
+    let reported = t.db.element_create(&a, last, Some(reading_25), &reported).await.unwrap();
+    let unplaced = measure("Oppfølging av fravær over 10 %", ElementStatus::Active, day(12, 1));
+    t.db.element_create(&a, last, Some(other_25), &unplaced).await.unwrap();
+    // The last one was reported completed: finished by its status report, not its own status.
+    let mut x = t.login("lederx").await;
+    t.db.followup_periods_create(&a, 2025).await.unwrap();
+    let periods = t.db.followup_periods(mid).await.unwrap();
+    let period = periods.iter().find(|p| p.year == 2025).unwrap().id;
+    let report = serde_json::json!({"period_id": period, "status": "completed", "progress": 100, "version": 0});
+    let mut api = token_client(&t, "lederx").await;
+    json(&mut api, Method::POST, &format!("/api/v1/followup/items/{reported}/reports"), report).await.expect(201);
+
+    // This year's plan inherits the reading assignment only.
+    let this_input = plan("Virksomhetsplan 2026", 2026, Some(fx.unit_x), PlanType::UnitPlan);
+    let this = t.db.plan_create(&a, &this_input, &[programme]).await.unwrap();
+    let this_reading = t.db.element_inherit(&a, this, reading).await.unwrap();
+    let page = x.get(&format!("/plans/{this}")).await.expect(200);
+    page.contains("Overfør uferdige tiltak fra fjorårets plan").contains("får frist 31.12.2026");
+    let before = t.audit_count().await;
+    let done = x.post(&format!("/unit-plans/{this}/carry-over"), &[]).await.expect(200);
+    done.contains("2 tiltak ble overført.")
+        .contains("2 var fullført eller avbrutt")
+        .contains("Kartlegge leseferdigheter på 2. trinn")
+        .contains("31.12.2026")
+        .contains("Fristen var passert")
+        .contains("Lesevenner på tvers av trinn")
+        .contains("Oppfølging av fravær over 10 %")
+        .lacks("Lesekurs for foreldre")
+        .lacks("Bibliotekbesøk hver måned");
+    assert_eq!(t.audit_count().await, before + 2, "one audit row per copy");
+    let copied: Vec<_> = t.db.elements(mid, this).await.unwrap().into_iter().filter(|e| !e.inherited()).collect();
+    assert_eq!(copied.len(), 2);
+    assert!(copied.iter().all(|e| e.parent_id == Some(this_reading) && e.responsible_person_id == Some(fx.leader_x)));
+    let moved = copied.iter().find(|e| e.text.starts_with("Kartlegge")).unwrap();
+    assert_eq!((moved.deadline, moved.status), (NaiveDate::from_ymd_opt(2026, 12, 31), ElementStatus::Active));
+    assert!(t.db.element(mid, late).await.is_ok(), "last year's measure stays where it was");
+    // Idempotent: a second run copies nothing twice and writes nothing.
+    x.post(&format!("/unit-plans/{this}/carry-over"), &[])
+        .await
+        .expect(200)
+        .contains("0 tiltak ble overført.")
+        .contains("2 var overført tidligere");
+    assert_eq!(t.db.elements(mid, this).await.unwrap().iter().filter(|e| !e.inherited()).count(), 2);
+    assert_eq!(t.audit_count().await, before + 2);
+    // Someone who may not edit the plan is refused; a delivered plan takes nothing.
+    t.login("ledery").await.post(&format!("/unit-plans/{this}/carry-over"), &[]).await.expect(403);
+    step(&mut x, this, "deliver", "").await.expect(303);
+    x.post(&format!("/unit-plans/{this}/carry-over"), &[]).await.expect(422);
+    // A plan without last year's plan says so.
+    let y = unit_plan(&mut t.login("ledery").await, fx.unit_y, 2026, "Virksomhetsplan 2026 Y").await;
+    t.login("ledery")
+        .await
+        .post(&format!("/unit-plans/{y}/carry-over"), &[])
+        .await
+        .expect(422)
+        .contains("ingen virksomhetsplan for året før");
+});
+
+both!(the_overview_lists_every_unit_with_its_plan_deadline_and_exports, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    // The deadline was yesterday, so a draft of this year is late.
+    let deadline = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let year = deadline.year();
+    let mut m = t.login("styring").await;
+    let form = |d: &str| {
+        vec![("year".to_owned(), year.to_string()), ("deadline".into(), d.into()), ("version".into(), "0".into())]
+    };
+    let iso = deadline.to_string();
+    let bad = [("year", year.to_string()), ("deadline", "15.01".to_owned()), ("version", "0".to_owned())];
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    m.post("/unit-plans/deadline", &bad).await.expect(422).contains("value=\"15.01\"");
+    let good = form(&iso);
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    m.post("/unit-plans/deadline", &good).await.expect(303);
+    // Set again over the old version: 409.
+    m.post("/unit-plans/deadline", &good).await.expect(409);
+    // Leaders may not set it.
+    t.login("lederx").await.post("/unit-plans/deadline", &good).await.expect(403);
+
+    let mut x = t.login("lederx").await;
+    let plan_x = unit_plan(&mut x, fx.unit_x, year, "Virksomhetsplan Xskolen").await;
+    let mut y = t.login("ledery").await;
+    let plan_y = unit_plan(&mut y, fx.unit_y, year, "Virksomhetsplan Yskolen").await;
+    step(&mut y, plan_y, "deliver", "").await.expect(303);
+    let shown = format!("Frist {}", deadline.format("%d.%m.%Y"));
+    x.get(&format!("/plans/{plan_x}")).await.expect(200).contains(&shown).contains("Fristen er passert");
+    y.get(&format!("/plans/{plan_y}")).await.expect(200).contains(&shown).lacks("Fristen er passert");
+
+    let list = format!("/unit-plans?year={year}");
+    let page = m.get(&list).await.expect(200);
+    page.contains(&shown).contains("Xskolen").contains("Yskolen").contains("Fristen er passert").contains("Levert");
+    let filtered = m.get(&format!("{list}&status=delivered")).await.expect(200);
+    filtered.contains("Yskolen").lacks(">Xskolen<");
+    m.get(&format!("{list}&status=overdue")).await.expect(200).contains("Xskolen").lacks("Yskolen");
+    // A leader sees the units in their scope only.
+    x.get(&list).await.expect(200).contains("Xskolen").lacks("Yskolen");
+    // CSV and XLSX of the filtered list.
+    let csv = m.get(&format!("/unit-plans/export.csv?year={year}")).await.expect(200);
+    csv.contains("Virksomhet").contains("Yskolen").contains(&iso);
+    let line = csv.body.lines().find(|l| l.contains("Xskolen")).unwrap().to_owned();
+    assert!(line.contains("ja") && line.contains("Under arbeid"), "{line}");
+    let xlsx = m.get(&format!("/unit-plans/export.xlsx?year={year}")).await.expect(200);
+    assert!(xlsx.body.len() > 100);
+    // The page links to the plans, so a crawl reaches them.
+    page.contains(&format!("href=\"/plans/{plan_y}\""));
+});
+
+both!(the_unit_plan_api_follows_the_same_rules, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let mut x = t.login("lederx").await;
+    let plan = unit_plan(&mut x, fx.unit_x, 2026, "Virksomhetsplan 2026 Xskolen").await;
+    let mut api_x = token_client(&t, "lederx").await;
+    let got = api_x.get(&format!("/api/v1/unit-plans/{plan}")).await.expect(200).json();
+    assert_eq!((got["status"].as_str(), got["analysis"]["version"].as_i64()), (Some("draft"), Some(0)));
+    let version = got["version"].as_i64().unwrap();
+    // The analysis: a bad figure names its field, a good one is stored exactly.
+    let analysis = format!("/api/v1/unit-plans/{plan}/analysis");
+    let bad = serde_json::json!({"version": 0, "sick_leave_percent": "-3"});
+    let res = json(&mut api_x, Method::PUT, &analysis, bad).await.expect(422);
+    assert_eq!(res.json()["field"], "sick_leave_percent");
+    let res = json(
+        &mut api_x,
+        Method::PUT,
+        &format!("/api/v1/unit-plans/{plan}/analysis"),
+        serde_json::json!({"version": 0, "sick_leave_percent": "7,8", "risk_summary": "Vikarmangel"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(res.json()["analysis"]["sick_leave_percent"], "7.8");
+    json(&mut api_x, Method::PUT, &format!("/api/v1/unit-plans/{plan}/analysis"), serde_json::json!({"version": 0}))
+        .await
+        .expect(409);
+    // Deliver with a stale version: 409; with the current one: delivered.
+    let deliver = format!("/api/v1/unit-plans/{plan}/deliver");
+    json(&mut api_x, Method::POST, &deliver, serde_json::json!({"version": version - 1})).await.expect(409);
+    let res = json(&mut api_x, Method::POST, &deliver, serde_json::json!({"version": version})).await.expect(200);
+    let version = res.json()["version"].as_i64().unwrap();
+    assert_eq!(res.json()["status"], "delivered");
+    // The own leader may not approve; the director must comment to send back, then approves.
+    let approve = format!("/api/v1/unit-plans/{plan}/approve");
+    let res = json(&mut api_x, Method::POST, &approve, serde_json::json!({"version": version})).await.expect(422);
+    assert_eq!(res.json()["error"], "err-plan-self-approval");
+    let mut api_d = token_client(&t, "direktor").await;
+    let back = format!("/api/v1/unit-plans/{plan}/send-back");
+    let res = json(&mut api_d, Method::POST, &back, serde_json::json!({"version": version})).await.expect(422);
+    assert_eq!(res.json()["error"], "err-unit-plan-comment-required");
+    let res = json(&mut api_d, Method::POST, &approve, serde_json::json!({"version": version})).await.expect(200);
+    let body = res.json();
+    assert_eq!(body["status"], "adopted");
+    let steps: Vec<&str> = body["events"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, vec!["delivered", "approved"]);
+    // The year's list, in the caller's scope; a politician gets no working papers.
+    let list = api_d.get("/api/v1/unit-plans?year=2026").await.expect(200).json();
+    let line = list.as_array().unwrap().iter().find(|l| l["plan_id"] == plan).unwrap();
+    assert_eq!((line["status"].as_str(), line["unit_id"].as_i64()), (Some("adopted"), Some(fx.unit_x)));
+    assert!(line["approved_at"].is_string());
+    let mut pol = token_client(&t, "politiker").await;
+    pol.get(&format!("/api/v1/unit-plans/{plan}")).await.expect(404);
+    assert!(pol.get("/api/v1/unit-plans?year=2026").await.expect(200).json().as_array().unwrap().is_empty());
+    // The OpenAPI document describes the routes.
+    let doc = api_d.get("/api/v1/openapi.json").await.expect(200).json();
+    assert!(doc["paths"]["/api/v1/unit-plans/{id}/send-back"]["post"].is_object());
+});
