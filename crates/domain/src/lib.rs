@@ -4,6 +4,7 @@
 //! message reads the same in bokmål, nynorsk and English.
 
 pub mod access;
+pub mod dashboard;
 pub mod followup;
 pub mod letters;
 pub mod municipality;

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod dashboard;
 pub mod demo;
 pub mod demo_letters;
 pub mod demo_plans;

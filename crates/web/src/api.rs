@@ -231,5 +231,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::plans::api::PlansDoc::openapi());
     doc.merge(crate::followup::api::FollowupDoc::openapi());
     doc.merge(crate::unitplans::api::UnitPlansDoc::openapi());
+    doc.merge(crate::dashboard::api::DashboardDoc::openapi());
     Json(doc)
 }

@@ -37,7 +37,8 @@ features!(
     "statistics",
     "u4ssc",
     "followup",
-    "unitplans"
+    "unitplans",
+    "dashboard"
 );
 
 /// A supported UI language.

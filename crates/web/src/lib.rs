@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod ctx;
+pub mod dashboard;
 pub mod dates;
 pub mod error;
 pub mod followup;
@@ -56,7 +57,9 @@ fn compose() -> (Routes, Routes) {
         .merge(followup::routes())
         .merge(followup::api::routes())
         .merge(unitplans::routes())
-        .merge(unitplans::api::routes());
+        .merge(unitplans::api::routes())
+        .merge(dashboard::routes())
+        .merge(dashboard::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

@@ -236,6 +236,7 @@ struct HomeTemplate {
     own_unit: Option<OrgUnit>,
     led_units: Vec<OrgUnit>,
     delegated_units: Vec<OrgUnit>,
+    mine: crate::dashboard::MineSummary,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -251,6 +252,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
         own_unit: a.own_unit.and_then(|id| tree.get(id).cloned()),
         led_units: pick(&a.led_units),
         delegated_units: pick(&a.delegated_units),
+        mine: crate::dashboard::mine_summary(&state, &ctx).await?,
     };
     Ok(Html(template.render()?).into_response())
 }

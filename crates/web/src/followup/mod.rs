@@ -104,7 +104,7 @@ pub(crate) fn period_label(tr: &Tr, kind: PeriodKind, number: i64, year: i64) ->
     }
 }
 
-fn label_of(tr: &Tr, p: &Period) -> String {
+pub(crate) fn label_of(tr: &Tr, p: &Period) -> String {
     period_label(tr, p.kind(), p.number, p.year)
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod backup;
 mod csrf;
+mod dashboard;
 mod dates;
 mod demo;
 mod editing;

@@ -142,6 +142,11 @@ const FOLLOWUP_OVERVIEW: Policy = municipality(READERS_OWN, READERS_OWN);
 /// A unit plan's working papers (its analysis and workflow history): whoever reads its working copy,
 /// i.e. the administration and the owner unit's employees, not politicians or the auditor.
 const UNIT_PLAN_PAPERS: Policy = municipality(DRAFT_READERS_OWN, ADMINISTRATION);
+/// Readers of the whole municipality's figures: the staff, the auditor and the chief executive.
+const WHOLE_MUNICIPALITY: Policy = municipality(
+    &[SystemAdmin, ChiefExecutive, Management, Auditor],
+    &[SystemAdmin, ChiefExecutive, Management, Auditor],
+);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -283,6 +288,14 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/api/v1/unit-plans/{id}/approve", UNIT_EDIT),
     ("POST", "/api/v1/unit-plans/{id}/send-back", UNIT_EDIT),
     ("PUT", "/api/v1/unit-plans/{id}/analysis", UNIT_EDIT),
+    ("GET", "/dashboard", MUNICIPALITY),
+    ("GET", "/dashboard/export.csv", MUNICIPALITY),
+    ("GET", "/dashboard/export.xlsx", MUNICIPALITY),
+    ("GET", "/dashboard/areas", WHOLE_MUNICIPALITY),
+    ("GET", "/dashboard/units/{unit}", UNIT_READ),
+    ("GET", "/api/v1/dashboard/mine", MUNICIPALITY),
+    ("GET", "/api/v1/dashboard/units/{unit}", UNIT_READ),
+    ("GET", "/api/v1/dashboard/areas", WHOLE_MUNICIPALITY),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];
