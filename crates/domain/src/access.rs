@@ -22,12 +22,14 @@ pub enum Role {
     Politician,
     /// Auditor or control committee: reads everything, including the audit log.
     Auditor,
+    /// *HR*: reads every leadership agreement of the municipality (personal data), nothing more.
+    Hr,
 }
 
 impl Role {
     /// Every role, most powerful first.
-    pub const ALL: [Role; 6] =
-        [Self::SystemAdmin, Self::Management, Self::Leader, Self::Employee, Self::Politician, Self::Auditor];
+    pub const ALL: [Role; 7] =
+        [Self::SystemAdmin, Self::Management, Self::Leader, Self::Employee, Self::Politician, Self::Auditor, Self::Hr];
 
     /// Stable code stored in the database.
     pub fn code(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Role {
             Self::Employee => "employee",
             Self::Politician => "politician",
             Self::Auditor => "auditor",
+            Self::Hr => "hr",
         }
     }
 
@@ -55,6 +58,7 @@ impl Role {
             Self::Employee => "role-employee",
             Self::Politician => "role-politician",
             Self::Auditor => "role-auditor",
+            Self::Hr => "role-hr",
         }
     }
 }
@@ -255,6 +259,24 @@ impl Actor {
         self.municipality_wide_editor()
     }
 
+    /// May read a leadership agreement (*lederavtale*) between the leader `leader` (a person id)
+    /// of the unit with `ancestry` (the unit first) and their superior `superior`. An agreement
+    /// holds personal data (development points), so only these read it: the two parties, the
+    /// leaders of the units above the unit (the superiors in the line), and HR. Not the system
+    /// administrators, the management staff, the auditor, politicians, employees or other leaders,
+    /// nor the unit's own leader when that is no longer the person the agreement is with.
+    pub fn can_read_agreement(&self, leader: i64, superior: i64, ancestry: &[i64]) -> bool {
+        self.is_agreement_party(leader, superior)
+            || Self::scope_hits(&self.led_units, ancestry.get(1..).unwrap_or_default())
+            || self.has(Role::Hr)
+    }
+
+    /// Is one of the two parties of an agreement between `leader` and `superior` (person ids):
+    /// the parties edit its draft, sign it and make a new version of it.
+    pub fn is_agreement_party(&self, leader: i64, superior: i64) -> bool {
+        self.person_id.is_some_and(|p| p == leader || p == superior)
+    }
+
     /// May acknowledge receipt of the letter to `unit_id`: its own leader only.
     pub fn can_acknowledge_letter(&self, unit_id: i64) -> bool {
         self.has(Role::Leader) && self.led_units.contains(&unit_id)
@@ -442,6 +464,36 @@ mod tests {
         for role in [Role::Employee, Role::Politician, Role::Auditor] {
             assert!(!actor(&[role]).can_manage_u4ssc(), "{role:?}");
         }
+    }
+
+    #[test]
+    fn agreements_are_read_by_the_parties_the_line_above_and_hr_only() {
+        // The agreement of department 4's head (person 40) with unit 3's manager (person 30).
+        let (head, manager) = (40, 30);
+        let person = |id: i64, roles: &[Role], led: &[i64]| {
+            let mut a = actor(roles);
+            a.person_id = Some(id);
+            a.led_units = led.iter().copied().collect();
+            a
+        };
+        assert!(person(40, &[Role::Leader], &[4]).can_read_agreement(head, manager, &DEPT), "the leader");
+        assert!(person(30, &[Role::Leader], &[3]).can_read_agreement(head, manager, &DEPT), "the superior");
+        assert!(person(20, &[Role::Leader], &[2]).can_read_agreement(head, manager, &DEPT), "the director above");
+        assert!(person(10, &[Role::Leader, Role::Management], &[1]).can_read_agreement(head, manager, &DEPT));
+        assert!(actor(&[Role::Hr]).can_read_agreement(head, manager, &DEPT), "HR");
+        assert!(!person(41, &[Role::Leader], &[4]).can_read_agreement(head, manager, &DEPT), "a later head");
+        assert!(!person(50, &[Role::Leader], &[5]).can_read_agreement(head, manager, &DEPT), "another unit");
+        for role in [Role::SystemAdmin, Role::Management, Role::Employee, Role::Politician, Role::Auditor] {
+            assert!(!actor(&[role]).can_read_agreement(head, manager, &DEPT), "{role:?}");
+            let mut colleague = person(99, &[role], &[]);
+            colleague.own_unit = Some(4);
+            colleague.delegated_units.insert(3);
+            assert!(!colleague.can_read_agreement(head, manager, &DEPT), "{role:?} working in the unit");
+        }
+        assert!(!actor(&[]).can_read_agreement(head, manager, &DEPT));
+        assert!(person(40, &[Role::Leader], &[4]).is_agreement_party(head, manager));
+        assert!(!person(20, &[Role::Leader], &[2]).is_agreement_party(head, manager), "the line reads, no more");
+        assert!(!actor(&[Role::Hr]).is_agreement_party(head, manager));
     }
 
     #[test]

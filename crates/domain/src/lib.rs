@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod dashboard;
+pub mod agreements;
 pub mod followup;
 pub mod letters;
 pub mod municipality;

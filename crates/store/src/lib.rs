@@ -5,10 +5,12 @@
 //! SQL is written once with `$n` placeholders, which both SQLite and PostgreSQL accept,
 //! and [`on_db!`] compiles each query body once per backend.
 
+pub mod agreements;
 pub mod audit;
 pub mod backup;
 pub mod dashboard;
 pub mod demo;
+pub mod demo_agreements;
 pub mod demo_letters;
 pub mod demo_plans;
 pub mod demo_status;
