@@ -6,6 +6,7 @@
 //! call the same code.
 
 pub mod dashboard;
+pub mod agreements;
 pub mod followup;
 pub mod jobs;
 pub mod letters;

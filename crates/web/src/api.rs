@@ -232,5 +232,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::followup::api::FollowupDoc::openapi());
     doc.merge(crate::unitplans::api::UnitPlansDoc::openapi());
     doc.merge(crate::dashboard::api::DashboardDoc::openapi());
+    doc.merge(crate::agreements::api::AgreementsDoc::openapi());
     Json(doc)
 }

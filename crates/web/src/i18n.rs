@@ -38,7 +38,8 @@ features!(
     "u4ssc",
     "followup",
     "unitplans",
-    "dashboard"
+    "dashboard",
+    "agreements"
 );
 
 /// A supported UI language.

@@ -1,6 +1,7 @@
 //! The web layer: server-rendered pages (askama + htmx), the JSON API with its OpenAPI
 //! document, authentication, CSRF, i18n and the router that composes them.
 
+pub mod agreements;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -59,7 +60,9 @@ fn compose() -> (Routes, Routes) {
         .merge(unitplans::routes())
         .merge(unitplans::api::routes())
         .merge(dashboard::routes())
-        .merge(dashboard::api::routes());
+        .merge(dashboard::api::routes())
+        .merge(agreements::routes())
+        .merge(agreements::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

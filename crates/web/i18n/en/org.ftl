@@ -46,5 +46,6 @@ role-leader = Leader
 role-employee = Employee
 role-politician = Politician
 role-auditor = Auditor / control committee
+role-hr = HR
 delegation-new = Give edit rights to a person
 org-children = { $count } below

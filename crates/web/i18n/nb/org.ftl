@@ -46,5 +46,6 @@ role-leader = Leder
 role-employee = Ansatt
 role-politician = Politiker
 role-auditor = Revisor / kontrollutvalg
+role-hr = HR
 delegation-new = Gi redigeringsrett til en person
 org-children = { $count } underliggende

@@ -46,5 +46,6 @@ role-leader = Leiar
 role-employee = Tilsett
 role-politician = Politikar
 role-auditor = Revisor / kontrollutval
+role-hr = HR
 delegation-new = Gi redigeringsrett til ein person
 org-children = { $count } underliggjande

@@ -101,6 +101,7 @@ fn entity_key(entity: &str) -> &'static str {
         "u4ssc_assessment" => "entity-u4ssc_assessment",
         "u4ssc_cell" => "entity-u4ssc_cell",
         "u4ssc_kpi_value" => "entity-u4ssc_kpi_value",
+        "leadership_agreement" => "entity-leadership_agreement",
         _ => "entity-other",
     }
 }
@@ -120,6 +121,8 @@ fn action_key(action: &str) -> &'static str {
         "acknowledge" => "action-acknowledge",
         "remove" => "action-remove",
         "place" => "action-place",
+        "sign" => "action-sign",
+        "new_version" => "action-new_version",
         _ => "action-other",
     }
 }
