@@ -8,7 +8,7 @@ import { backends } from './lib/server.mjs';
 import { appAndBrowser, newPage, login, demoEmail, withArtifacts } from './lib/browser.mjs';
 import { axeViolations, formatViolation, crawl, formErrorStates, getFormStates, keyboardProblems, routePattern } from './lib/a11y.mjs';
 
-const ALL_ROLES = ['anonymous', 'admin', 'kommunedirektor', 'styring', 'direktor', 'leder', 'avdelingsleder', 'ansatt', 'politiker', 'revisor'];
+const ALL_ROLES = ['anonymous', 'admin', 'kommunedirektor', 'styring', 'direktor', 'leder', 'avdelingsleder', 'ansatt', 'politiker', 'revisor', 'hr'];
 // RODTRAD_BROWSER_ROLES=anonymous,leder narrows the run while working on a page.
 const ROLES = process.env.RODTRAD_BROWSER_ROLES ? process.env.RODTRAD_BROWSER_ROLES.split(',') : ALL_ROLES;
 // Pages no link leads to: not found, forbidden for most roles, a missing record.

@@ -237,7 +237,7 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
     let staff_dept = first_staff_department.unwrap_or(root);
     let employee = loader.person(school, "Lærer").await?;
     let management = loader.person(staff_dept, "Seniorrådgiver virksomhetsstyring").await?;
-    let accounts: [(&str, Vec<Role>, Option<i64>, &str); 9] = [
+    let accounts: [(&str, Vec<Role>, Option<i64>, &str); 10] = [
         ("admin", vec![Role::SystemAdmin], None, "Systemadministrator"),
         ("kommunedirektor", vec![Role::Leader, Role::Management], leader_of(root), ""),
         ("styring", vec![Role::Management], Some(management), ""),
@@ -247,6 +247,7 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
         ("ansatt", vec![Role::Employee], Some(employee), ""),
         ("politiker", vec![Role::Politician], None, "Kari Politiker (demo)"),
         ("revisor", vec![Role::Auditor], None, "Revisor (demo)"),
+        ("hr", vec![Role::Hr], None, "HR-rådgiver (demo)"),
     ];
     let password_hash = hash(DEMO_PASSWORD, cost);
     for (login, roles, person_id, fallback_name) in accounts {
@@ -268,6 +269,7 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
     crate::demo_unitplans::load(db, &loader.author, &tree).await?;
     crate::demo_letters::load(db, &loader.author, &tree).await?;
     crate::demo_status::load(db, &loader.author, &tree).await?;
+    crate::demo_agreements::load(db, &loader.author, &tree, area, (school, department)).await?;
     load_u4ssc(db, &loader.author, chief, management).await?;
     Ok(DemoSummary { municipality_id: mid, created: true, logins: logins(db, mid).await? })
 }
@@ -381,9 +383,18 @@ async fn load_u4ssc(db: &Db, author: &Author, chief: i64, management: i64) -> Re
 async fn logins(db: &Db, municipality_id: i64) -> Result<Vec<DemoLogin>> {
     let tree = db.org_tree(municipality_id).await?;
     let mut out = Vec::new();
-    for login in
-        ["admin", "kommunedirektor", "styring", "direktor", "leder", "avdelingsleder", "ansatt", "politiker", "revisor"]
-    {
+    for login in [
+        "admin",
+        "kommunedirektor",
+        "styring",
+        "direktor",
+        "leder",
+        "avdelingsleder",
+        "ansatt",
+        "politiker",
+        "revisor",
+        "hr",
+    ] {
         let email = format!("{login}@{MAIL_DOMAIN}");
         let Some(user) = db.user_by_email(&email).await? else { continue };
         let roles = db.user_roles(user.id).await?;

@@ -209,7 +209,7 @@ async fn fixture(db: &Db) -> Fixture {
         db.org_unit_update(&a, unit_id, u.version, &change).await.unwrap();
     }
     let hash = password::hash(PASSWORD, CHEAP);
-    let accounts: [(&str, Role, Option<i64>); 9] = [
+    let accounts: [(&str, Role, Option<i64>); 10] = [
         ("admin", Role::SystemAdmin, None),
         ("styring", Role::Management, None),
         ("direktor", Role::Leader, Some(director)),
@@ -219,6 +219,7 @@ async fn fixture(db: &Db) -> Fixture {
         ("avdleder", Role::Leader, Some(dept_head)),
         ("politiker", Role::Politician, None),
         ("revisor", Role::Auditor, None),
+        ("hr", Role::Hr, None),
     ];
     for (login, role, person_id) in accounts {
         let new = NewUser {

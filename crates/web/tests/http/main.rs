@@ -5,6 +5,7 @@ pub mod harness;
 pub mod scene;
 
 mod access;
+mod agreements;
 mod api;
 mod audit;
 mod auth;

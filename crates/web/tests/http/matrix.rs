@@ -53,7 +53,7 @@ impl Policy {
 }
 
 const SIGNED_IN: &[Subject] =
-    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee, Politician, Auditor];
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Employee, Politician, Auditor, Hr];
 const NOBODY: &[Subject] = &[];
 const ADMIN: &[Subject] = &[SystemAdmin];
 /// System administrators and the performance-management staff edit municipality-wide.
@@ -147,6 +147,13 @@ const WHOLE_MUNICIPALITY: Policy = municipality(
     &[SystemAdmin, ChiefExecutive, Management, Auditor],
     &[SystemAdmin, ChiefExecutive, Management, Auditor],
 );
+/// Readers of a leadership agreement (personal data): its two parties, the leaders above them in
+/// the line and HR; not the administrators, the staff, the auditor, politicians or employees.
+const AGREEMENT_READ: Policy =
+    municipality(&[ChiefExecutive, Director, UnitLeader, DepartmentHead, Hr], &[ChiefExecutive, Director, Hr]);
+/// The two parties of an agreement, who start, edit and sign it (a reader who is no party gets past
+/// authorisation when signing and is refused by the rule, 422).
+const AGREEMENT_PARTY: Policy = municipality(&[Director, UnitLeader, DepartmentHead], &[Director]);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -296,6 +303,24 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/dashboard/mine", MUNICIPALITY),
     ("GET", "/api/v1/dashboard/units/{unit}", UNIT_READ),
     ("GET", "/api/v1/dashboard/areas", WHOLE_MUNICIPALITY),
+    ("GET", "/agreements", MUNICIPALITY),
+    ("POST", "/agreements", AGREEMENT_PARTY),
+    ("GET", "/agreements/export.csv", MUNICIPALITY),
+    ("GET", "/agreements/export.xlsx", MUNICIPALITY),
+    ("GET", "/agreements/{agreement}", AGREEMENT_READ),
+    ("POST", "/agreements/{agreement}", AGREEMENT_PARTY),
+    ("GET", "/agreements/{agreement}/edit", AGREEMENT_PARTY),
+    ("POST", "/agreements/{agreement}/sign", AGREEMENT_READ),
+    ("POST", "/agreements/{agreement}/new-version", AGREEMENT_PARTY),
+    ("GET", "/agreements/{agreement}/versions/{number}", AGREEMENT_READ),
+    ("GET", "/agreements/{agreement}/pdf", AGREEMENT_READ),
+    ("GET", "/api/v1/agreements", MUNICIPALITY),
+    ("POST", "/api/v1/agreements", AGREEMENT_PARTY),
+    ("GET", "/api/v1/agreements/{agreement}", AGREEMENT_READ),
+    ("PUT", "/api/v1/agreements/{agreement}", AGREEMENT_PARTY),
+    ("GET", "/api/v1/agreements/{agreement}/versions", AGREEMENT_READ),
+    ("POST", "/api/v1/agreements/{agreement}/sign", AGREEMENT_READ),
+    ("GET", "/api/v1/agreements/{agreement}/pdf", AGREEMENT_READ),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

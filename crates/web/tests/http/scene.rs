@@ -31,11 +31,12 @@ pub enum Subject {
     Employee,
     Politician,
     Auditor,
+    Hr,
 }
 
 impl Subject {
     /// Every subject, anonymous first.
-    pub const ALL: [Subject; 10] = [
+    pub const ALL: [Subject; 11] = [
         Self::Anonymous,
         Self::SystemAdmin,
         Self::ChiefExecutive,
@@ -46,6 +47,7 @@ impl Subject {
         Self::Employee,
         Self::Politician,
         Self::Auditor,
+        Self::Hr,
     ];
 
     /// The fixture account (`login@a.test`), or `None` for anonymous.
@@ -61,6 +63,7 @@ impl Subject {
             Self::Employee => "ansattx",
             Self::Politician => "politiker",
             Self::Auditor => "revisor",
+            Self::Hr => "hr",
         })
     }
 }
@@ -108,6 +111,8 @@ pub struct UnitObjects {
     pub measure: i64,
     /// The open management dialogue a deviation reported on the measure opened.
     pub dialogue: i64,
+    /// The leadership agreement of the unit's leader with the leader above (2026, a draft).
+    pub agreement: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -197,7 +202,7 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
     let measure = ElementInput { kind: ElementKind::Measure, text: format!("{title}: tiltak"), ..sub_goal.clone() };
     let measure = t.db.element_create(&a, plan, Some(sub_goal_id), &measure).await.unwrap();
     let dialogue = followup_dialogue(t, mid, unit, measure).await;
-    UnitObjects { unit, person, leader, user, plan, element, indicator, section, measure, dialogue }
+    UnitObjects { unit, person, leader, user, plan, element, indicator, section, measure, dialogue, agreement: 0 }
 }
 
 /// The reporting periods of 2026 for the municipality; returns January's id.
@@ -223,6 +228,18 @@ async fn followup_dialogue(t: &TestApp, mid: i64, unit: i64, measure: i64) -> i6
         dialogue: Some((unit, parent)),
     };
     t.db.followup_report(&author(mid), &report).await.unwrap().dialogue_opened.unwrap()
+}
+
+/// The 2026 leadership agreement of `unit`'s leader `leader` with `superior`, who leads `above`.
+async fn agreement(t: &TestApp, mid: i64, unit: i64, leader: i64, above: i64, superior: i64) -> i64 {
+    let new = rodtrad_store::agreements::NewAgreement {
+        unit_id: unit,
+        year: 2026,
+        leader_person_id: leader,
+        superior_unit_id: above,
+        superior_person_id: superior,
+    };
+    t.db.agreement_create(&author(mid), &new).await.unwrap().0
 }
 
 /// A thematic plan adopted through its lifecycle (so a version is frozen) and put under revision:
@@ -378,6 +395,12 @@ impl Scene {
         let b_unit_ids = (fx.other_root, b_person, b_person);
         let b_unit = unit_objects(t, fx.other_municipality, b_unit_ids, b_admin, "Bplan").await;
         let (revised, revised_draft) = revised_plan(t, mid, &x).await;
+        let x = UnitObjects { agreement: agreement(t, mid, fx.unit_x, fx.leader_x, fx.area, fx.director).await, ..x };
+        let dept =
+            UnitObjects { agreement: agreement(t, mid, fx.dept_x, fx.dept_head, fx.unit_x, fx.leader_x).await, ..dept };
+        let y = UnitObjects { agreement: agreement(t, mid, fx.unit_y, fx.leader_y, fx.area, fx.director).await, ..y };
+        let b_agreement = agreement(t, fx.other_municipality, fx.other_root, b_person, fx.other_root, b_person).await;
+        let b_unit = UnitObjects { agreement: b_agreement, ..b_unit };
 
         let mut stats_a = t.login("styring").await;
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
@@ -518,6 +541,8 @@ impl Scene {
                 ("items", "item") => u.measure.to_string(),
                 ("periods", "period") => m.period.to_string(),
                 ("dialogues", "dialogue") => u.dialogue.to_string(),
+                ("agreements", "agreement") => u.agreement.to_string(),
+                ("versions", "number") => "1".to_owned(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
@@ -579,6 +604,7 @@ impl Scene {
             ("heading", "Matrise".into()),
             ("section_id", u.section.to_string()),
             ("goal", "4".into()),
+            ("year", "2026".into()),
         ];
         fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
@@ -596,6 +622,8 @@ impl Scene {
             "parent_id": u.element,
             "text": "Matrise",
             "version": 0,
+            "unit_id": u.unit,
+            "year": 2026,
         })
         .to_string()
     }
