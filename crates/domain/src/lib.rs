@@ -4,8 +4,8 @@
 //! message reads the same in bokmål, nynorsk and English.
 
 pub mod access;
-pub mod dashboard;
 pub mod agreements;
+pub mod dashboard;
 pub mod followup;
 pub mod letters;
 pub mod municipality;

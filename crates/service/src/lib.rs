@@ -5,8 +5,8 @@
 //! jobs ([`jobs`]). Nothing here knows HTTP or HTML, so the web crate, the CLI and the benchmarks
 //! call the same code.
 
-pub mod dashboard;
 pub mod agreements;
+pub mod dashboard;
 pub mod followup;
 pub mod jobs;
 pub mod letters;
