@@ -86,6 +86,7 @@ unitplans-col-overdue = Deadline passed
 unitplans-col-delivered = Delivered
 unitplans-col-approved = Approved
 unitplans-col-approved-by = Approved by
+unitplans-col-analysis = Analysis
 unitplans-col-sent-back = Sent back
 unitplans-sheet = Unit plans
 unit-plan-step-delivered = Delivered for approval

@@ -86,6 +86,7 @@ unitplans-col-overdue = Fristen passert
 unitplans-col-delivered = Levert
 unitplans-col-approved = Godkjent
 unitplans-col-approved-by = Godkjent av
+unitplans-col-analysis = Analyse
 unitplans-col-sent-back = Sendt tilbake
 unitplans-sheet = Virksomhetsplaner
 unit-plan-step-delivered = Levert til godkjenning

@@ -86,6 +86,7 @@ unitplans-col-overdue = Fristen passert
 unitplans-col-delivered = Levert
 unitplans-col-approved = Godkjend
 unitplans-col-approved-by = Godkjend av
+unitplans-col-analysis = Analyse
 unitplans-col-sent-back = Send tilbake
 unitplans-sheet = Verksemdsplanar
 unit-plan-step-delivered = Levert til godkjenning

@@ -19,6 +19,10 @@ pub(crate) struct ListQuery {
 pub(crate) struct Line {
     pub(crate) row: OverviewRow,
     pub(crate) status_label: String,
+    /// The reader may read the plan at all (a draft is hidden from politicians and the auditor).
+    pub(crate) readable: bool,
+    /// The reader reads the plan's working papers (its analysis): the page links to them.
+    pub(crate) papers: bool,
 }
 
 #[derive(Template)]
@@ -61,7 +65,9 @@ fn status_label(tr: &crate::i18n::Tr, row: &OverviewRow) -> String {
 /// The lines of the overview after the filters, and how many there were before.
 async fn lines(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<(i64, Vec<Line>, Vec<Choice>)> {
     let year = year_of(q);
-    let (rows, _) = service::overview(&state.db, ctx.actor()?, year, service::today()).await?;
+    let actor = ctx.actor()?;
+    let tree = state.org_tree(actor.municipality_id).await?;
+    let (rows, _) = service::overview(&state.db, actor, year, service::today()).await?;
     let mut areas: Vec<Choice> = Vec::new();
     for r in &rows {
         if let (Some(id), Some(name)) = (r.area_id, &r.area_name)
@@ -81,7 +87,15 @@ async fn lines(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<(i64, Ve
             code => r.plan.as_ref().is_some_and(|p| p.status().code() == code),
         })
         .filter(|r| area.is_empty() || r.area_id.map(|a| a.to_string()).as_deref() == Some(area))
-        .map(|row| Line { status_label: status_label(&ctx.tr, &row), row })
+        .map(|row| {
+            let view = row.plan.as_ref().map(|p| crate::plans::view_of(actor, &tree, p));
+            Line {
+                status_label: status_label(&ctx.tr, &row),
+                readable: view.is_some_and(|v| v != crate::plans::PlanView::Hidden),
+                papers: view == Some(crate::plans::PlanView::Working),
+                row,
+            }
+        })
         .collect();
     Ok((year, lines, areas))
 }

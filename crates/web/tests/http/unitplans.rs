@@ -311,8 +311,11 @@ both!(the_overview_lists_every_unit_with_its_plan_deadline_and_exports, |t: Test
     assert!(line.contains("ja") && line.contains("Under arbeid"), "{line}");
     let xlsx = m.get(&format!("/unit-plans/export.xlsx?year={year}")).await.expect(200);
     assert!(xlsx.body.len() > 100);
-    // The page links to the plans, so a crawl reaches them.
-    page.contains(&format!("href=\"/plans/{plan_y}\""));
+    // The page links to the plans and their analyses, so a crawl reaches them; not for readers
+    // who get no working papers.
+    page.contains(&format!("href=\"/plans/{plan_y}\"")).contains(&format!("href=\"/unit-plans/{plan_y}/analysis\""));
+    let audit = t.login("revisor").await.get(&list).await.expect(200);
+    audit.contains("Yskolen").lacks(&format!("/unit-plans/{plan_y}/analysis")).lacks(&format!("/plans/{plan_y}\""));
 });
 
 both!(the_unit_plan_api_follows_the_same_rules, |t: TestApp| async move {
