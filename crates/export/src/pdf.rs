@@ -153,14 +153,18 @@ pub fn markdown_blocks(source: &str) -> Json {
     Json::Array(blocks)
 }
 
-/// Typst functions shared by the templates: `blocks(list)` lays out [`markdown_blocks`], and
+/// Typst functions shared by the templates: `blocks(items)` lays out [`markdown_blocks`], and
 /// `page-footer(label, of)` numbers pages as "Side 1 av 3". Templates start with this prelude.
+///
+/// No parameter may be called `list`, `text`, `block`, `par` or any other typst function the
+/// bodies call: a parameter shadows the function, and `blocks` would then call the data array
+/// instead of typst's `list` on the first bullet item.
 pub const PRELUDE: &str = r#"
-#let spans(list) = for s in list {
+#let spans(parts) = for s in parts {
   let t = s.text
   if s.strong and s.emphasis { strong(emph(t)) } else if s.strong { strong(t) } else if s.emphasis { emph(t) } else { t }
 }
-#let blocks(list) = for b in list {
+#let blocks(items) = for b in items {
   if b.kind == "heading" { block(above: 1.1em, below: 0.6em, text(weight: "bold", size: if b.level <= 2 { 12pt } else { 11pt }, spans(b.spans))) }
   else if b.kind == "item" { pad(left: (b.depth - 1) * 1.2em, list(spans(b.spans))) }
   else { par(spans(b.spans)) }
@@ -262,5 +266,44 @@ mod tests {
         );
         assert_eq!(blocks[3]["spans"][1]["text"], " (https://x.no)");
         assert_eq!(blocks.as_array().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn the_preludes_blocks_lay_out_headings_paragraphs_and_nested_bullet_lists() {
+        let template = PdfTemplate::new(concat_prelude());
+        let guidance = "## Føringer for året\n\nVi **styrker** laget.\n\n- **Økonomi:** innenfor rammen\n- Medarbeidere\n  - sykefraværet ned\n  - _medarbeiderundersøkelsen_ brukes\n- Bærekraft\n\nKvitter for mottatt brev.";
+        let pdf = template
+            .render(&serde_json::json!({"guidance": markdown_blocks(guidance), "page": "Side", "of": "av"}))
+            .unwrap();
+        let text = pdf_text_for_tests(&pdf);
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "Føringer for året",
+            "Vi styrker laget.",
+            "Økonomi: innenfor rammen",
+            "Medarbeidere",
+            "sykefraværet ned",
+            "medarbeiderundersøkelsen brukes",
+            "Bærekraft",
+            "Kvitter for mottatt brev.",
+            "Side 1 av 1",
+        ] {
+            assert!(flat.contains(expected), "{expected:?} missing from the PDF's text:\n{text}");
+        }
+        // Every item is a bullet point, the nested ones indented further than their parent.
+        let line = |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        for item in ["Økonomi", "Medarbeidere", "sykefraværet", "Bærekraft"] {
+            assert!(line(item).trim_start().starts_with('•'), "{item} is not a bullet:\n{text}");
+        }
+        assert!(indent(line("sykefraværet")) > indent(line("Medarbeidere")), "{text}");
+        assert_eq!(indent(line("Bærekraft")), indent(line("Medarbeidere")), "{text}");
+    }
+
+    fn concat_prelude() -> &'static str {
+        let source = format!(
+            "{PRELUDE}\n#import sys: inputs\n#set page(paper: \"a5\", footer: page-footer(inputs.page, inputs.of))\n#set text(lang: \"nb\")\n#blocks(inputs.guidance)\n"
+        );
+        Box::leak(source.into_boxed_str())
     }
 }
