@@ -291,7 +291,8 @@ mod tests {
             assert!(flat.contains(expected), "{expected:?} missing from the PDF's text:\n{text}");
         }
         // Every item is a bullet point, the nested ones indented further than their parent.
-        let line = |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
+        let line =
+            |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{text}"));
         let indent = |l: &str| l.len() - l.trim_start().len();
         for item in ["Økonomi", "Medarbeidere", "sykefraværet", "Bærekraft"] {
             assert!(line(item).trim_start().starts_with('•'), "{item} is not a bullet:\n{text}");
