@@ -19,6 +19,8 @@ use std::time::Duration;
 pub mod kind {
     /// Imports a confirmed statistics upload.
     pub const STAT_UPLOAD: &str = "stat_upload";
+    /// Issues the assignment letters of a year for every unit.
+    pub const LETTERS_ISSUE: &str = "letters_issue";
 }
 
 /// Why an attempt failed.
@@ -178,6 +180,7 @@ impl Runner {
     async fn dispatch(&self, job: &Job) -> Result<(), JobError> {
         match job.kind.as_str() {
             kind::STAT_UPLOAD => stat_import::run_upload_job(&self.db, job, &self.progress).await,
+            kind::LETTERS_ISSUE => crate::letters::run_issue_job(&self.db, job).await,
             other => Err(JobError::Permanent(format!("unknown job kind {other}"))),
         }
     }

@@ -4,13 +4,21 @@
 use std::sync::OnceLock;
 
 use crate::ServiceError;
+use crate::jobs::JobError;
 use rodtrad_domain::Actor;
 use rodtrad_domain::RuleError;
 use rodtrad_domain::letters::{LetterContent, format_frame};
 use rodtrad_export::pdf::{PRELUDE, PdfTemplate, markdown_blocks};
+use rodtrad_store::jobs::Job;
 use rodtrad_store::letters::{IssueSummary, Letter, letter_content, letter_units};
 use rodtrad_store::org::OrgTree;
-use rodtrad_store::{Author, Db};
+use rodtrad_store::{Author, Db, StoreError};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// How many units one step of the issue job issues in one transaction before it records its
+/// progress.
+pub const ISSUE_STEP: usize = 20;
 
 /// Issues the letters of `year` for every unit (service areas, staff units, units) from the action
 /// programme adopted for that year: a first version where a unit has none, a new version where
@@ -60,6 +68,171 @@ async fn issue(
         .map(|u| (*u, letter_content(&municipality, &programme, year as i32, tree, *u, &elements, &links)))
         .collect();
     Ok(db.letters_issue(author, year, &guidance, contents).await?)
+}
+
+/// A queued "issue every unit's letter" job.
+#[derive(Debug, Clone, Copy)]
+pub struct QueuedIssue {
+    /// The job.
+    pub job_id: i64,
+    /// How many units will get a letter.
+    pub units: usize,
+}
+
+/// The arguments of an issue job.
+#[derive(Debug, Serialize, Deserialize)]
+struct IssueJob {
+    year: i64,
+    /// Units that get a letter, as counted when the job was queued.
+    #[serde(default)]
+    units: usize,
+    user_id: Option<i64>,
+    by: String,
+}
+
+/// What an issue job has done so far, kept on the job row ([`Db::job_set_result`]) after every
+/// step: the units done out of all, and what each got.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IssueProgress {
+    /// The letters' year.
+    pub year: i64,
+    /// Units that get a letter.
+    pub total: usize,
+    /// Units handled so far.
+    pub done: usize,
+    /// Units whose first version was issued.
+    pub first: Vec<String>,
+    /// Units that got a new version.
+    pub reissued: Vec<String>,
+    /// Units whose letter was unchanged.
+    pub unchanged: Vec<String>,
+}
+
+impl IssueProgress {
+    /// The progress recorded on `job` (before its first step: none of the units counted when it
+    /// was queued).
+    pub fn of(job: &Job) -> Self {
+        job.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_else(|| {
+            let args = serde_json::from_str::<IssueJob>(&job.payload).ok();
+            Self { year: args.as_ref().map_or(0, |a| a.year), total: args.map_or(0, |a| a.units), ..Self::default() }
+        })
+    }
+
+    /// The year the job issues for, from its arguments.
+    pub fn year_of(job: &Job) -> Option<i64> {
+        serde_json::from_str::<IssueJob>(&job.payload).ok().map(|j| j.year)
+    }
+}
+
+/// Queues the job that issues the letters of `year` for every unit ([`issue_all`] in steps of
+/// [`ISSUE_STEP`] units, its progress recorded after each). Management staff only; refused with
+/// `err-letter-no-programme` (nothing queued) when no adopted action programme covers the year.
+pub async fn queue_issue_all(
+    db: &Db,
+    (actor, author): (&Actor, &Author),
+    year: i64,
+) -> Result<QueuedIssue, ServiceError> {
+    if !actor.can_manage_letters() {
+        return Err(ServiceError::Forbidden);
+    }
+    let mid = author.municipality_id;
+    if db.letter_programme(mid, year).await?.is_none() {
+        return Err(ServiceError::Rule(RuleError::new("err-letter-no-programme").with("year", year.to_string())));
+    }
+    let tree = db.org_tree(mid).await?;
+    let units = letter_units(&tree, chrono::Utc::now().date_naive()).len();
+    let payload =
+        serde_json::json!({"year": year, "units": units, "user_id": author.user_id, "by": author.name}).to_string();
+    let job_id = db.job_enqueue(mid, crate::jobs::kind::LETTERS_ISSUE, &payload, 3).await?;
+    Ok(QueuedIssue { job_id, units })
+}
+
+/// Runs an issue job: the units not yet handled by an earlier attempt, [`ISSUE_STEP`] at a time,
+/// each step one transaction followed by the progress on the job row. Issuing is idempotent (an
+/// unchanged letter gets no new version), so an attempt after a crash repeats at most one step.
+pub(crate) async fn run_issue_job(db: &Db, job: &Job) -> Result<(), JobError> {
+    let args: IssueJob = serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(e.to_string()))?;
+    let mid = job.municipality_id;
+    let author = Author { municipality_id: mid, user_id: args.user_id, name: args.by };
+    let tree = db.org_tree(mid).await?;
+    let units = letter_units(&tree, chrono::Utc::now().date_naive());
+    let Some((programme, elements, links)) = db.letter_programme(mid, args.year).await? else {
+        return Err(JobError::Permanent(format!("no adopted action programme covers {}", args.year)));
+    };
+    let municipality = db.municipality(mid).await?.name;
+    let (guidance, _) = db.letter_template(mid).await?;
+    let mut progress = IssueProgress::of(job);
+    if progress.total != units.len() || progress.year != args.year {
+        progress = IssueProgress { year: args.year, total: units.len(), ..IssueProgress::default() };
+    }
+    db.job_set_result(job.id, &serde_json::to_string(&progress).unwrap_or_default()).await?;
+    for step in units[progress.done.min(units.len())..].chunks(ISSUE_STEP) {
+        let contents: Vec<(i64, LetterContent)> = step
+            .iter()
+            .map(|u| (*u, letter_content(&municipality, &programme, args.year as i32, &tree, *u, &elements, &links)))
+            .collect();
+        let summary = db.letters_issue(&author, args.year, &guidance, contents).await?;
+        progress.done += step.len();
+        progress.first.extend(summary.first);
+        progress.reissued.extend(summary.reissued);
+        progress.unchanged.extend(summary.unchanged);
+        db.job_set_result(job.id, &serde_json::to_string(&progress).unwrap_or_default()).await?;
+    }
+    Ok(())
+}
+
+/// Sets the economic frame of `unit_id`'s letter of `year` for its next version, creating the
+/// letter (without a version) when it has none. `expected_version` is the letter's version as read
+/// (0 for a letter that did not exist yet): stale → conflict. Management staff only; a unit not in
+/// the municipality is not found.
+pub async fn set_frame(
+    db: &Db,
+    (actor, author): (&Actor, &Author),
+    unit_id: i64,
+    year: i64,
+    frame: Option<Decimal>,
+    expected_version: i64,
+) -> Result<i64, ServiceError> {
+    if !actor.can_manage_letters() {
+        return Err(ServiceError::Forbidden);
+    }
+    let mid = author.municipality_id;
+    let tree = db.org_tree(mid).await?;
+    if tree.get(unit_id).is_none() {
+        return Err(StoreError::NotFound.into());
+    }
+    if !(2000..=2100).contains(&year) {
+        return Err(ServiceError::Rule(RuleError::new("err-letter-year").on("year")));
+    }
+    let existed = db.letter_of_unit(mid, unit_id, year).await?;
+    let id = match &existed {
+        Some(l) => l.id,
+        None => db.letter_create(author, unit_id, year).await?,
+    };
+    let version = match existed {
+        Some(_) => expected_version,
+        // The letter was created just now with version 1; someone who saw it before (or created
+        // it at the same moment and saved first) has a different version.
+        None if expected_version == 0 => db.letter(mid, id).await?.version.min(1),
+        None => expected_version,
+    };
+    db.letter_frame_set(author, id, frame, version).await?;
+    Ok(id)
+}
+
+/// Saves the guidance template (management staff only); `expected_version` as read (0 before the
+/// first save), stale → conflict.
+pub async fn save_template(
+    db: &Db,
+    (actor, author): (&Actor, &Author),
+    body: &str,
+    expected_version: i64,
+) -> Result<(), ServiceError> {
+    if !actor.can_manage_letters() {
+        return Err(ServiceError::Forbidden);
+    }
+    db.letter_template_save(author, body, expected_version).await?;
+    Ok(())
 }
 
 /// Whether `actor` may read `letter`: the administration and the unit (see

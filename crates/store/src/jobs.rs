@@ -47,12 +47,14 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     /// Done or failed at.
     pub finished_at: Option<DateTime<Utc>>,
+    /// What the job has done so far (JSON written by the job, see [`Db::job_set_result`]).
+    pub result: Option<String>,
 }
 
 /// Every column of a job, as a literal for `concat!`.
 macro_rules! job_columns {
     () => {
-        "id, municipality_id, kind, payload, state, attempts, max_attempts, error, run_after, heartbeat_at, created_at, finished_at"
+        "id, municipality_id, kind, payload, state, attempts, max_attempts, error, run_after, heartbeat_at, created_at, finished_at, result"
     };
 }
 
@@ -164,6 +166,16 @@ impl Db {
                  WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1) RETURNING id")
                 .bind(stale_before).fetch_all(pool).await?
         }))
+    }
+
+    /// Records what a running job has done so far (its progress, and at the end its outcome), so
+    /// its page can show it from any process.
+    pub async fn job_set_result(&self, id: i64, result: &str) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("UPDATE jobs SET result = $1, heartbeat_at = $2 WHERE id = $3 AND state = 'running'")
+                .bind(result).bind(now()).bind(id).execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// A job of the municipality.

@@ -33,6 +33,8 @@ pub struct Letter {
     pub issued_at: Option<DateTime<Utc>>,
     /// When the latest version's receipt was acknowledged.
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who acknowledged the latest version.
+    pub acknowledged_by: Option<String>,
 }
 
 impl Letter {
@@ -73,7 +75,8 @@ pub struct IssueSummary {
 const LETTER_COLUMNS: &str = "l.id, l.unit_id, u.name AS unit_name, l.year, l.frame_amount, l.version,
     COALESCE((SELECT MAX(v.number) FROM assignment_letter_versions v WHERE v.letter_id = l.id), 0) AS latest,
     (SELECT v.issued_at FROM assignment_letter_versions v WHERE v.letter_id = l.id ORDER BY v.number DESC LIMIT 1) AS issued_at,
-    (SELECT v.acknowledged_at FROM assignment_letter_versions v WHERE v.letter_id = l.id ORDER BY v.number DESC LIMIT 1) AS acknowledged_at";
+    (SELECT v.acknowledged_at FROM assignment_letter_versions v WHERE v.letter_id = l.id ORDER BY v.number DESC LIMIT 1) AS acknowledged_at,
+    (SELECT v.acknowledged_by FROM assignment_letter_versions v WHERE v.letter_id = l.id ORDER BY v.number DESC LIMIT 1) AS acknowledged_by";
 
 /// The units that get a letter: active service areas, staff units and units, in tree order.
 pub fn letter_units(tree: &crate::org::OrgTree, day: chrono::NaiveDate) -> Vec<i64> {
@@ -211,6 +214,29 @@ impl Db {
         );
         Ok(on_db!(self, pool => {
             sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(year).fetch_all(pool).await?
+        }))
+    }
+
+    /// The unit's letter of `year`, if it has one.
+    pub async fn letter_of_unit(&self, municipality_id: i64, unit_id: i64, year: i64) -> Result<Option<Letter>> {
+        let sql = format!(
+            "SELECT {LETTER_COLUMNS} FROM assignment_letters l JOIN org_units u ON u.id = l.unit_id
+             WHERE l.municipality_id = $1 AND l.unit_id = $2 AND l.year = $3"
+        );
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(municipality_id).bind(unit_id).bind(year).fetch_optional(pool).await?
+        }))
+    }
+
+    /// The unit's letters of every year, newest first.
+    pub async fn letters_of_unit(&self, municipality_id: i64, unit_id: i64) -> Result<Vec<Letter>> {
+        let sql = format!(
+            "SELECT {LETTER_COLUMNS} FROM assignment_letters l JOIN org_units u ON u.id = l.unit_id
+             WHERE l.municipality_id = $1 AND l.unit_id = $2 ORDER BY l.year DESC"
+        );
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(sql.clone())).bind(municipality_id).bind(unit_id).fetch_all(pool).await?
         }))
     }
 
