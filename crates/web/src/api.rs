@@ -233,5 +233,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::unitplans::api::UnitPlansDoc::openapi());
     doc.merge(crate::dashboard::api::DashboardDoc::openapi());
     doc.merge(crate::agreements::api::AgreementsDoc::openapi());
+    doc.merge(crate::letters::api::LettersDoc::openapi());
     Json(doc)
 }

@@ -39,7 +39,8 @@ features!(
     "followup",
     "unitplans",
     "dashboard",
-    "agreements"
+    "agreements",
+    "letters"
 );
 
 /// A supported UI language.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod followup;
 pub mod forms;
 pub mod i18n;
+pub mod letters;
 pub mod org;
 pub mod pages;
 pub mod people;
@@ -62,7 +63,9 @@ fn compose() -> (Routes, Routes) {
         .merge(dashboard::routes())
         .merge(dashboard::api::routes())
         .merge(agreements::routes())
-        .merge(agreements::api::routes());
+        .merge(agreements::api::routes())
+        .merge(letters::routes())
+        .merge(letters::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

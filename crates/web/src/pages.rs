@@ -71,6 +71,11 @@ impl Page {
         }
     }
 
+    /// Whether the main navigation offers `href` to the caller (so a link to it may be shown).
+    pub fn has_nav(&self, href: &str) -> bool {
+        self.nav.iter().any(|n| n.href == href)
+    }
+
     /// Translated role label.
     pub fn role(&self, role: &Role) -> String {
         self.tr.t(role.label_key())

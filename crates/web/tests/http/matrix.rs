@@ -154,6 +154,10 @@ const AGREEMENT_READ: Policy =
 /// The two parties of an agreement, who start, edit and sign it (a reader who is no party gets past
 /// authorisation when signing and is refused by the rule, 422).
 const AGREEMENT_PARTY: Policy = municipality(&[Director, UnitLeader, DepartmentHead], &[Director]);
+/// The list of assignment letters: everyone who may read some unit's letter (not politicians).
+const LETTER_LIST: Policy = municipality(READERS_OWN, READERS_OWN);
+/// Acknowledging receipt of a letter: the leader of the unit it is to, nobody else.
+const ACK_LETTER: Policy = municipality(&[UnitLeader, DepartmentHead], NOBODY);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -321,6 +325,31 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/agreements/{agreement}/versions", AGREEMENT_READ),
     ("POST", "/api/v1/agreements/{agreement}/sign", AGREEMENT_READ),
     ("GET", "/api/v1/agreements/{agreement}/pdf", AGREEMENT_READ),
+    ("GET", "/letters", LETTER_LIST),
+    ("GET", "/letters/export.csv", LETTER_LIST),
+    ("GET", "/letters/export.xlsx", LETTER_LIST),
+    ("POST", "/letters/issue", WIDE_SETTINGS),
+    ("GET", "/letters/jobs/{job}", WIDE_EDIT),
+    ("GET", "/letters/template", WIDE_EDIT),
+    ("POST", "/letters/template", WIDE_SETTINGS),
+    ("GET", "/letters/units/{unit}", UNIT_READ),
+    ("POST", "/letters/units/{unit}/frame", WIDE_EDIT),
+    ("POST", "/letters/units/{unit}/issue", WIDE_EDIT),
+    ("GET", "/letters/{letter}", UNIT_READ),
+    ("GET", "/letters/{letter}/versions/{number}", UNIT_READ),
+    ("GET", "/letters/{letter}/versions/{number}/pdf", UNIT_READ),
+    ("POST", "/letters/{letter}/acknowledge", ACK_LETTER),
+    ("POST", "/elements/{id}/expected-result", PLAN_EDIT),
+    ("GET", "/api/v1/letters", LETTER_LIST),
+    ("POST", "/api/v1/letters/issue", WIDE_SETTINGS),
+    ("GET", "/api/v1/letters/template", WIDE_EDIT),
+    ("PUT", "/api/v1/letters/template", WIDE_SETTINGS),
+    ("POST", "/api/v1/letters/units/{unit}/issue", WIDE_EDIT),
+    ("PUT", "/api/v1/letters/units/{unit}/frame", WIDE_EDIT),
+    ("GET", "/api/v1/letters/{letter}", UNIT_READ),
+    ("GET", "/api/v1/letters/{letter}/versions/{number}", UNIT_READ),
+    ("GET", "/api/v1/letters/{letter}/versions/{number}/pdf", UNIT_READ),
+    ("POST", "/api/v1/letters/{letter}/acknowledge", ACK_LETTER),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

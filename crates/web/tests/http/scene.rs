@@ -113,6 +113,8 @@ pub struct UnitObjects {
     pub dialogue: i64,
     /// The leadership agreement of the unit's leader with the leader above (2026, a draft).
     pub agreement: i64,
+    /// The unit's assignment letter of this year, issued once (version 1).
+    pub letter: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -132,6 +134,8 @@ pub struct MunicipalityObjects {
     pub u4ssc_year: i64,
     /// A reporting period (January of the municipality's first reporting year).
     pub period: i64,
+    /// A finished job that issued the municipality's assignment letters.
+    pub letter_job: i64,
 }
 
 pub struct Scene {
@@ -202,7 +206,50 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
     let measure = ElementInput { kind: ElementKind::Measure, text: format!("{title}: tiltak"), ..sub_goal.clone() };
     let measure = t.db.element_create(&a, plan, Some(sub_goal_id), &measure).await.unwrap();
     let dialogue = followup_dialogue(t, mid, unit, measure).await;
-    UnitObjects { unit, person, leader, user, plan, element, indicator, section, measure, dialogue, agreement: 0 }
+    let letter = letter(t, mid, unit, title).await;
+    UnitObjects {
+        unit,
+        person,
+        leader,
+        user,
+        plan,
+        element,
+        indicator,
+        section,
+        measure,
+        dialogue,
+        agreement: 0,
+        letter,
+    }
+}
+
+/// This year's assignment letter to `unit`, issued once; returns its id.
+async fn letter(t: &TestApp, mid: i64, unit: i64, title: &str) -> i64 {
+    use rodtrad_domain::letters::{LetterContent, LetterGoal};
+    let year = i64::from(chrono::Datelike::year(&chrono::Utc::now()));
+    let content = LetterContent {
+        municipality: "Testkommune".into(),
+        unit: title.into(),
+        year: year as i32,
+        programme: "Handlingsprogram".into(),
+        frame: None,
+        goals: vec![LetterGoal { id: 1, text: format!("{title}: mål"), sdg: vec![4] }],
+        assignments: vec![],
+        guidance: String::new(),
+    };
+    t.db.letters_issue(&author(mid), year, "Føringer", vec![(unit, content)]).await.unwrap();
+    t.db.letter_of_unit(mid, unit, year).await.unwrap().unwrap().id
+}
+
+/// A finished job that issued the municipality's letters (its progress page shows the summary).
+async fn letter_job(t: &TestApp, mid: i64) -> i64 {
+    let payload = r#"{"year": 2026, "user_id": null, "by": "Testoppsett"}"#;
+    let id = t.db.job_enqueue(mid, "letters_issue", payload, 3).await.unwrap();
+    let result = r#"{"year": 2026, "total": 2, "done": 2, "first": ["Xplan"], "reissued": [], "unchanged": ["Yplan"]}"#;
+    on_db!(&t.db, pool => {
+        sqlx::query("UPDATE jobs SET state = 'done', result = $1 WHERE id = $2").bind(result).bind(id).execute(pool).await.unwrap();
+    });
+    id
 }
 
 /// The reporting periods of 2026 for the municipality; returns January's id.
@@ -414,6 +461,7 @@ impl Scene {
             uploader: user_id(t, "styring@a.test").await,
             u4ssc_year: u4ssc_year(t, fx.municipality, 2019).await,
             period: followup_period(t, fx.municipality).await,
+            letter_job: letter_job(t, fx.municipality).await,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
@@ -428,6 +476,7 @@ impl Scene {
             uploader: b_admin,
             u4ssc_year: u4ssc_year(t, fx.other_municipality, 2021).await,
             period: followup_period(t, fx.other_municipality).await,
+            letter_job: letter_job(t, fx.other_municipality).await,
         };
 
         let mut subjects = Vec::new();
@@ -543,6 +592,8 @@ impl Scene {
                 ("dialogues", "dialogue") => u.dialogue.to_string(),
                 ("agreements", "agreement") => u.agreement.to_string(),
                 ("versions", "number") => "1".to_owned(),
+                ("letters", "letter") => u.letter.to_string(),
+                ("jobs", "job") => m.letter_job.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
