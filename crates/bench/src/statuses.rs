@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const REPORTERS: usize = 200;
+/// Items each reporter owns: a unit leader reports on a handful of their own measures, so the
+/// reporters write to different items, as 200 leaders of 200 units do.
+const ITEMS_PER_REPORTER: usize = 3;
 const SESSIONS: usize = 4;
 const REPORTER: &str = "kommunedirektor@demo.rodtrad.no";
 /// Marks the comments the benchmark writes.
@@ -32,6 +35,13 @@ async fn items_and_period(client: &reqwest::Client, base: &str, s: &Session) -> 
     }
     items.sort_unstable();
     items.dedup();
+    if items.len() < REPORTERS * ITEMS_PER_REPORTER {
+        let template =
+            editable_measure(client, base, s, plans.as_array().map(Vec::as_slice).unwrap_or_default()).await?;
+        for n in items.len()..REPORTERS * ITEMS_PER_REPORTER {
+            items.push(add_measure(client, base, s, &template, n).await?);
+        }
+    }
     let periods = server::get_json(client, base, s, "/api/v1/followup/periods").await?;
     let period = periods
         .as_array()
@@ -45,6 +55,61 @@ async fn items_and_period(client: &reqwest::Client, base: &str, s: &Session) -> 
         (true, _) => bail!("the demo has no assignments or measures"),
         (_, None) => bail!("the demo has no open reporting period"),
     }
+}
+
+/// A measure of a plan still being written, whose parent, owner, responsible person and deadline
+/// the benchmark's own measures copy.
+async fn editable_measure(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    plans: &[serde_json::Value],
+) -> Result<serde_json::Value> {
+    for plan in plans.iter().filter(|p| p["status"] == "draft") {
+        let elements = server::get_json(client, base, s, &format!("/api/v1/plans/{}/elements", plan["id"])).await?;
+        let found = elements
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["kind"] == "measure" && e["source_element_id"].is_null() && !e["deadline"].is_null());
+        if let Some(e) = found {
+            return Ok(e.clone());
+        }
+    }
+    bail!("the demo has no measure in a draft plan to copy")
+}
+
+/// Adds one measure beside `template` through the plan API and returns its id.
+async fn add_measure(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    template: &serde_json::Value,
+    n: usize,
+) -> Result<i64> {
+    let body = serde_json::json!({
+        "kind": "measure",
+        "parent_id": template["parent_id"],
+        "text": format!("Oppfølgingstiltak {n} for benchmark"),
+        "owner_unit_id": template["owner_unit_id"],
+        "responsible_person_id": template["responsible_person_id"],
+        "deadline": template["deadline"],
+    });
+    let answer = client
+        .post(format!("{base}/api/v1/plans/{}/elements", template["plan_id"]))
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = answer.status();
+    let text = answer.text().await?;
+    if status != 201 {
+        bail!("adding a benchmark measure answered {status}: {text}");
+    }
+    let created: serde_json::Value = serde_json::from_str(&text)?;
+    created["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {text}"))
 }
 
 #[derive(Default)]
@@ -71,7 +136,7 @@ async fn hammer(
             let (client, base, session, items) =
                 (client.clone(), base.to_owned(), sessions[w % sessions.len()].clone(), items.clone());
             tokio::spawn(async move {
-                let mine: Vec<i64> = items.iter().skip(w % items.len()).step_by(REPORTERS).copied().collect();
+                let mine: Vec<i64> = items.iter().skip(w).step_by(REPORTERS).copied().collect();
                 let mut versions: HashMap<i64, i64> = HashMap::new();
                 let mut out = Outcome::default();
                 let mut seq = 0usize;
@@ -213,13 +278,17 @@ pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> 
             let kinds: Vec<String> = o.errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             notes.push(format!("{} errors by kind: {}.", backend.name(), kinds.join(", ")));
         }
-        notes.push(format!("{}: {} assignments and measures, one open month.", backend.name(), items.len()));
+        notes.push(format!(
+            "{}: {} assignments and measures (the demo's, and measures the benchmark added through the plan API so that each reporter has {ITEMS_PER_REPORTER} of its own), one open month.",
+            backend.name(),
+            items.len()
+        ));
         drop(client);
         app.stop();
         target.drop_database().await?;
     }
     table.note(format!(
-        "{REPORTERS} reporters over {SESSIONS} sessions of the chief executive (who may report on every item), each owning every {REPORTERS}th item as a leader owns their unit's: one GET of an item's version, then POST /api/v1/followup/items/{{id}}/reports in a loop with the version the last answer returned; every tenth report is a risk of deviation, which opens a management dialogue when none is open. A report is one transaction: the report row (only while the period is open), the item's status with its version check, the audit row."
+        "{REPORTERS} reporters over {SESSIONS} sessions of the chief executive (who may report on every item), each owning every {REPORTERS}th item as a leader owns their unit's (no two reporters share an item; a 409 means a reporter's own version was stale): one GET of an item's version, then POST /api/v1/followup/items/{{id}}/reports in a loop with the version the last answer returned; every tenth report is a risk of deviation, which opens a management dialogue when none is open. A report is one transaction: the report row (only while the period is open), the item's status with its version check, the audit row."
     ));
     table.note("Found: acknowledged report ids present in status_reports after the run. Rows not acknowledged: reports stored whose answer the reporter never got.");
     for n in notes {
