@@ -36,8 +36,7 @@ async fn items_and_period(client: &reqwest::Client, base: &str, s: &Session) -> 
     items.sort_unstable();
     items.dedup();
     if items.len() < REPORTERS * ITEMS_PER_REPORTER {
-        let template =
-            editable_measure(client, base, s, plans.as_array().map(Vec::as_slice).unwrap_or_default()).await?;
+        let template = bench_parent(client, base, s, plans.as_array().map(Vec::as_slice).unwrap_or_default()).await?;
         for n in items.len()..REPORTERS * ITEMS_PER_REPORTER {
             items.push(add_measure(client, base, s, &template, n).await?);
         }
@@ -57,29 +56,102 @@ async fn items_and_period(client: &reqwest::Client, base: &str, s: &Session) -> 
     }
 }
 
-/// A measure of a plan still being written, whose parent, owner, responsible person and deadline
-/// the benchmark's own measures copy.
-async fn editable_measure(
+/// Where the benchmark's own measures go: a unit plan in draft that the benchmark creates (the
+/// demo's plans are adopted, and adopted plans are frozen) for the owner unit of a demo measure,
+/// with a main goal and a sub-goal to hold the measures. The returned value carries the plan,
+/// the parent and the demo measure's owner, responsible person and deadline.
+async fn bench_parent(
     client: &reqwest::Client,
     base: &str,
     s: &Session,
     plans: &[serde_json::Value],
 ) -> Result<serde_json::Value> {
-    for plan in plans.iter().filter(|p| p["status"] == "draft") {
+    let mut model = None;
+    for plan in plans {
         let elements = server::get_json(client, base, s, &format!("/api/v1/plans/{}/elements", plan["id"])).await?;
-        let found = elements
+        model = elements
             .as_array()
             .into_iter()
             .flatten()
-            .find(|e| e["kind"] == "measure" && e["source_element_id"].is_null() && !e["deadline"].is_null());
-        if let Some(e) = found {
-            return Ok(e.clone());
+            .find(|e| {
+                e["kind"] == "measure"
+                    && e["source_element_id"].is_null()
+                    && !e["deadline"].is_null()
+                    && !e["owner_unit_id"].is_null()
+            })
+            .cloned();
+        if model.is_some() {
+            break;
         }
     }
-    bail!("the demo has no measure in a draft plan to copy")
+    let Some(model) = model else { bail!("the demo has no measure with an owner and a deadline") };
+    let year: i64 = model["deadline"].as_str().and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()).unwrap_or(2027);
+    let plan = post_created(
+        client,
+        base,
+        s,
+        "/api/v1/plans",
+        serde_json::json!({
+            "plan_type": "unit_plan", "title": "Oppfølging (benchmark)", "start_year": year, "end_year": year,
+            "owner_unit_id": model["owner_unit_id"],
+        }),
+    )
+    .await?;
+    let elements = format!("/api/v1/plans/{plan}/elements");
+    let goal = post_created(
+        client,
+        base,
+        s,
+        &elements,
+        serde_json::json!({
+            "kind": "main_goal", "parent_id": null, "text": "Gode tjenester for innbyggerne",
+            "owner_unit_id": model["owner_unit_id"],
+        }),
+    )
+    .await?;
+    let sub_goal = post_created(
+        client,
+        base,
+        s,
+        &elements,
+        serde_json::json!({
+            "kind": "sub_goal", "parent_id": goal, "text": "Tjenestene følges opp hver måned",
+            "owner_unit_id": model["owner_unit_id"],
+        }),
+    )
+    .await?;
+    Ok(serde_json::json!({
+        "plan_id": plan, "parent_id": sub_goal, "owner_unit_id": model["owner_unit_id"],
+        "responsible_person_id": model["responsible_person_id"], "deadline": model["deadline"],
+    }))
 }
 
-/// Adds one measure beside `template` through the plan API and returns its id.
+/// POSTs `body` as JSON and returns the created id (201 expected).
+async fn post_created(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<i64> {
+    let answer = client
+        .post(format!("{base}{path}"))
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = answer.status();
+    let text = answer.text().await?;
+    if status != 201 {
+        bail!("POST {path} answered {status}: {text}");
+    }
+    let created: serde_json::Value = serde_json::from_str(&text)?;
+    created["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {text}"))
+}
+
+/// Adds one measure under the benchmark's sub-goal through the plan API and returns its id.
 async fn add_measure(
     client: &reqwest::Client,
     base: &str,
@@ -95,21 +167,7 @@ async fn add_measure(
         "responsible_person_id": template["responsible_person_id"],
         "deadline": template["deadline"],
     });
-    let answer = client
-        .post(format!("{base}/api/v1/plans/{}/elements", template["plan_id"]))
-        .header("cookie", &s.cookie)
-        .header("x-csrf-token", &s.csrf)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await?;
-    let status = answer.status();
-    let text = answer.text().await?;
-    if status != 201 {
-        bail!("adding a benchmark measure answered {status}: {text}");
-    }
-    let created: serde_json::Value = serde_json::from_str(&text)?;
-    created["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {text}"))
+    post_created(client, base, s, &format!("/api/v1/plans/{}/elements", template["plan_id"]), body).await
 }
 
 #[derive(Default)]
@@ -279,7 +337,7 @@ pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> 
             notes.push(format!("{} errors by kind: {}.", backend.name(), kinds.join(", ")));
         }
         notes.push(format!(
-            "{}: {} assignments and measures (the demo's, and measures the benchmark added through the plan API so that each reporter has {ITEMS_PER_REPORTER} of its own), one open month.",
+            "{}: {} assignments and measures (the demo's, and measures the benchmark added through the plan API to a draft unit plan of its own so that each reporter has {ITEMS_PER_REPORTER} items of its own), one open month.",
             backend.name(),
             items.len()
         ));
