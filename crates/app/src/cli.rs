@@ -49,6 +49,14 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Make the in-app notifications (due, overdue, new dialogues) of every municipality; with
+    /// --digest also send today's e-mail digests over the configured SMTP server. For cron and
+    /// tests; `serve` does both every hour.
+    Notify {
+        /// Also send the e-mail digests (needs `[smtp]` in the configuration).
+        #[arg(long)]
+        digest: bool,
+    },
     /// Write a consistent copy of the SQLite database to FILE while the app runs.
     Backup {
         /// Target file; must not exist.
@@ -229,6 +237,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             import_stats(&config, &municipality, &files).await
         }
         Command::User { command } => user(config, command).await,
+        Command::Notify { digest } => notify(&config, digest).await,
         Command::Municipality { command: MunicipalityCommand::Add { number, name } } => {
             let db = open(&config).await?;
             let id = db.municipality_create(&Name::parse(&name)?, &Kommunenummer::parse(&number)?, "CLI").await?;
@@ -347,6 +356,58 @@ async fn import_stats(config: &Config, municipality: &str, files: &[PathBuf]) ->
     Ok(())
 }
 
+/// Makes the notifications and, with `digest`, sends the digests; prints what it did.
+async fn notify(config: &Config, digest: bool) -> Result<()> {
+    let db = open(config).await?;
+    let today = chrono::Utc::now().date_naive();
+    let made = rodtrad_service::notify::run_all(&db, today).await?;
+    println!("Notifications: {made} new.");
+    if digest {
+        let smtp = config.smtp.as_ref().ok_or_else(|| anyhow!("SMTP is not configured: add [smtp] to rodtrad.toml"))?;
+        let mailer = rodtrad_service::mail::Mailer::new(smtp)?;
+        let i18n = std::sync::Arc::new(I18n::load().map_err(|e| anyhow!(e))?);
+        let s = rodtrad_web::dashboard::digest::send_digests(&db, i18n, &mailer, &config.base_url(), today).await?;
+        println!("Digests: {} sent, {} with nothing to say, {} failed.", s.sent, s.nothing, s.failed);
+        if s.failed > 0 {
+            return Err(anyhow!("{} digests could not be sent (see the log)", s.failed));
+        }
+    }
+    Ok(())
+}
+
+/// The hourly task of `serve`: notifications for everyone, and from `digest_hour` (Norwegian time)
+/// the day's digests when SMTP is configured. Both are idempotent, so a run after a restart or
+/// beside another process changes nothing twice.
+async fn notify_every_hour(db: Db, i18n: std::sync::Arc<I18n>, config: Config) {
+    let mailer = match config.smtp.as_ref().map(rodtrad_service::mail::Mailer::new) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "SMTP configuration refused; no digests are sent");
+            None
+        }
+        None => None,
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now();
+        let today = rodtrad_domain::norwegian_time::oslo_date(now);
+        match rodtrad_service::notify::run_all(&db, today).await {
+            Ok(made) => tracing::info!(made, "notifications made"),
+            Err(e) => tracing::warn!(error = %e, "making notifications failed"),
+        }
+        let hour = chrono::Timelike::hour(&rodtrad_domain::norwegian_time::oslo_time(now));
+        if let (Some(mailer), true) = (&mailer, hour >= config.digest_hour) {
+            match rodtrad_web::dashboard::digest::send_digests(&db, i18n.clone(), mailer, &config.base_url(), today)
+                .await
+            {
+                Ok(s) => tracing::info!(sent = s.sent, failed = s.failed, "digests"),
+                Err(e) => tracing::warn!(error = %e, "sending digests failed"),
+            }
+        }
+    }
+}
+
 async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Result<()> {
     let db = open(&config).await?;
     let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
@@ -357,6 +418,7 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
     // Background jobs: those a stopped process left running are queued again, then due jobs are
     // polled for (retries after a back-off, jobs queued by another process).
     let jobs = state.jobs.start(std::time::Duration::from_secs(5));
+    let state_i18n = state.i18n.clone();
     let app = rodtrad_web::router(state);
     let addr = listen.unwrap_or_else(|| config.listen.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("could not listen on {addr}"))?;
@@ -394,10 +456,12 @@ async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Resul
             }
         })
     });
+    let notifier = tokio::spawn(notify_every_hour(db.clone(), state_i18n, config.clone()));
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     pruner.abort();
+    notifier.abort();
     jobs.abort();
     if let Some(f) = fetcher {
         f.abort();

@@ -29,6 +29,12 @@ pub struct Config {
     /// Saved statistics queries fetched from a PxWebApi on a schedule (`[[stats_fetch]]` tables).
     #[serde(default)]
     pub stats_fetch: Vec<rodtrad_service::stat_import::FetchSpec>,
+    /// SMTP server for the e-mail digests (`[smtp]`: host, port, from, tls = "none" | "starttls" |
+    /// "tls", optional username and password); without it no e-mail is sent.
+    #[serde(default)]
+    pub smtp: Option<rodtrad_service::mail::SmtpConfig>,
+    /// Norwegian hour of the day from which the day's digests are sent.
+    pub digest_hour: u32,
 }
 
 impl Default for Config {
@@ -44,6 +50,8 @@ impl Default for Config {
             argon_memory_kib: cost.memory_kib,
             argon_iterations: cost.iterations,
             stats_fetch: Vec::new(),
+            smtp: None,
+            digest_hour: 7,
         }
     }
 }
@@ -54,7 +62,8 @@ impl Config {
         let file = std::env::var("RODTRAD_CONFIG").unwrap_or_else(|_| "rodtrad.toml".into());
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("RODTRAD_").ignore(&["config"]))
+            // `RODTRAD_SMTP__HOST` sets `smtp.host`.
+            .merge(Env::prefixed("RODTRAD_").ignore(&["config"]).split("__"))
             .extract()
             .map_err(Box::new)
     }
@@ -62,6 +71,11 @@ impl Config {
     /// argon2 cost for new hashes.
     pub fn hash_cost(&self) -> HashCost {
         HashCost { memory_kib: self.argon_memory_kib, iterations: self.argon_iterations }
+    }
+
+    /// The address links in e-mails point to: the public URL, or the listening address.
+    pub fn base_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// Settings for the web layer.

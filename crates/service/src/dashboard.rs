@@ -107,20 +107,48 @@ pub fn mine(
     }
 }
 
+/// What *Mitt ansvar* is computed from, loaded once per municipality (the notification run and the
+/// digests compute it for every account).
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Every live original assignment and measure with its latest status.
+    pub items: Vec<ItemRow>,
+    /// The open management dialogues.
+    pub dialogues: Vec<Dialogue>,
+    /// The period reports are due in.
+    pub period: Option<Period>,
+    /// The items with a report in that period (empty when it is closed).
+    pub reported: HashSet<i64>,
+}
+
+impl Inputs {
+    /// Loads the inputs of a municipality on `today`.
+    pub async fn load(db: &Db, municipality_id: i64, today: NaiveDate) -> Result<Inputs, StoreError> {
+        let period = db.followup_current_period(municipality_id, today).await?;
+        let reported = match &period {
+            Some(p) if !p.is_closed() => db.dashboard_reported_in(municipality_id, p.id).await?,
+            _ => HashSet::new(),
+        };
+        Ok(Inputs {
+            items: db.followup_items(municipality_id, None).await?,
+            dialogues: db.followup_dialogues(municipality_id, true).await?,
+            period,
+            reported,
+        })
+    }
+
+    /// *Mitt ansvar* of `actor`.
+    pub fn mine(&self, actor: &Actor, today: NaiveDate) -> Mine {
+        mine(actor, &self.items, &self.dialogues, &self.reported, self.period.as_ref(), today)
+    }
+}
+
 /// Loads *Mitt ansvar* for `actor` on `today`.
 pub async fn load_mine(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Mine, StoreError> {
-    let mid = actor.municipality_id;
     if actor.person_id.is_none() && actor.led_units.is_empty() {
         return Ok(Mine::default());
     }
-    let items = db.followup_items(mid, None).await?;
-    let dialogues = db.followup_dialogues(mid, true).await?;
-    let period = db.followup_current_period(mid, today).await?;
-    let reported = match &period {
-        Some(p) if !p.is_closed() => db.dashboard_reported_in(mid, p.id).await?,
-        _ => HashSet::new(),
-    };
-    Ok(mine(actor, &items, &dialogues, &reported, period.as_ref(), today))
+    Ok(Inputs::load(db, actor.municipality_id, today).await?.mine(actor, today))
 }
 
 /// Everything the leader's view and the overview are computed from, loaded once per request.

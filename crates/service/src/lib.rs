@@ -10,6 +10,8 @@ pub mod dashboard;
 pub mod followup;
 pub mod jobs;
 pub mod letters;
+pub mod mail;
+pub mod notify;
 pub mod plans;
 pub mod stat_import;
 pub mod statistics;

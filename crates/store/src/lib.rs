@@ -18,6 +18,7 @@ pub mod demo_unitplans;
 pub mod followup;
 pub mod jobs;
 pub mod letters;
+pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;

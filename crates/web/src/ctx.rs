@@ -40,6 +40,8 @@ pub struct SignedIn {
     pub actor: Actor,
     /// Session cookie value (absent for API tokens).
     pub session_token: Option<String>,
+    /// Unread in-app notifications (the header shows the number).
+    pub unread_notifications: i64,
 }
 
 /// Request context available to every handler.
@@ -160,7 +162,8 @@ async fn load_signed_in(state: &AppState, user_id: i64, session_token: Option<St
         Err(e) => return Err(e.into()),
     };
     let actor = state.db.actor(&user, chrono::Utc::now().date_naive()).await?;
-    Ok(Some(SignedIn { user, actor, session_token }))
+    let unread_notifications = state.db.notifications_unread(user.id).await?;
+    Ok(Some(SignedIn { user, actor, session_token, unread_notifications }))
 }
 
 /// The middleware every request passes through.

@@ -40,6 +40,8 @@ pub struct Page {
     pub path: String,
     /// Signed-in user's name.
     pub user_name: Option<String>,
+    /// The signed-in user's unread notifications.
+    pub unread_notifications: i64,
     /// Main navigation.
     pub nav: Vec<NavItem>,
     /// Language switcher choices.
@@ -66,6 +68,7 @@ impl Page {
             csrf: ctx.csrf.clone(),
             path: ctx.path.clone(),
             user_name: ctx.signed_in.as_ref().map(|s| s.user.display_name.clone()),
+            unread_notifications: ctx.signed_in.as_ref().map_or(0, |s| s.unread_notifications),
             nav,
             langs,
         }

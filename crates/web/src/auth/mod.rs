@@ -269,6 +269,8 @@ struct ProfileTemplate {
     password_changed: bool,
     token_errors: FieldErrors,
     token_name: String,
+    digest: bool,
+    digest_saved: bool,
 }
 
 impl ProfileTemplate {
@@ -284,6 +286,8 @@ impl ProfileTemplate {
             password_changed: false,
             token_errors: FieldErrors::default(),
             token_name: String::new(),
+            digest: !state.db.digest_opt_out(user.user.id).await?,
+            digest_saved: false,
         })
     }
 }
@@ -291,11 +295,13 @@ impl ProfileTemplate {
 #[derive(Deserialize)]
 struct ProfileQuery {
     changed: Option<String>,
+    digest: Option<String>,
 }
 
 async fn profile(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ProfileQuery>) -> AppResult<Response> {
     let mut template = ProfileTemplate::build(&state, &ctx).await?;
     template.password_changed = q.changed.is_some();
+    template.digest_saved = q.digest.is_some();
     Ok(Html(template.render()?).into_response())
 }
 

@@ -22,10 +22,13 @@ use rodtrad_store::org::OrgTree;
 use serde::Deserialize;
 
 pub mod api;
+pub mod digest;
 mod leader;
 mod mine;
+mod notifications;
 pub(crate) use leader::*;
 pub(crate) use mine::*;
+pub(crate) use notifications::*;
 
 /// Routes of this module.
 pub fn routes() -> Routes {
@@ -43,6 +46,10 @@ pub fn routes() -> Routes {
         .get("/dashboard/export.xlsx", mine_xlsx)
         .get("/dashboard/areas", areas_page)
         .get("/dashboard/units/{unit}", unit_page)
+        .get("/notifications", notifications_page)
+        .post("/notifications/read-all", notifications_read_all)
+        .post("/notifications/{notification}/read", notification_read)
+        .post("/profile/digest", digest_choice)
 }
 
 /// Who finds the overview per service area in the navigation: the municipality-wide staff and the

@@ -20,6 +20,7 @@ mod i18n;
 mod input;
 mod letters;
 mod matrix;
+mod notifications;
 mod org;
 mod plan_access;
 mod plans;

@@ -350,6 +350,10 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/letters/{letter}/versions/{number}", UNIT_READ),
     ("GET", "/api/v1/letters/{letter}/versions/{number}/pdf", UNIT_READ),
     ("POST", "/api/v1/letters/{letter}/acknowledge", ACK_LETTER),
+    ("GET", "/notifications", MUNICIPALITY),
+    ("POST", "/notifications/read-all", SIGNED_IN_ANYWHERE),
+    ("POST", "/notifications/{notification}/read", municipality(SIGNED_IN, NOBODY)),
+    ("POST", "/profile/digest", SIGNED_IN_ANYWHERE),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

@@ -594,6 +594,7 @@ impl Scene {
                 ("versions", "number") => "1".to_owned(),
                 ("letters", "letter") => u.letter.to_string(),
                 ("jobs", "job") => m.letter_job.to_string(),
+                ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
@@ -606,6 +607,32 @@ impl Scene {
         let valid_to = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
         let a = Author { municipality_id: mid, user_id: Some(u.user), name: "Testoppsett".into() };
         t.db.delegation_create(&a, u.unit, u.leader, valid_to).await.unwrap()
+    }
+
+    /// A fresh unread notification: of the subject's own account in its own scope (the employee's
+    /// for the anonymous caller), of another account of the municipality, or of B's administrator.
+    async fn notification(&self, t: &TestApp, subject: Subject, scope: Scope) -> i64 {
+        static NEXT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+        let own = |s: Subject| self.users.iter().find(|(u, _)| *u == s).map(|(_, id)| *id);
+        let (mid, user) = match scope {
+            Scope::Own => (self.a.id, own(subject).unwrap_or_else(|| own(Subject::Employee).unwrap())),
+            Scope::OtherUnit if subject == Subject::Auditor => (self.a.id, own(Subject::Politician).unwrap()),
+            Scope::OtherUnit => (self.a.id, own(Subject::Auditor).unwrap()),
+            Scope::OtherMunicipality => (self.b.id, self.b.uploader),
+            Scope::Revised | Scope::RevisedDraft => panic!("a notification is no object of a plan"),
+        };
+        let subject_id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let new = rodtrad_store::notifications::NewNotification {
+            user_id: user,
+            kind: rodtrad_domain::dashboard::NotificationKind::Overdue,
+            subject_id,
+            text: "Varslet tiltak".into(),
+            due_on: None,
+        };
+        let a = Author { municipality_id: mid, user_id: None, name: "Testoppsett".into() };
+        t.db.notifications_add(&a, &[new]).await.unwrap();
+        let sql = format!("SELECT id FROM notifications WHERE user_id = {user} AND subject_id = {subject_id}");
+        on_db!(&t.db, pool => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap())
     }
 
     /// An upload waiting for confirmation, made by the subject's own account in its own
