@@ -71,7 +71,7 @@ fn normalise(sql: &str, postgres: bool) -> Vec<String> {
             words = joined
                 .split(' ')
                 .map(|w| {
-                    let (core, rest) = w.find([',', ')']).map_or((w, ""), |i| w.split_at(i));
+                    let (core, rest) = w.find([',', ')', ';']).map_or((w, ""), |i| w.split_at(i));
                     let mapped = match core {
                         "BIGINT" | "BOOLEAN" => "INTEGER",
                         "TIMESTAMPTZ" | "DATE" | "JSONB" => "TEXT",
