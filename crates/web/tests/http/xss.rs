@@ -454,3 +454,173 @@ both!(labels_from_an_uploaded_file_are_escaped_on_every_page, |t: TestApp| async
     assert!(shown > 0, "no payload shown escaped on {} pages", pages.len());
     eprintln!("uploaded labels: {} statistics pages checked on {:?}", pages.len(), t.backend);
 });
+
+// The sweep above runs as a system administrator, who may not read leadership agreements (personal
+// data). Here the parties type payloads into an agreement (development points, the delegated
+// authority), its committed plan elements, their plan and the leader's unit carry payloads too, and
+// every agreement page of the route table (list, agreement, edit form, each version, the refused and
+// stale saves) is read by both parties and by HR: raw markup nowhere, each text shown escaped.
+both!(agreement_text_is_escaped_on_every_agreement_page, |t: TestApp| async move {
+    use rodtrad_domain::Name;
+    use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
+    use rodtrad_store::plans::{ElementInput, PlanInput};
+    use rodtrad_store::{Author, on_db};
+    let fx = t.fx.clone();
+    let a = Author { municipality_id: fx.municipality, user_id: None, name: "Oppsett".into() };
+    let version_of = |id: i64| {
+        let db = t.db.clone();
+        async move {
+            let v: i64 = on_db!(&db, pool => sqlx::query_scalar("SELECT version FROM leadership_agreements WHERE id = $1")
+                .bind(id).fetch_one(pool).await.unwrap());
+            v.to_string()
+        }
+    };
+    // The leader's unit, the plan and its elements, named with payloads (names take any text).
+    let unit = t.db.org_unit(fx.municipality, fx.unit_x).await.unwrap();
+    let unit_name = format!("Xskolen {}", PAYLOADS[1]);
+    let change = rodtrad_store::org::OrgUnitChange {
+        parent_id: unit.parent_id,
+        name: Name::parse(&unit_name).unwrap(),
+        short_name: None,
+        leader_person_id: unit.leader_person_id,
+        valid_from: unit.valid_from,
+        valid_to: None,
+    };
+    t.db.org_unit_update(&a, fx.unit_x, unit.version, &change).await.unwrap();
+    let plan_title = format!("Virksomhetsplan {}", PAYLOADS[4]);
+    let input = PlanInput {
+        plan_type: PlanType::UnitPlan,
+        title: Name::parse(&plan_title).unwrap(),
+        start_year: 2026,
+        end_year: 2026,
+        owner_unit_id: Some(fx.unit_x),
+        published: false,
+    };
+    let plan = t.db.plan_create(&a, &input, &[]).await.unwrap();
+    let goal = ElementInput {
+        kind: ElementKind::MainGoal,
+        text: format!("Mål {}", PAYLOADS[0]),
+        owner_unit_id: Some(fx.unit_x),
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let main = t.db.element_create(&a, plan, None, &goal).await.unwrap();
+    let sub = ElementInput { kind: ElementKind::SubGoal, text: format!("Delmål {}", PAYLOADS[2]), ..goal.clone() };
+    let sub = t.db.element_create(&a, plan, Some(main), &sub).await.unwrap();
+    let measure = ElementInput {
+        kind: ElementKind::Measure,
+        text: format!("Tiltak {}", PAYLOADS[5]),
+        deadline: chrono::NaiveDate::from_ymd_opt(2026, 6, 1),
+        ..goal.clone()
+    };
+    let measure = t.db.element_create(&a, plan, Some(sub), &measure).await.unwrap();
+
+    let mut director = t.login("direktor").await;
+    let mut leader = t.login("lederx").await;
+    let res = director.post("/agreements", &[("unit_id", &fx.unit_x.to_string()), ("year", "2026")]).await.expect(303);
+    let id: i64 = res.location().strip_prefix("/agreements/").unwrap().parse().unwrap();
+    let points = PAYLOADS.join("\n");
+    let authority = format!("Fullmakt {} og {}", PAYLOADS[0], PAYLOADS[4]);
+    let items = [main, sub, measure].map(|i| i.to_string());
+    let v = version_of(id).await;
+    let form = |v: &str| {
+        vec![
+            ("version", v.to_owned()),
+            ("items", items[0].clone()),
+            ("items", items[1].clone()),
+            ("items", items[2].clone()),
+            ("development_points", points.clone()),
+            ("authority", authority.clone()),
+        ]
+    };
+    save_agreement(&mut leader, id, &form(&v)).await.expect(303);
+    // The forms that come back with the typed text: a refused save (an element from no plan of
+    // the unit) and a stale one.
+    let mut answered = Vec::new();
+    let mut refused = form(&version_of(id).await);
+    refused.push(("items", "999999999".into()));
+    answered
+        .push(("refused save".to_owned(), save_agreement(&mut leader, id, &refused).await.expect(422).body.clone()));
+    answered.push(("stale save".to_owned(), save_agreement(&mut leader, id, &form(&v)).await.expect(409).body.clone()));
+
+    // Both sign version 1; the plan changes after (the agreement shows the text then and now);
+    // version 2 is started, so there are versions 1 and 2 and an edit form again.
+    leader.post(&format!("/agreements/{id}/sign"), &[("version", &version_of(id).await)]).await.expect(303);
+    director.post(&format!("/agreements/{id}/sign"), &[("version", &version_of(id).await)]).await.expect(303);
+    let e = t.db.element(fx.municipality, sub).await.unwrap();
+    let changed = format!("Endret delmål {}", PAYLOADS[1]);
+    let input = ElementInput {
+        kind: e.kind,
+        text: changed.clone(),
+        owner_unit_id: e.owner_unit_id,
+        responsible_person_id: None,
+        deadline: None,
+        status: e.status,
+        sdg_targets: vec![],
+    };
+    t.db.element_update(&a, sub, e.version, &input).await.unwrap();
+    leader.post(&format!("/agreements/{id}/new-version"), &[("version", &version_of(id).await)]).await.expect(303);
+
+    let mut texts: Vec<String> = PAYLOADS.iter().map(|p| (*p).to_owned()).collect();
+    texts.extend([
+        unit_name,
+        authority.clone(),
+        changed,
+        format!("Delmål {}", PAYLOADS[2]),
+        format!("Tiltak {}", PAYLOADS[5]),
+    ]);
+    let routes: Vec<_> = rodtrad_web::route_table()
+        .into_iter()
+        .filter(|r| r.method == Method::GET && r.path.starts_with("/agreements"))
+        .collect();
+    let mut hr = t.login("hr").await;
+    let mut leaks = Vec::new();
+    for (who, c) in [("leader", &mut leader), ("superior", &mut director), ("HR", &mut hr)] {
+        let mut pages = if who == "leader" { std::mem::take(&mut answered) } else { Vec::new() };
+        for route in &routes {
+            for number in ["1", "2"] {
+                let path = route.path.replace("{agreement}", &id.to_string()).replace("{number}", number);
+                if pages.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                let res = c.get(&path).await;
+                if res.status.is_success() && is_html(&res) {
+                    pages.push((path, res.body.clone()));
+                }
+            }
+        }
+        let paths: Vec<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
+        // The list, the agreement and both versions for every reader; the edit form for the parties.
+        for must in ["/agreements".to_owned(), format!("/agreements/{id}"), format!("/agreements/{id}/versions/1")] {
+            assert!(paths.contains(&must.as_str()), "{who} did not get {must}: {paths:?}");
+        }
+        assert_eq!(paths.contains(&format!("/agreements/{id}/edit").as_str()), who != "HR", "{who}: {paths:?}");
+        for (path, body) in &pages {
+            for raw in RAW {
+                if let Some(at) = body.find(raw) {
+                    let context = &body[at.saturating_sub(80)..(at + raw.len() + 40).min(body.len())];
+                    leaks.push(format!("{who} {path}: raw {raw:?} in …{context}…"));
+                }
+            }
+        }
+        for text in &texts {
+            let shown = escape(text);
+            assert!(pages.iter().any(|(_, b)| b.contains(&shown)), "{who}: {text:?} never shown escaped on {paths:?}");
+        }
+        if who == "leader" {
+            for (what, body) in pages.iter().filter(|(p, _)| p.ends_with(" save")) {
+                assert!(body.contains(&escape(&authority)), "{what}: the typed text is not kept");
+            }
+        }
+        eprintln!("agreement pages checked as {who}: {}", paths.join(", "));
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+});
+
+/// Saves agreement `id`'s latest version through its form.
+async fn save_agreement(c: &mut Client, id: i64, form: &[(&str, String)]) -> Res {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post(&format!("/agreements/{id}"), &pairs).await
+}
