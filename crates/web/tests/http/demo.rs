@@ -125,3 +125,97 @@ both!(each_unit_takes_measures_that_fit_its_service_and_sdg_13_shows_the_climate
             .unwrap();
     c.get(&format!("/elements/{}/statistics", indicator.id)).await.expect(200).contains("13931");
 });
+
+both!(demo_agreements_at_both_levels_some_signed_read_by_hr_not_by_politicians_or_auditors, |t: TestApp| async move {
+    use std::collections::BTreeMap;
+    let cost = HashCost { memory_kib: 1024, iterations: 1 };
+    let mid = demo::load(&t.db, cost).await.unwrap().municipality_id;
+    let tree = t.db.org_tree(mid).await.unwrap();
+    let mut hr = t.client();
+    hr.login("hr@demo.rodtrad.no", demo::DEMO_PASSWORD).await.expect(303);
+    let list = hr.get("/api/v1/agreements").await.expect(200).json();
+    let list = list.as_array().unwrap();
+    // Per level (director ↔ unit manager, unit manager ↔ department head): how many in each state.
+    let mut states: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    for a in list {
+        let unit = tree.get(a["unit_id"].as_i64().unwrap()).unwrap();
+        let above = tree.get(a["superior_unit_id"].as_i64().unwrap()).unwrap();
+        assert_eq!(unit.parent_id, Some(above.id), "{a}: the superior is the leader of the unit above");
+        assert_eq!(a["leader_person_id"].as_i64(), unit.leader_person_id, "{a}");
+        assert_eq!(a["superior_person_id"].as_i64(), above.leader_person_id, "{a}");
+        let level = match (unit.kind(), above.kind()) {
+            (OrgUnitKind::Unit, OrgUnitKind::ServiceArea) => "director-unit manager",
+            (OrgUnitKind::Department, OrgUnitKind::Unit) => "unit manager-department head",
+            other => panic!("{a}: an agreement between {other:?}"),
+        };
+        // Signed in order: the superior's signature only after the leader's.
+        let leader = a["leader_signed_at"].as_str().map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        let superior = a["superior_signed_at"].as_str().map(|s| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        let state = a["state"].as_str().unwrap();
+        match (leader, superior) {
+            (Some(l), Some(s)) => {
+                assert!(l <= s, "{a}: the superior signed before the leader");
+                assert_eq!(state, "signed", "{a}");
+            }
+            (Some(_), None) => assert_eq!(state, "leader-signed", "{a}"),
+            (None, None) => assert_eq!(state, "draft", "{a}"),
+            (None, Some(_)) => panic!("{a}: signed by the superior alone"),
+        }
+        *states.entry(level).or_default().entry(state.to_owned()).or_default() += 1;
+    }
+    eprintln!("demo agreements per level and state: {states:?}");
+    for level in ["director-unit manager", "unit manager-department head"] {
+        let s = states.get(level).unwrap_or_else(|| panic!("no agreement at level {level}: {states:?}"));
+        assert!(s.get("signed").copied().unwrap_or(0) > 0, "{level}: none signed by both: {s:?}");
+        let unsigned = s.get("draft").copied().unwrap_or(0) + s.get("leader-signed").copied().unwrap_or(0);
+        assert!(unsigned > 0, "{level}: every one signed: {s:?}");
+    }
+    // Every service area has some.
+    let areas: std::collections::BTreeSet<i64> = list
+        .iter()
+        .map(|a| {
+            let ancestry = tree.ancestry(a["unit_id"].as_i64().unwrap());
+            ancestry[ancestry.len() - 2]
+        })
+        .collect();
+    assert_eq!(areas.len(), tree.units().iter().filter(|u| u.kind() == OrgUnitKind::ServiceArea).count());
+
+    // HR reads them on the pages too: the list links each one, a signed one shows both signatures.
+    let page = hr.get("/agreements").await.expect(200);
+    let signed = list.iter().find(|a| a["state"] == "signed").unwrap();
+    let draft = list.iter().find(|a| a["state"] == "draft").unwrap();
+    for a in [signed, draft] {
+        page.contains(&format!("href=\"/agreements/{}\"", a["id"]));
+    }
+    hr.get(&format!("/agreements/{}", signed["id"]))
+        .await
+        .expect(200)
+        .contains("Signert av begge")
+        .contains(signed["leader_name"].as_str().unwrap());
+    hr.get(&format!("/agreements/{}", draft["id"])).await.expect(200).lacks("Signert av begge");
+    hr.get(&format!("/agreements/{}/pdf", signed["id"])).await.expect(200);
+
+    // The politician and the auditor read none of them: empty lists, and each one not found.
+    for login in ["politiker", "revisor"] {
+        let mut c = t.client();
+        c.login(&format!("{login}@demo.rodtrad.no"), demo::DEMO_PASSWORD).await.expect(303);
+        let api = c.get("/api/v1/agreements").await.expect(200).json();
+        assert_eq!(api.as_array().map(Vec::len), Some(0), "{login}: {api}");
+        let page = c.get("/agreements").await.expect(200);
+        let csv = c.get("/agreements/export.csv").await.expect(200);
+        for a in [signed, draft] {
+            let id = &a["id"];
+            page.lacks(&format!("/agreements/{id}\""));
+            csv.lacks(a["leader_name"].as_str().unwrap());
+            for path in [
+                format!("/agreements/{id}"),
+                format!("/agreements/{id}/versions/1"),
+                format!("/agreements/{id}/pdf"),
+                format!("/api/v1/agreements/{id}"),
+                format!("/api/v1/agreements/{id}/versions"),
+            ] {
+                c.get(&path).await.expect(404);
+            }
+        }
+    }
+});
