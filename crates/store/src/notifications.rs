@@ -85,16 +85,37 @@ impl Db {
         Ok(made)
     }
 
-    /// An account's notifications, unread first, newest first, at most `limit`.
-    pub async fn notifications(&self, municipality_id: i64, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+    /// An account's notifications (only the unread ones when `unread_only`), unread first, newest
+    /// first, at most `limit`.
+    pub async fn notifications(
+        &self,
+        municipality_id: i64,
+        user_id: i64,
+        unread_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Notification>> {
         let sql = format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE municipality_id = $1 AND user_id = $2
-             ORDER BY CASE WHEN read_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $3"
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications
+             WHERE municipality_id = $1 AND user_id = $2 AND ($3 = FALSE OR read_at IS NULL)
+             ORDER BY CASE WHEN read_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $4"
         );
         Ok(on_db!(self, pool => {
-            sqlx::query_as::<_, Notification>(sqlx::AssertSqlSafe(sql)).bind(municipality_id).bind(user_id).bind(limit)
+            sqlx::query_as::<_, Notification>(sqlx::AssertSqlSafe(sql))
+                .bind(municipality_id).bind(user_id).bind(unread_only).bind(limit)
                 .fetch_all(pool).await?
         }))
+    }
+
+    /// One notification of the account; another account's (or an unknown id) is not found.
+    pub async fn notification(&self, municipality_id: i64, user_id: i64, id: i64) -> Result<Notification> {
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2 AND municipality_id = $3"
+        );
+        let row = on_db!(self, pool => {
+            sqlx::query_as::<_, Notification>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user_id).bind(municipality_id)
+                .fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)
     }
 
     /// How many notifications of the account are unread (the header shows it).

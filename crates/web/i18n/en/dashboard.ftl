@@ -42,6 +42,7 @@ dashboard-col-due = Due
 dashboard-col-to-report = To report
 err-dashboard-list = Unknown list “{ $value }”.
 err-notification-kind = Unknown notification kind “{ $value }”.
+err-notifications-unread-filter = The “unread” filter must be “true” or “false”, not “{ $value }”.
 # Notifications, e-mail digests and the profile's digest choice.
 notifications-title = Notifications
 notifications-intro = Notifications about deadlines and new management dialogues in what you are responsible for.

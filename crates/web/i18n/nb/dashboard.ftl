@@ -42,6 +42,7 @@ dashboard-col-due = Frist
 dashboard-col-to-report = Å rapportere
 err-dashboard-list = Ukjent liste «{ $value }».
 err-notification-kind = Ukjent varseltype «{ $value }».
+err-notifications-unread-filter = Filteret «unread» må være «true» eller «false», ikke «{ $value }».
 # Notifications, e-mail digests and the profile's digest choice.
 notifications-title = Varsler
 notifications-intro = Varsler om frister og nye lederdialoger i det du har ansvar for.

@@ -42,6 +42,7 @@ dashboard-col-due = Frist
 dashboard-col-to-report = Å rapportere
 err-dashboard-list = Ukjend liste «{ $value }».
 err-notification-kind = Ukjend varseltype «{ $value }».
+err-notifications-unread-filter = Filteret «unread» må vere «true» eller «false», ikkje «{ $value }».
 # Notifications, e-mail digests and the profile's digest choice.
 notifications-title = Varsel
 notifications-intro = Varsel om fristar og nye leiardialogar i det du har ansvar for.

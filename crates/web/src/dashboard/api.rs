@@ -1,5 +1,6 @@
 //! JSON API of the dashboards: *Mitt ansvar*, the leader's figures of a unit's subtree, and the
-//! overview per service area; the same figures as the pages, from the same read model.
+//! overview per service area; the same figures as the pages, from the same read model. The caller's
+//! own in-app notifications and marking one read (another account's id answers 404 like an unknown one).
 
 use super::*;
 use crate::api::ErrorDto;
@@ -15,13 +16,17 @@ pub fn routes() -> Routes {
         .get("/api/v1/dashboard/mine", api_mine)
         .get("/api/v1/dashboard/units/{unit}", api_unit)
         .get("/api/v1/dashboard/areas", api_areas)
+        .get("/api/v1/notifications", api_notifications)
+        .post("/api/v1/notifications/{notification}/read", api_notification_read)
 }
 
 /// Paths documented in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_mine, api_unit, api_areas),
+    paths(api_mine, api_unit, api_areas, api_notifications, api_notification_read),
     components(schemas(
+        NotificationDto,
+        NotificationsDto,
         MineDto,
         MyItemDto,
         MyDialogueDto,
@@ -263,4 +268,93 @@ async fn api_areas(State(state): State<AppState>, ctx: Ctx) -> AppResult<Json<Ar
         .map(|a| figures_dto(&service::figures(&data, actor, a)))
         .collect();
     Ok(Json(AreasDto { year: data.year, municipality: figures_dto(&service::figures(&data, actor, root)), areas }))
+}
+
+/// An in-app notification of the caller's.
+#[derive(Serialize, ToSchema)]
+pub struct NotificationDto {
+    /// Id.
+    pub id: i64,
+    /// `overdue`, `due_soon` or `dialogue`.
+    pub kind: String,
+    /// The assignment or measure (`overdue`, `due_soon`), or the management dialogue (`dialogue`).
+    pub subject_id: i64,
+    /// The subject's text when the notification was made.
+    pub text: String,
+    /// The deadline it is about.
+    pub due_on: Option<NaiveDate>,
+    /// The page it is about.
+    pub link: String,
+    /// When it was made.
+    pub created_at: chrono::DateTime<Utc>,
+    /// When the caller marked it read; absent while unread.
+    pub read_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// The caller's notifications, unread first and newest first within each.
+#[derive(Serialize, ToSchema)]
+pub struct NotificationsDto {
+    /// How many of the caller's notifications are unread (all of them, whatever the filter).
+    pub unread: i64,
+    /// The notifications (at most 200).
+    pub notifications: Vec<NotificationDto>,
+}
+
+fn notification_dto(n: rodtrad_store::notifications::Notification) -> NotificationDto {
+    NotificationDto {
+        link: link(&n),
+        id: n.id,
+        kind: n.kind().code().to_owned(),
+        subject_id: n.subject_id,
+        text: n.text,
+        due_on: n.due_on,
+        created_at: n.created_at,
+        read_at: n.read_at,
+    }
+}
+
+/// Filter of the notification list.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct NotificationsQuery {
+    /// `true` for the unread ones only (default `false`).
+    pub unread: Option<String>,
+}
+
+/// The caller's own notifications, unread first, newest first, with the unread count.
+#[utoipa::path(get, path = "/api/v1/notifications", params(NotificationsQuery),
+    responses((status = 200, body = NotificationsDto), (status = 401, body = ErrorDto), (status = 422, body = ErrorDto)))]
+async fn api_notifications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NotificationsQuery>,
+) -> AppResult<Json<NotificationsDto>> {
+    let user = ctx.user()?;
+    let unread_only = match q.unread.as_deref().map(str::trim) {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(AppError::Rule(
+                rodtrad_domain::RuleError::new("err-notifications-unread-filter").with("value", other.to_owned()),
+            ));
+        }
+    };
+    let (mid, id) = (user.user.municipality_id, user.user.id);
+    let list = state.db.notifications(mid, id, unread_only, LIMIT).await?;
+    let unread = state.db.notifications_unread(id).await?;
+    Ok(Json(NotificationsDto { unread, notifications: list.into_iter().map(notification_dto).collect() }))
+}
+
+/// Marks one of the caller's notifications read and answers it; another account's id is not found
+/// (404), as an unknown one. Marking a read one again changes nothing.
+#[utoipa::path(post, path = "/api/v1/notifications/{notification}/read",
+    params(("notification" = i64, Path, description = "Notification id")),
+    responses((status = 200, body = NotificationDto), (status = 401, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn api_notification_read(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Json<NotificationDto>> {
+    let user = ctx.user()?;
+    state.db.notification_mark_read(&ctx.author()?, user.user.id, id).await?;
+    Ok(Json(notification_dto(state.db.notification(user.user.municipality_id, user.user.id, id).await?)))
 }

@@ -27,12 +27,20 @@ struct NotificationsTemplate {
 }
 
 /// Most notifications a page lists.
-const LIMIT: i64 = 200;
+pub(crate) const LIMIT: i64 = 200;
+
+/// The page a notification is about: the dialogue, or the item with its status history.
+pub(crate) fn link(n: &rodtrad_store::notifications::Notification) -> String {
+    match n.kind() {
+        NotificationKind::Dialogue => format!("/followup/dialogues/{}", n.subject_id),
+        _ => format!("/followup/items/{}", n.subject_id),
+    }
+}
 
 /// The caller's notifications.
 pub(crate) async fn notifications_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let user = ctx.user()?;
-    let list = state.db.notifications(user.user.municipality_id, user.user.id, LIMIT).await?;
+    let list = state.db.notifications(user.user.municipality_id, user.user.id, false, LIMIT).await?;
     let tr = &ctx.tr;
     let rows: Vec<NotificationRow> = list
         .into_iter()
@@ -46,10 +54,7 @@ pub(crate) async fn notifications_page(State(state): State<AppState>, ctx: Ctx) 
                     NotificationKind::Dialogue => "⇄",
                 },
                 kind_label: tr.t(kind.label_key()),
-                href: match kind {
-                    NotificationKind::Dialogue => format!("/followup/dialogues/{}", n.subject_id),
-                    _ => format!("/followup/items/{}", n.subject_id),
-                },
+                href: link(&n),
                 text: n.text,
                 due_on: n.due_on,
                 created_at: n.created_at,

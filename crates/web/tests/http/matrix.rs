@@ -354,6 +354,8 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/notifications/read-all", SIGNED_IN_ANYWHERE),
     ("POST", "/notifications/{notification}/read", municipality(SIGNED_IN, NOBODY)),
     ("POST", "/profile/digest", SIGNED_IN_ANYWHERE),
+    ("GET", "/api/v1/notifications", MUNICIPALITY),
+    ("POST", "/api/v1/notifications/{notification}/read", municipality(SIGNED_IN, NOBODY)),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

@@ -122,6 +122,78 @@ both!(notifications_are_made_once_and_read_by_their_owner, |t: TestApp| async mo
     );
 });
 
+both!(notifications_through_the_api_are_the_callers_own, |t: TestApp| async move {
+    use crate::api::token_client;
+    use axum::http::Method;
+    let fx = t.fx.clone();
+    let (overdue, soon, _) = scene(&t, "Kartlegge leseferdigheter").await;
+    rodtrad_service::notify::run(&t.db, fx.municipality, today()).await.unwrap();
+    let user = scalar(&t, "SELECT id FROM users WHERE email = 'ansattx@a.test'").await;
+    let id_of =
+        |subject: i64| format!("SELECT id FROM notifications WHERE user_id = {user} AND subject_id = {subject}");
+    let (a, b) = (scalar(&t, &id_of(overdue)).await, scalar(&t, &id_of(soon)).await);
+    let (older, newer) = (a.min(b), a.max(b));
+    let ids = |v: &Value| -> Vec<i64> {
+        v["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect()
+    };
+
+    let mut api = token_client(&t, "ansattx").await;
+    let list = api.get("/api/v1/notifications").await.expect(200).json();
+    assert_eq!(list["unread"], 2);
+    assert_eq!(ids(&list), vec![newer, older], "newest first");
+    let first = list["notifications"].as_array().unwrap().iter().find(|n| n["id"] == a).unwrap().clone();
+    assert_eq!(first["kind"], "overdue");
+    assert_eq!(first["text"], "Kartlegge leseferdigheter");
+    assert_eq!(first["link"], format!("/followup/items/{overdue}"));
+    assert!(first["read_at"].is_null() && first["due_on"].is_string());
+
+    // A signed-in browser session marks one read only with its CSRF token; nothing changes without.
+    let mut session = t.login("ansattx").await;
+    let read_newer = format!("/api/v1/notifications/{newer}/read");
+    session.send(Method::POST, &read_newer, None, &[]).await.expect(403);
+    assert_eq!(t.db.notifications_unread(user).await.unwrap(), 2);
+    let csrf = session.csrf().await;
+    let res = session.send(Method::POST, &read_newer, None, &[("x-csrf-token", csrf.as_str())]).await.expect(200);
+    assert_eq!(res.json()["id"], newer);
+    assert!(res.json()["read_at"].is_string());
+    assert_eq!(t.db.notifications_unread(user).await.unwrap(), 1);
+    // Marking it again changes nothing and writes nothing.
+    let audit = t.audit_count().await;
+    api.send(Method::POST, &read_newer, None, &[]).await.expect(200);
+    assert_eq!(t.audit_count().await, audit);
+
+    // Unread first: the older unread one now comes before the newer read one.
+    let list = api.get("/api/v1/notifications").await.expect(200).json();
+    assert_eq!((list["unread"].as_i64(), ids(&list)), (Some(1), vec![older, newer]));
+    let unread = api.get("/api/v1/notifications?unread=true").await.expect(200).json();
+    assert_eq!((unread["unread"].as_i64(), ids(&unread)), (Some(1), vec![older]));
+    assert_eq!(ids(&api.get("/api/v1/notifications?unread=false").await.expect(200).json()), vec![older, newer]);
+    let bad = api.get("/api/v1/notifications?unread=kanskje").await.expect(422).json();
+    assert_eq!(bad["error"], "err-notifications-unread-filter");
+    assert!(bad["message"].as_str().unwrap().contains("kanskje"), "{bad}");
+
+    // Another account sees only its own, and another account's id is not found, like an unknown one.
+    let mut leader = token_client(&t, "lederx").await;
+    let theirs = ids(&leader.get("/api/v1/notifications").await.expect(200).json());
+    assert_eq!(theirs.len(), 3);
+    assert!(!theirs.contains(&older) && !theirs.contains(&newer));
+    let audit = t.audit_count().await;
+    let guessed = leader.send(Method::POST, &format!("/api/v1/notifications/{older}/read"), None, &[]).await;
+    let unknown = leader.send(Method::POST, &format!("/api/v1/notifications/{}/read", newer + 1000), None, &[]).await;
+    assert_eq!((guessed.status.as_u16(), unknown.status.as_u16()), (404, 404));
+    assert_eq!(guessed.json()["error"], unknown.json()["error"]);
+    assert_eq!(t.db.notifications_unread(user).await.unwrap(), 1, "the guess marked nothing");
+    assert_eq!(t.audit_count().await, audit);
+    // Without an account: 401.
+    t.client().get("/api/v1/notifications").await.expect(401);
+
+    // The OpenAPI document describes both routes.
+    let doc = api.get("/api/v1/openapi.json").await.expect(200).json();
+    assert!(doc["paths"]["/api/v1/notifications"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/notifications/{notification}/read"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["NotificationsDto"].is_object());
+});
+
 /// The SMTP server the digests go to.
 struct Sink {
     port: u16,
