@@ -275,12 +275,9 @@ pub(crate) async fn change_status(
     let who = (actor, &ctx.author()?);
     match rodtrad_service::plans::change_status(&state.db, &tree, who, &plan, version, to).await {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}?saved=1")).into_response()),
-        // Not the caller's to decide (a unit plan's own unit adopting it): refused, with the reason.
-        Err(ServiceError::Rule(e)) => {
-            let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.rule(&e)), false).await?;
-            Ok((StatusCode::FORBIDDEN, Html(t.render()?)).into_response())
-        }
-        Err(ServiceError::Store(StoreError::Rule(e))) => {
+        // Not the caller's to decide (a unit plan's own unit adopting it), or not allowed from this
+        // status: refused with the reason, 422 as the unit plan panel and the API answer it.
+        Err(ServiceError::Rule(e) | ServiceError::Store(StoreError::Rule(e))) => {
             let t = render_plan(&state, &ctx, id, Back::Status(ctx.tr.rule(&e)), false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
         }

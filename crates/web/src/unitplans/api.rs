@@ -295,7 +295,8 @@ async fn api_approve(
     step(&state, &ctx, id, payload, rodtrad_domain::unit_plans::Step::Approved).await
 }
 
-/// Sends a delivered plan back to draft; the comment is required (422 without).
+/// Sends a delivered plan back to draft (the superior leader; the plan's own unit gets 422); the
+/// comment is required (422 without).
 #[utoipa::path(post, path = "/api/v1/unit-plans/{id}/send-back", params(("id" = i64, Path, description = "Plan id")),
     request_body = StepWrite,
     responses((status = 200, body = UnitPlanDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto), (status = 422, body = ErrorDto)))]

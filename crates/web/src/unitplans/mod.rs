@@ -85,8 +85,11 @@ pub(crate) fn number(tr: &crate::i18n::Tr, value: Decimal) -> String {
     rodtrad_domain::unit_plans::format_decimal(value, tr.code() == "en")
 }
 
-/// Maps a workflow refusal to the page: a rule about the caller is 403, a rule about the input or
-/// the plan's state is 422, a stale version 409; the plan page comes back with the message.
+/// Maps a workflow refusal to the page: a rule (approving one's own plan, sending it back without
+/// being its superior leader, a missing comment, a plan not delivered) is 422 with its message, as
+/// the API answers it and as a signature on an agreement one is no party to is answered; a stale
+/// version 409. The plan page comes back with the message. Having no rights on the plan at all stays
+/// 403 ([`ServiceError::Forbidden`], passed on).
 pub(crate) async fn workflow_refused(
     state: &AppState,
     ctx: &Ctx,
@@ -95,8 +98,9 @@ pub(crate) async fn workflow_refused(
     comment: String,
 ) -> AppResult<Response> {
     let (status, message) = match err {
-        ServiceError::Rule(e) => (StatusCode::FORBIDDEN, ctx.tr.rule(&e)),
-        ServiceError::Store(StoreError::Rule(e)) => (StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.rule(&e)),
+        ServiceError::Rule(e) | ServiceError::Store(StoreError::Rule(e)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.rule(&e))
+        }
         ServiceError::Store(StoreError::Conflict) => (StatusCode::CONFLICT, ctx.tr.t("err-conflict")),
         e => return Err(e.into()),
     };

@@ -226,7 +226,7 @@ both!(a_unit_plan_is_adopted_by_the_superior_leader_not_by_its_own_unit, |t: Tes
     // Delivered, the own leader still may not approve it: refused with nothing changed.
     x.get(&format!("/plans/{plan}")).await.expect(200).lacks("Godkjenn planen");
     let before = t.audit_count().await;
-    move_to(&mut x, plan, "adopted").await.expect(403).contains("godkjennes av overordnet leder, ikke av virksomheten");
+    move_to(&mut x, plan, "adopted").await.expect(422).contains("godkjennes av overordnet leder, ikke av virksomheten");
     assert_eq!(t.audit_count().await, before, "a refused adoption writes nothing");
     let api = x.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json();
     assert_eq!(api["status"], "delivered");
@@ -247,16 +247,16 @@ both!(a_unit_plan_is_adopted_by_the_superior_leader_not_by_its_own_unit, |t: Tes
     assert_eq!(x.get(&format!("/api/v1/plans/{plan}")).await.expect(200).json()["status"], "delivered");
     // In the user's language.
     x.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
-    move_to(&mut x, plan, "adopted").await.expect(403).contains("approved by the superior leader");
+    move_to(&mut x, plan, "adopted").await.expect(422).contains("approved by the superior leader");
     x.post("/language", &[("lang", "nn"), ("next", "/")]).await.expect(303);
-    move_to(&mut x, plan, "adopted").await.expect(403).contains("overordna leiar");
+    move_to(&mut x, plan, "adopted").await.expect(422).contains("overordna leiar");
     x.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
 
     // A department's plan: its head delivers it and may not approve it, the school's leader above may.
     let mut head = t.login("avdleder").await;
     let sfo = new_plan(&mut head, "unit_plan", "Virksomhetsplan SFO", Some(fx.dept_x)).await;
     move_to(&mut head, sfo, "delivered").await.expect(303);
-    move_to(&mut head, sfo, "adopted").await.expect(403);
+    move_to(&mut head, sfo, "adopted").await.expect(422);
     let mut x = t.login("lederx").await;
     x.get(&format!("/plans/{sfo}")).await.expect(200).contains("Godkjenn planen");
     move_to(&mut x, sfo, "adopted").await.expect(303);

@@ -62,8 +62,8 @@ both!(a_unit_plan_is_delivered_then_approved_or_sent_back_with_a_comment, |t: Te
         .await
         .expect(422);
     x.get(&format!("/unit-plans/{plan}/analysis")).await.expect(200).contains("Analysen kan ikke endres");
-    step(&mut x, plan, "approve", "").await.expect(403).contains("godkjennes av overordnet leder");
-    step(&mut x, plan, "send-back", "Nei").await.expect(403).contains("Bare overordnet leder");
+    step(&mut x, plan, "approve", "").await.expect(422).contains("godkjennes av overordnet leder");
+    step(&mut x, plan, "send-back", "Nei").await.expect(422).contains("Bare overordnet leder");
     assert_eq!(t.audit_count().await, before);
     assert_eq!(status_of(&t, plan).await, PlanStatus::Delivered);
 
@@ -373,4 +373,66 @@ both!(the_unit_plan_api_follows_the_same_rules, |t: TestApp| async move {
     // The OpenAPI document describes the routes.
     let doc = api_d.get("/api/v1/openapi.json").await.expect(200).json();
     assert!(doc["paths"]["/api/v1/unit-plans/{id}/send-back"]["post"].is_object());
+});
+
+both!(a_refused_approval_is_answered_alike_on_the_page_and_through_the_api, |t: TestApp| async move {
+    use crate::harness::escape;
+    let fx = t.fx.clone();
+    let mut x = t.login("lederx").await;
+    let plan = unit_plan(&mut x, fx.unit_x, 2026, "Virksomhetsplan 2026 Xskolen").await;
+    step(&mut x, plan, "deliver", "").await.expect(303);
+    let mut api_x = token_client(&t, "lederx").await;
+    let version = api_x.get(&format!("/api/v1/unit-plans/{plan}")).await.expect(200).json()["version"].clone();
+    // The plan's own leader may edit it but neither approves nor sends it back: the page's two
+    // forms, the plain status form and the API all answer 422 with the same words.
+    for (action, comment, key, status_form) in [
+        ("approve", "", "err-plan-self-approval", Some("adopted")),
+        ("send-back", "Mangler frister", "err-unit-plan-send-back-superior", None),
+    ] {
+        let before = t.audit_count().await;
+        let body = serde_json::json!({"version": version, "comment": comment});
+        let api = json(&mut api_x, Method::POST, &format!("/api/v1/unit-plans/{plan}/{action}"), body).await;
+        let api = api.expect(422).json();
+        assert_eq!(api["error"], key);
+        let message = api["message"].as_str().unwrap().to_owned();
+        assert!(!message.is_empty() && message != key, "{action}: the API gives the message, not only its key");
+        let page = step(&mut x, plan, action, comment).await;
+        page.expect(422).contains(&escape(&message));
+        if let Some(status) = status_form {
+            let v = version_of(&mut x, &format!("/plans/{plan}")).await;
+            let form = x.post(&format!("/plans/{plan}/status"), &[("status", status), ("version", v.as_str())]).await;
+            form.expect(422).contains(&escape(&message));
+        }
+        assert_eq!(t.audit_count().await, before, "{action}: refused steps write nothing");
+        // In the user's language (kept on the account) on both paths.
+        x.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+        let body = serde_json::json!({"version": version, "comment": comment});
+        let api = json(&mut api_x, Method::POST, &format!("/api/v1/unit-plans/{plan}/{action}"), body).await;
+        let english = api.expect(422).json()["message"].as_str().unwrap().to_owned();
+        assert_ne!(english, message, "{action}: the English message is the bokmål one");
+        step(&mut x, plan, action, comment).await.expect(422).contains(&escape(&english));
+        x.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
+    }
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Delivered);
+
+    // Someone with no rights on the plan at all is refused alike on both paths too (not a rule).
+    let mut y = t.login("ledery").await;
+    let mut api_y = token_client(&t, "ledery").await;
+    let page = y.post(&format!("/unit-plans/{plan}/approve"), &[("version", "1")]).await.status;
+    let api = json(
+        &mut api_y,
+        Method::POST,
+        &format!("/api/v1/unit-plans/{plan}/approve"),
+        serde_json::json!({"version": 1}),
+    )
+    .await
+    .status;
+    assert_eq!(page, api, "another unit's leader");
+    assert!(matches!(page.as_u16(), 403 | 404), "{page}");
+
+    // The superior leader approves it.
+    let mut api_d = token_client(&t, "direktor").await;
+    let body = serde_json::json!({"version": version});
+    json(&mut api_d, Method::POST, &format!("/api/v1/unit-plans/{plan}/approve"), body).await.expect(200);
+    assert_eq!(status_of(&t, plan).await, PlanStatus::Adopted);
 });
