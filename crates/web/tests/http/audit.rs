@@ -109,7 +109,8 @@ both!(auditors_filter_the_log_and_see_history, |t: TestApp| async move {
     let user = t.db.user_by_email("styring@a.test").await.unwrap().unwrap().id;
     let by_user = r.get(&format!("/audit?user={user}")).await.expect(200);
     by_user.contains("Xskolen B").lacks("Testoppsett");
-    let today = chrono::Utc::now().date_naive();
+    // The log's date filter is in Norwegian time; between 23:00 and 24:00 UTC the UTC date is yesterday.
+    let today = rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now());
     r.get(&format!("/audit?from={today}&to={today}")).await.expect(200).contains("Xskolen B");
     r.get("/audit?from=2000-01-01&to=2000-01-02").await.expect(200).contains("0 hendelser");
     r.get("/audit?from=31.12.2024").await.expect(422).contains("Datoen er ikke gyldig");
@@ -279,7 +280,8 @@ both!(the_log_filters_by_object_person_and_period_in_the_url, |t: TestApp| async
     // The person filter offers the people who acted, by name, without JavaScript.
     let page = r.get("/audit").await.expect(200);
     page.contains(&format!("<option value=\"{}\">{}</option>", user.id, user.display_name));
-    let today = chrono::Utc::now().date_naive();
+    // The log's date filter is in Norwegian time; between 23:00 and 24:00 UTC the UTC date is yesterday.
+    let today = rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now());
     let query = format!("entity=org_unit&entity_id={}&user={}&from={today}&to={today}", fx.unit_x, user.id);
     let page = r.get(&format!("/audit?{query}")).await.expect(200);
     page.contains("Xskolen ny")
