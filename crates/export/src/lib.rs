@@ -123,6 +123,68 @@ pub fn xlsx_table<C: Into<Cell> + Clone>(
     workbook.save_to_buffer()
 }
 
+/// The two table formats a list is downloaded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// CSV as [`csv_table`] writes it.
+    Csv,
+    /// XLSX as [`xlsx_table`] writes it.
+    Xlsx,
+}
+
+impl TableFormat {
+    /// The media type of the file.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    /// The file name's extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Writing a table failed (only a bug or running out of memory can cause it).
+#[derive(Debug)]
+pub enum TableError {
+    /// From the CSV writer.
+    Csv(csv::Error),
+    /// From the XLSX writer.
+    Xlsx(XlsxError),
+}
+
+impl std::fmt::Display for TableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Csv(e) => write!(f, "CSV: {e}"),
+            Self::Xlsx(e) => write!(f, "XLSX: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TableError {}
+
+/// A table in either format: [`csv_table`] (the sheet name and title are not part of a CSV file)
+/// or [`xlsx_table`] with `sheet` and `title`.
+pub fn table<C: Into<Cell> + Clone>(
+    format: TableFormat,
+    sheet: &str,
+    title: &str,
+    header: &[&str],
+    rows: &[Vec<C>],
+) -> Result<Vec<u8>, TableError> {
+    match format {
+        TableFormat::Csv => csv_table(header, rows).map_err(TableError::Csv),
+        TableFormat::Xlsx => xlsx_table(sheet, title, header, rows).map_err(TableError::Xlsx),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +196,21 @@ mod tests {
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert_eq!(text, "navn;notat\n\"Bjørnstad; Ås\";\"sa \"\"hei\"\"\"\n");
+    }
+
+    #[test]
+    fn one_table_either_format() {
+        let rows = vec![vec!["Bjørnstad".to_owned(), "=1+1".to_owned()]];
+        let csv = table(TableFormat::Csv, "Ark", "Tittel", &["navn", "notat"], &rows).unwrap();
+        assert_eq!(csv, csv_table(&["navn", "notat"], &rows).unwrap(), "exactly what csv_table writes");
+        let xlsx = table(TableFormat::Xlsx, "Ark", "Tittel", &["navn", "notat"], &rows).unwrap();
+        assert_eq!(&xlsx[..2], b"PK", "a zip container");
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+        let sheet = book.worksheet_range("Ark").unwrap();
+        assert_eq!(sheet.get_value((0, 0)).map(ToString::to_string).as_deref(), Some("Tittel"));
+        assert_eq!(sheet.get_value((3, 1)).map(ToString::to_string).as_deref(), Some("=1+1"));
+        assert_eq!((TableFormat::Csv.extension(), TableFormat::Xlsx.extension()), ("csv", "xlsx"));
+        assert!(TableFormat::Csv.mime().starts_with("text/csv"));
     }
 
     /// The payloads of OWASP's CSV-injection page and the issue, each as a whole cell.

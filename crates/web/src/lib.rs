@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod dashboard;
 pub mod dates;
 pub mod error;
+pub mod export;
 pub mod followup;
 pub mod forms;
 pub mod i18n;

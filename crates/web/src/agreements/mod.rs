@@ -6,6 +6,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::i18n::Tr;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
@@ -48,8 +49,8 @@ pub fn routes() -> Routes {
         })
         .get("/agreements", list_page)
         .post("/agreements", start)
-        .get("/agreements/export.csv", export_csv)
-        .get("/agreements/export.xlsx", export_xlsx)
+        .get("/agreements/export.csv", export::<Csv>)
+        .get("/agreements/export.xlsx", export::<Xlsx>)
         .get("/agreements/{agreement}", agreement_page)
         .post("/agreements/{agreement}", save)
         .get("/agreements/{agreement}/edit", edit_page)

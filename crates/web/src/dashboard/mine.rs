@@ -181,36 +181,13 @@ async fn export_table(state: &AppState, ctx: &Ctx, q: &ExportQuery) -> AppResult
     Ok((header, rows))
 }
 
-pub(crate) async fn mine_csv(
-    State(state): State<AppState>,
+/// *Mitt ansvar* as CSV or XLSX.
+pub(crate) async fn mine_export<F: Format>(
+    state: State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ExportQuery>,
+    q: Query<ExportQuery>,
 ) -> AppResult<Response> {
     let (header, rows) = export_table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&ctx.tr.t("dashboard-mine-title"), "csv");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-pub(crate) async fn mine_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ExportQuery>,
-) -> AppResult<Response> {
-    let (header, rows) = export_table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let title = ctx.tr.t("dashboard-mine-title");
-    let bytes = rodtrad_export::xlsx_table(&title, &title, &header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "xlsx");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    table_download(F::FORMAT, TableNames::titled(&title, &title), &header, &rows)
 }

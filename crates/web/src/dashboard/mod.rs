@@ -6,6 +6,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::followup::StatusView;
 use crate::i18n::Tr;
 use crate::pages::Page;
@@ -42,8 +43,8 @@ pub fn routes() -> Routes {
             visible: sees_areas,
         })
         .get("/dashboard", mine_page)
-        .get("/dashboard/export.csv", mine_csv)
-        .get("/dashboard/export.xlsx", mine_xlsx)
+        .get("/dashboard/export.csv", mine_export::<Csv>)
+        .get("/dashboard/export.xlsx", mine_export::<Xlsx>)
         .get("/dashboard/areas", areas_page)
         .get("/dashboard/units/{unit}", unit_page)
         .get("/notifications", notifications_page)

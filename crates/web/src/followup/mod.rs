@@ -5,6 +5,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::i18n::Tr;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
@@ -53,8 +54,8 @@ pub fn routes() -> Routes {
         .get("/followup/units/{unit}", unit_page)
         .get("/followup/units/{unit}/items", items_page)
         .get("/followup/units/{unit}/report", report_page)
-        .get("/followup/units/{unit}/export.csv", export_csv)
-        .get("/followup/units/{unit}/export.xlsx", export_xlsx)
+        .get("/followup/units/{unit}/export.csv", export::<Csv>)
+        .get("/followup/units/{unit}/export.xlsx", export::<Xlsx>)
         .get("/followup/items/{item}", item_page)
         .post("/followup/items/{item}", item_save)
         .get("/followup/dialogues", dialogues_page)

@@ -388,38 +388,13 @@ async fn export_table(
     Ok((title, header, rows))
 }
 
-pub(crate) async fn export_csv(
-    State(state): State<AppState>,
+/// A unit's list as CSV or XLSX.
+pub(crate) async fn export<F: Format>(
+    state: State<AppState>,
     ctx: Ctx,
-    Path(unit): Path<i64>,
-    Query(q): Query<ListQuery>,
+    unit: Path<i64>,
+    q: Query<ListQuery>,
 ) -> AppResult<Response> {
-    let (title, header, rows) = export_table(&state, &ctx, unit, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "csv");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-pub(crate) async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(unit): Path<i64>,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Response> {
-    let (title, header, rows) = export_table(&state, &ctx, unit, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes =
-        rodtrad_export::xlsx_table(&ctx.tr.t("followup-sheet"), &title, &header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "xlsx");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    let (title, header, rows) = export_table(&state, &ctx, *unit, &q).await?;
+    table_download(F::FORMAT, TableNames::titled(&title, &ctx.tr.t("followup-sheet")), &header, &rows)
 }

@@ -135,38 +135,8 @@ async fn export_table(
     Ok((tr.t1("letters-title-year", "year", year), header, table))
 }
 
-/// The year's list as CSV.
-pub(crate) async fn export_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<YearQuery>,
-) -> AppResult<Response> {
+/// The year's list as CSV or XLSX.
+pub(crate) async fn export<F: Format>(state: State<AppState>, ctx: Ctx, q: Query<YearQuery>) -> AppResult<Response> {
     let (title, header, rows) = export_table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "csv");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// The year's list as XLSX.
-pub(crate) async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<YearQuery>,
-) -> AppResult<Response> {
-    let (title, header, rows) = export_table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes =
-        rodtrad_export::xlsx_table(&ctx.tr.t("letters-sheet"), &title, &header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "xlsx");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    table_download(F::FORMAT, TableNames::titled(&title, &ctx.tr.t("letters-sheet")), &header, &rows)
 }

@@ -5,6 +5,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult, ErrorPage};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::i18n::Tr;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::{NavEntry, Routes};
@@ -43,8 +44,8 @@ pub fn routes() -> Routes {
     Routes::new("letters")
         .nav(NavEntry { order: 14, href: "/letters", key: "letters-nav", section: "letters", visible: sees_letters })
         .get("/letters", index)
-        .get("/letters/export.csv", export_csv)
-        .get("/letters/export.xlsx", export_xlsx)
+        .get("/letters/export.csv", export::<Csv>)
+        .get("/letters/export.xlsx", export::<Xlsx>)
         .post("/letters/issue", issue_all)
         .get("/letters/jobs/{job}", job_page)
         .get("/letters/template", template_page)
@@ -171,7 +172,7 @@ pub(crate) async fn render_pdf(tr: &Tr, content: LetterContent, v: &LetterVersio
 /// The file name of a letter's PDF: "Oppdragsbrev_Hvalstad_skole_2027_v2.pdf".
 pub(crate) fn pdf_disposition(tr: &Tr, content: &LetterContent, number: i64) -> String {
     let name = format!("{} {} {} v{number}", tr.t("letters-pdf-title"), content.unit, content.year);
-    crate::plans::attachment(&name, "pdf")
+    crate::export::attachment(&name, "pdf")
 }
 
 /// One change between two versions, in the reader's words.

@@ -60,45 +60,14 @@ pub(crate) async fn export_table(
     Ok((plan, header, table))
 }
 
-pub fn attachment(name: &str, ext: &str) -> String {
-    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    let ascii: String = safe.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
-    // RFC 6266: an ASCII fallback plus the UTF-8 name.
-    let encoded: String = safe
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{encoded}.{ext}")
-}
-
-pub(crate) async fn export_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+/// The plan's goal structure as CSV or XLSX.
+pub(crate) async fn export<F: Format>(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let (plan, header, rows) = export_table(&state, &ctx, id).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    let disposition = attachment(&plan.title, "csv");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-pub(crate) async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (plan, header, rows) = export_table(&state, &ctx, id).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let title = format!("{} ({}–{})", plan.title, plan.start_year, plan.end_year);
-    let bytes = rodtrad_export::xlsx_table(&plan.title, &title, &header, &rows).map_err(AppError::internal)?;
-    let disposition = attachment(&plan.title, "xlsx");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    let names = TableNames { file: &plan.title, sheet: &plan.title, title: &title };
+    table_download(F::FORMAT, names, &header, &rows)
 }

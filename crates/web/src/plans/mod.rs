@@ -3,6 +3,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::forms;
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
@@ -62,8 +63,8 @@ pub fn routes() -> Routes {
         .post("/plans/{id}/sections", create_section)
         .post("/plans/{id}/sections/{section}", update_section)
         .post("/elements/{id}/place", place_element)
-        .get("/plans/{id}/export.csv", export_csv)
-        .get("/plans/{id}/export.xlsx", export_xlsx)
+        .get("/plans/{id}/export.csv", export::<Csv>)
+        .get("/plans/{id}/export.xlsx", export::<Xlsx>)
         .get("/elements/{id}", element_page)
         .post("/elements/{id}", update_element)
         .post("/elements/{id}/remove", remove_element)

@@ -4,6 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, download, table_download};
 use crate::org::Choice;
 use crate::pages::{FieldErrors, Page};
 use crate::routes::Routes;
@@ -12,7 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
 use rodtrad_domain::plan::ElementKind;
@@ -55,8 +56,8 @@ pub fn routes() -> Routes {
         .get("/statistics/tables/{id}", table_page)
         .get("/statistics/series/{id}", series_page)
         .post("/statistics/series/{id}/goals", set_goals)
-        .get("/statistics/series/{id}/compare.csv", compare_csv)
-        .get("/statistics/series/{id}/compare.xlsx", compare_xlsx)
+        .get("/statistics/series/{id}/compare.csv", compare_table::<Csv>)
+        .get("/statistics/series/{id}/compare.xlsx", compare_table::<Xlsx>)
         .get("/statistics/series/{id}/compare.json", compare_jsonstat)
         .get("/statistics/peer-groups", peers_page)
         .post("/statistics/peer-groups", save_peer_group)

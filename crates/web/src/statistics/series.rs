@@ -210,63 +210,18 @@ pub(crate) fn export_rows(tr: &crate::i18n::Tr, c: &Comparison) -> (Vec<String>,
     (header, rows)
 }
 
-pub(crate) fn download(bytes: Vec<u8>, mime: &str, name: &str, ext: &str) -> Response {
-    let disposition = crate::plans::attachment(name, ext);
-    ([(header::CONTENT_TYPE, mime.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response()
-}
-
-pub(crate) async fn compare_csv(
-    state: State<AppState>,
-    ctx: Ctx,
-    id: Path<i64>,
-    q: Query<CompareQuery>,
-) -> AppResult<Response> {
-    compare_table(state, ctx, id, q, TableFormat::Csv).await
-}
-
-pub(crate) async fn compare_xlsx(
-    state: State<AppState>,
-    ctx: Ctx,
-    id: Path<i64>,
-    q: Query<CompareQuery>,
-) -> AppResult<Response> {
-    compare_table(state, ctx, id, q, TableFormat::Xlsx).await
-}
-
-#[derive(Clone, Copy)]
-pub(crate) enum TableFormat {
-    Csv,
-    Xlsx,
-}
-
 /// The comparison as one row per region and period, as CSV or as an XLSX sheet.
-pub(crate) async fn compare_table(
+pub(crate) async fn compare_table<F: Format>(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
-    format: TableFormat,
 ) -> AppResult<Response> {
     let c = comparison(&state, &ctx, id, q.group()?).await?;
     let (header, rows) = export_rows(&ctx.tr, &c);
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    Ok(match format {
-        TableFormat::Csv => {
-            let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-            download(bytes, "text/csv; charset=utf-8", &c.series.label, "csv")
-        }
-        TableFormat::Xlsx => {
-            let title = format!("{} – {} ({})", c.series.label, c.series.table_label, c.series.source_key);
-            let bytes =
-                rodtrad_export::xlsx_table(&c.series.source_key, &title, &header, &rows).map_err(AppError::internal)?;
-            download(
-                bytes,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                &c.series.label,
-                "xlsx",
-            )
-        }
-    })
+    let title = format!("{} – {} ({})", c.series.label, c.series.table_label, c.series.source_key);
+    let names = TableNames { file: &c.series.label, sheet: &c.series.source_key, title: &title };
+    table_download(F::FORMAT, names, &header, &rows)
 }
 
 /// The comparison as a JSON-stat 2.0 dataset: region × period, harmonised to today's codes.

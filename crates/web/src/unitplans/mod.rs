@@ -6,6 +6,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::export::{Csv, Format, TableNames, Xlsx, table_download};
 use crate::pages::{FieldErrors, Page};
 use crate::plans::{Back, render_plan};
 use crate::routes::{NavEntry, Routes};
@@ -49,8 +50,8 @@ pub fn routes() -> Routes {
         })
         .get("/unit-plans", list_page)
         .post("/unit-plans/deadline", set_deadline)
-        .get("/unit-plans/export.csv", export_csv)
-        .get("/unit-plans/export.xlsx", export_xlsx)
+        .get("/unit-plans/export.csv", export::<Csv>)
+        .get("/unit-plans/export.xlsx", export::<Xlsx>)
         .post("/unit-plans/{id}/deliver", deliver)
         .post("/unit-plans/{id}/approve", approve)
         .post("/unit-plans/{id}/send-back", send_back)
