@@ -3,8 +3,8 @@
 //! carried over into this year's plan.
 
 use crate::RuleError;
-use crate::plan::PlanStatus;
-use chrono::NaiveDate;
+use crate::plan::{ElementKind, PlanStatus};
+use chrono::{Datelike, NaiveDate};
 pub use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -292,18 +292,47 @@ pub fn format_decimal(value: Decimal, english: bool) -> String {
     out
 }
 
+/// A goal, strategy or assignment as the carry-over matches it between two years' plans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalKey {
+    /// The origin it is inherited from (`source_element_id`, which always names the origin, never
+    /// an inherited copy), if inherited.
+    pub origin: Option<i64>,
+    /// Its kind.
+    pub kind: ElementKind,
+    /// Its text (an inherited element's is its source's).
+    pub text: String,
+}
+
+impl GoalKey {
+    /// Whether `other` is the same goal by text: the same kind and the same words, ignoring case
+    /// and spacing.
+    fn same_text(&self, other: &GoalKey) -> bool {
+        let words = |t: &str| t.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+        self.kind == other.kind && !self.text.trim().is_empty() && words(&self.text) == words(&other.text)
+    }
+}
+
 /// One of last year's measures, as the carry-over sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastYearMeasure {
     /// The measure's id.
     pub id: i64,
-    /// The origin of the inherited goal or assignment it sits under (`source_element_id` of its
-    /// parent), if the parent is inherited.
-    pub parent_origin: Option<i64>,
+    /// Its parent and the parent's ancestors in last year's plan, nearest first.
+    pub path: Vec<GoalKey>,
     /// Its deadline.
     pub deadline: Option<NaiveDate>,
     /// Whether it is finished (*fullført* or *avbrutt*, by its reported status or its own).
     pub finished: bool,
+}
+
+/// An element of this year's plan that a measure may be placed under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Its id.
+    pub id: i64,
+    /// What it is.
+    pub key: GoalKey,
 }
 
 /// Where and how one measure is copied.
@@ -324,46 +353,103 @@ pub struct CarryPlan {
 pub struct CarryOver {
     /// Measures to copy, each under its new parent.
     pub copy: Vec<CarryPlan>,
-    /// Unfinished measures whose goal or assignment this year's plan does not inherit: a measure
-    /// cannot stand at the top of a plan ([`crate::plan::ElementKind::may_sit_under`]), so they
-    /// are listed for the unit to inherit the goal first, and copied by a later run.
+    /// Unfinished measures for which this year's plan has no matching goal or assignment (or
+    /// several equally good ones): a measure cannot stand at the top of a plan
+    /// ([`crate::plan::ElementKind::may_sit_under`]), so the unit picks the place
+    /// ([`place_carried`]).
     pub unplaced: Vec<i64>,
 }
 
+/// The element of this year's plan that matches last year's parent of a measure, looking at the
+/// parent first and then up its goal path: the one inherited from the same origin; else the only
+/// one of the same kind and text (an own goal written again, or a goal inherited from a new
+/// edition of the parent plan). Two of the same text at the nearest level that has any are a
+/// question for the unit, not a guess: no match.
+pub fn matching_target(path: &[GoalKey], targets: &[Target]) -> Option<i64> {
+    for key in path {
+        if let Some(t) = key.origin.and_then(|o| targets.iter().find(|t| t.key.origin == Some(o))) {
+            return Some(t.id);
+        }
+        let same: Vec<&Target> = targets.iter().filter(|t| t.key.same_text(key)).collect();
+        match same.as_slice() {
+            [one] => return Some(one.id),
+            [] => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A carried measure's deadline: unchanged, or moved to 31 December of `year` when it had passed
+/// before the year began (`true` when moved).
+fn carried_deadline_of(deadline: Option<NaiveDate>, year: i32) -> (Option<NaiveDate>, bool) {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1);
+    let moved = matches!((deadline, start), (Some(d), Some(s)) if d < s);
+    if moved { (NaiveDate::from_ymd_opt(year, 12, 31), true) } else { (deadline, false) }
+}
+
 /// Which of last year's measures to copy into this year's plan (`year`), and where: unfinished
-/// measures not copied before (`already` holds the ids copied earlier), under this year's
-/// element inherited from the same origin as last year's parent (`inherited`: origin → element).
-/// A deadline before the new year is moved to 31 December of the new year, and marked so the page
-/// can ask for a better date.
+/// measures not copied before (`already` holds the ids copied earlier), under the element of this
+/// year's plan that [`matching_target`] finds among `targets`. A deadline before the new year is
+/// moved to 31 December of the new year, and marked so the page can ask for a better date.
 pub fn carry_over(
     measures: &[LastYearMeasure],
-    inherited: &std::collections::HashMap<i64, i64>,
+    targets: &[Target],
     already: &std::collections::HashSet<i64>,
     year: i32,
 ) -> CarryOver {
-    let start = NaiveDate::from_ymd_opt(year, 1, 1);
-    let end = NaiveDate::from_ymd_opt(year, 12, 31);
     let mut out = CarryOver::default();
     for m in measures.iter().filter(|m| !m.finished && !already.contains(&m.id)) {
-        let Some(parent) = m.parent_origin.and_then(|o| inherited.get(&o).copied()) else {
+        let Some(parent) = matching_target(&m.path, targets) else {
             out.unplaced.push(m.id);
             continue;
         };
-        let moved = matches!((m.deadline, start), (Some(d), Some(s)) if d < s);
-        out.copy.push(CarryPlan {
-            from: m.id,
-            parent,
-            deadline: if moved { end } else { m.deadline },
-            deadline_moved: moved,
-        });
+        let (deadline, deadline_moved) = carried_deadline_of(m.deadline, year);
+        out.copy.push(CarryPlan { from: m.id, parent, deadline, deadline_moved });
     }
     out
+}
+
+/// The unit's own choice of where unplaced measures go: `(measure, element of this year's plan)`.
+/// Each must be an unfinished measure of last year's plan (`measures`) and each place one of
+/// `targets`; a measure copied before (`already`) is skipped, so sending the form twice copies
+/// nothing twice. Any bad pair refuses the whole choice.
+pub fn place_carried(
+    choices: &[(i64, i64)],
+    measures: &[LastYearMeasure],
+    targets: &[Target],
+    already: &std::collections::HashSet<i64>,
+    year: i32,
+) -> Result<Vec<CarryPlan>, RuleError> {
+    let mut out = Vec::new();
+    for &(from, parent) in choices {
+        let Some(m) = measures.iter().find(|m| m.id == from && !m.finished) else {
+            return Err(RuleError::new("err-carry-place-measure"));
+        };
+        if !targets.iter().any(|t| t.id == parent) {
+            return Err(RuleError::new("err-carry-place-target"));
+        }
+        if already.contains(&from) || out.iter().any(|p: &CarryPlan| p.from == from) {
+            continue;
+        }
+        let (deadline, deadline_moved) = carried_deadline_of(m.deadline, year);
+        out.push(CarryPlan { from, parent, deadline, deadline_moved });
+    }
+    Ok(out)
+}
+
+/// A new deadline for a measure carried into the plan of `year`: the plan's year or later.
+pub fn check_carried_deadline(date: NaiveDate, year: i32) -> Result<NaiveDate, RuleError> {
+    if date.year() < year {
+        return Err(RuleError::new("err-carry-deadline-before-year").with("year", year.to_string()));
+    }
+    Ok(date)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashSet;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -442,17 +528,24 @@ mod tests {
         assert_eq!(AnalysisDraft::default().parse().unwrap(), Analysis::default());
     }
 
+    fn key(origin: Option<i64>, kind: ElementKind, text: &str) -> GoalKey {
+        GoalKey { origin, kind, text: text.into() }
+    }
+
     #[test]
     fn carry_over_copies_unfinished_measures_once_under_matching_goals() {
+        let reading = key(Some(100), ElementKind::Assignment, "Styrke leseopplæringen");
+        let absence = key(Some(200), ElementKind::Assignment, "Redusere fraværet");
+        let m = |id, path: Vec<GoalKey>, deadline, finished| LastYearMeasure { id, path, deadline, finished };
         let measures = vec![
-            LastYearMeasure { id: 1, parent_origin: Some(100), deadline: Some(d(2026, 6, 1)), finished: false },
-            LastYearMeasure { id: 2, parent_origin: Some(100), deadline: Some(d(2027, 3, 1)), finished: false },
-            LastYearMeasure { id: 3, parent_origin: Some(100), deadline: None, finished: true },
-            LastYearMeasure { id: 4, parent_origin: Some(200), deadline: None, finished: false },
-            LastYearMeasure { id: 5, parent_origin: None, deadline: None, finished: false },
+            m(1, vec![reading.clone()], Some(d(2026, 6, 1)), false),
+            m(2, vec![reading.clone()], Some(d(2027, 3, 1)), false),
+            m(3, vec![reading.clone()], None, true),
+            m(4, vec![absence.clone()], None, false),
+            m(5, vec![], None, false),
         ];
-        let inherited = HashMap::from([(100, 10)]);
-        let plan = carry_over(&measures, &inherited, &HashSet::new(), 2027);
+        let targets = vec![Target { id: 10, key: reading.clone() }];
+        let plan = carry_over(&measures, &targets, &HashSet::new(), 2027);
         assert_eq!(plan.copy.iter().map(|p| p.from).collect::<Vec<_>>(), vec![1, 2], "not the finished one");
         assert_eq!(
             plan.copy[0],
@@ -463,7 +556,79 @@ mod tests {
             CarryPlan { from: 2, parent: 10, deadline: Some(d(2027, 3, 1)), deadline_moved: false }
         );
         assert_eq!(plan.unplaced, vec![4, 5], "no matching goal this year: listed, not copied");
-        let again = carry_over(&measures, &inherited, &HashSet::from([1, 2]), 2027);
+        let again = carry_over(&measures, &targets, &HashSet::from([1, 2]), 2027);
         assert!(again.copy.is_empty(), "a second run copies nothing twice");
+    }
+
+    #[test]
+    fn a_measure_finds_its_goal_by_origin_then_by_text_then_higher_up() {
+        use ElementKind::*;
+        let targets = vec![
+            // Inherited from the same origin, though its text was reworded since.
+            Target { id: 10, key: key(Some(100), Assignment, "Styrke leseopplæringen i alle trinn") },
+            // The unit's own strategy, written again this year.
+            Target { id: 11, key: key(None, Strategy, "Tidlig  innsats i småskolen ") },
+            // A sub-goal inherited from this year's edition of the action programme.
+            Target { id: 12, key: key(Some(300), SubGoal, "Elevene mestrer lesing") },
+            // Two own assignments with one text: ambiguous.
+            Target { id: 13, key: key(None, Assignment, "Kartlegging") },
+            Target { id: 14, key: key(None, Assignment, "Kartlegging") },
+        ];
+        let at = |path: Vec<GoalKey>| matching_target(&path, &targets);
+        assert_eq!(at(vec![key(Some(100), Assignment, "Styrke leseopplæringen")]), Some(10), "same origin");
+        assert_eq!(
+            at(vec![key(None, Strategy, "tidlig innsats i småskolen")]),
+            Some(11),
+            "same text, case and spacing aside"
+        );
+        assert_eq!(
+            at(vec![key(Some(99), SubGoal, "Elevene mestrer lesing")]),
+            Some(12),
+            "last edition's goal, same text"
+        );
+        assert_eq!(at(vec![key(None, SubGoal, "Tidlig innsats i småskolen")]), None, "the text of another kind");
+        assert_eq!(
+            at(vec![key(None, Assignment, "Leksehjelp"), key(Some(300), SubGoal, "Elevene mestrer lesing")]),
+            Some(12),
+            "the parent is gone: the goal above it"
+        );
+        assert_eq!(
+            at(vec![key(None, Assignment, "Kartlegging"), key(Some(300), SubGoal, "Elevene mestrer lesing")]),
+            None,
+            "two candidates are the unit's choice, not a guess higher up"
+        );
+        assert_eq!(at(vec![key(None, Assignment, "")]), None, "an empty text matches nothing");
+    }
+
+    #[test]
+    fn the_unit_places_the_rest_itself() {
+        let measures = vec![
+            LastYearMeasure { id: 1, path: vec![], deadline: Some(d(2026, 5, 1)), finished: false },
+            LastYearMeasure { id: 2, path: vec![], deadline: None, finished: true },
+            LastYearMeasure { id: 3, path: vec![], deadline: Some(d(2027, 5, 1)), finished: false },
+        ];
+        let targets = vec![Target { id: 10, key: key(None, ElementKind::SubGoal, "Mål") }];
+        let placed = place_carried(&[(1, 10), (3, 10)], &measures, &targets, &HashSet::from([3]), 2027).unwrap();
+        assert_eq!(
+            placed,
+            vec![CarryPlan { from: 1, parent: 10, deadline: Some(d(2027, 12, 31)), deadline_moved: true }]
+        );
+        let err = |choices: &[(i64, i64)]| {
+            place_carried(choices, &measures, &targets, &HashSet::new(), 2027).unwrap_err().key
+        };
+        assert_eq!(err(&[(1, 10), (2, 10)]), "err-carry-place-measure", "a finished measure");
+        assert_eq!(err(&[(9, 10)]), "err-carry-place-measure", "not last year's");
+        assert_eq!(err(&[(1, 11)]), "err-carry-place-target", "not a place in this year's plan");
+    }
+
+    #[test]
+    fn a_carried_deadline_is_in_the_plan_year_or_later() {
+        assert_eq!(check_carried_deadline(d(2027, 1, 1), 2027).unwrap(), d(2027, 1, 1));
+        assert!(check_carried_deadline(d(2028, 6, 30), 2027).is_ok());
+        let err = check_carried_deadline(d(2026, 12, 31), 2027).unwrap_err();
+        assert_eq!(
+            (err.key, err.args.first().map(|(_, v)| v.as_str())),
+            ("err-carry-deadline-before-year", Some("2027"))
+        );
     }
 }

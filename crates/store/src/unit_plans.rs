@@ -2,12 +2,14 @@
 //! [`Db::plan_transition_noted`] in the status change's transaction), the yearly delivery deadline,
 //! the analysis of last year, and carrying last year's unfinished measures over.
 
-use crate::plans::{Plan, elements_in, lock_editable_plan};
-use crate::{Author, Db, Result, StoreError, audit_in_tx, bump_plan_generation, now, on_db, on_tx};
+use crate::plans::{Element, Plan, elements_in, lock_editable_plan};
+use crate::{Author, Db, Result, StoreError, Tx, audit_in_tx, bump_plan_generation, now, on_db, on_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use rodtrad_domain::RuleError;
 use rodtrad_domain::plan::{ElementKind, ElementStatus, PlanType};
-use rodtrad_domain::unit_plans::{Analysis, LastYearMeasure, Step, carry_over};
+use rodtrad_domain::unit_plans::{
+    Analysis, CarryPlan, GoalKey, LastYearMeasure, Step, Target, carry_over, place_carried,
+};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -116,6 +118,46 @@ pub struct CarriedMeasure {
     pub deadline: Option<NaiveDate>,
     /// The old deadline had passed and was set to 31 December of the new year.
     pub deadline_moved: bool,
+    /// The text of the goal or assignment it was placed under.
+    pub parent_text: String,
+}
+
+/// One of last year's unfinished measures that is not carried over yet.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PendingMeasure {
+    /// Last year's measure.
+    pub id: i64,
+    /// Its text.
+    pub text: String,
+    /// Its deadline last year.
+    pub deadline: Option<NaiveDate>,
+    /// The goal or assignment it sat under last year.
+    pub parent_text: String,
+}
+
+/// A goal, strategy or assignment of this year's plan that a measure may be placed under.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PlaceChoice {
+    /// The element.
+    pub id: i64,
+    /// Its kind.
+    #[serde(serialize_with = "crate::as_code")]
+    pub kind: ElementKind,
+    /// Its text.
+    pub text: String,
+}
+
+/// A measure in this year's plan that was carried over, as the deadline form shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CarriedRow {
+    /// The measure in this year's plan.
+    pub id: i64,
+    /// Its text.
+    pub text: String,
+    /// Its deadline.
+    pub deadline: Option<NaiveDate>,
+    /// Its version, for the deadline form.
+    pub version: i64,
 }
 
 /// What one carry-over did.
@@ -125,12 +167,99 @@ pub struct CarrySummary {
     pub from_plan_id: i64,
     /// Measures copied now.
     pub copied: Vec<CarriedMeasure>,
-    /// Texts of unfinished measures whose goal this year's plan does not inherit.
-    pub unplaced: Vec<String>,
+    /// Unfinished measures for which this year's plan has no matching goal: the unit places them.
+    pub unplaced: Vec<PendingMeasure>,
     /// Unfinished measures copied by an earlier run.
     pub already: usize,
     /// Finished measures (not copied).
     pub finished: usize,
+}
+
+/// Where the carry-over of a plan stands: what was carried into it, what is left, and where a
+/// measure may go.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CarryState {
+    /// Last year's plan, if the unit has one.
+    pub last_year: Option<Plan>,
+    /// The measures carried into the plan.
+    pub carried: Vec<CarriedRow>,
+    /// Last year's unfinished measures not carried yet.
+    pub pending: Vec<PendingMeasure>,
+    /// The goals, strategies and assignments of the plan a measure may be placed under, in the
+    /// plan's order.
+    pub places: Vec<PlaceChoice>,
+}
+
+/// What the carry-over reads of both plans, inside its transaction.
+struct CarryInputs {
+    old: Vec<Element>,
+    new: Vec<Element>,
+    measures: Vec<LastYearMeasure>,
+    targets: Vec<Target>,
+    already: HashSet<i64>,
+}
+
+impl CarryInputs {
+    fn pending(&self, id: i64) -> Option<PendingMeasure> {
+        let e = self.old.iter().find(|e| e.id == id)?;
+        let parent = e.parent_id.and_then(|p| self.old.iter().find(|o| o.id == p));
+        Some(PendingMeasure {
+            id,
+            text: e.text.clone(),
+            deadline: e.deadline,
+            parent_text: parent.map(|p| p.text.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+/// Reads last year's measures with their goal paths and statuses, this year's places for a
+/// measure, and what was carried before.
+async fn carry_inputs(t: &mut Tx, mid: i64, plan_id: i64, last_id: i64) -> Result<CarryInputs> {
+    let old = elements_in(t, mid, last_id).await?;
+    let new = elements_in(t, mid, plan_id).await?;
+    let reported: HashMap<i64, String> = on_tx!(t, tx => {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT s.element_id, s.status FROM item_status s JOIN goal_elements e ON e.id = s.element_id
+             WHERE e.plan_id = $1 AND s.municipality_id = $2")
+            .bind(last_id).bind(mid).fetch_all(&mut *tx).await?
+    })
+    .into_iter()
+    .collect();
+    let already: HashSet<i64> = on_tx!(t, tx => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT carried_from_id FROM goal_elements WHERE plan_id = $1 AND carried_from_id IS NOT NULL")
+            .bind(plan_id).fetch_all(&mut *tx).await?
+    })
+    .into_iter()
+    .collect();
+    let by_id: HashMap<i64, &Element> = old.iter().map(|e| (e.id, e)).collect();
+    let key = |e: &Element| GoalKey { origin: e.source_element_id, kind: e.kind(), text: e.text.clone() };
+    let measures: Vec<LastYearMeasure> = old
+        .iter()
+        .filter(|e| e.kind() == ElementKind::Measure && !e.inherited())
+        .map(|e| {
+            let mut path = Vec::new();
+            let mut at = e.parent_id.and_then(|p| by_id.get(&p));
+            // The tree has no cycles (moves are checked); the bound only guards against a bad row.
+            while let Some(p) = at.filter(|_| path.len() < 32) {
+                path.push(key(p));
+                at = p.parent_id.and_then(|q| by_id.get(&q));
+            }
+            LastYearMeasure {
+                id: e.id,
+                path,
+                deadline: e.deadline,
+                finished: matches!(e.status, ElementStatus::Done | ElementStatus::Cancelled)
+                    || reported.get(&e.id).is_some_and(|s| s == "completed" || s == "cancelled"),
+            }
+        })
+        .collect();
+    let targets = new
+        .iter()
+        .filter(|e| ElementKind::Measure.may_sit_under(Some(e.kind())))
+        .map(|e| Target { id: e.id, key: key(e) })
+        .collect();
+    Ok(CarryInputs { old, new, measures, targets, already })
 }
 
 impl Db {
@@ -228,12 +357,7 @@ impl Db {
         a: &Analysis,
     ) -> Result<()> {
         let mid = author.municipality_id;
-        let plan = self.plan(mid, plan_id).await?;
-        if plan.plan_type() != PlanType::UnitPlan {
-            return Err(StoreError::NotFound);
-        }
-        let mut t = self.begin().await?;
-        lock_editable_plan(&mut t, mid, plan_id).await?;
+        let mut t = self.locked_unit_plan(mid, plan_id).await?;
         let before = on_tx!(&mut t, tx => {
             sqlx::query_as::<_, AnalysisRow>(SELECT_ANALYSIS)
                 .bind(mid).bind(plan_id).fetch_optional(&mut *tx).await?
@@ -282,6 +406,21 @@ impl Db {
         Ok(())
     }
 
+    /// How many of its own live measures (not inherited) each unit is responsible for in each unit
+    /// plan of `year`: `(plan, owner unit, count)`. The overview counts the departments'
+    /// contributions with it.
+    pub async fn unit_plan_measure_owners(&self, municipality_id: i64, year: i64) -> Result<Vec<(i64, i64, i64)>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "SELECT e.plan_id, e.owner_unit_id, COUNT(*) FROM goal_elements e JOIN plans p ON p.id = e.plan_id
+                 WHERE e.municipality_id = $1 AND p.plan_type = 'unit_plan' AND p.start_year = $2
+                   AND e.kind = 'measure' AND e.source_element_id IS NULL AND e.removed_at IS NULL
+                   AND e.owner_unit_id IS NOT NULL
+                 GROUP BY e.plan_id, e.owner_unit_id ORDER BY e.plan_id, e.owner_unit_id")
+                .bind(municipality_id).bind(year).fetch_all(pool).await?
+        }))
+    }
+
     /// Last year's unit plan of the unit owning `plan`: the same owner, the year before (the
     /// newest such plan).
     pub async fn unit_plan_last_year(&self, plan: &Plan) -> Result<Option<Plan>> {
@@ -298,93 +437,207 @@ impl Db {
     }
 
     /// Copies last year's unfinished measures (neither *fullført* nor *avbrutt*, by their own status
-    /// or their reported one) into `plan_id`, each under this year's element inherited from the
-    /// same goal or assignment, with its responsible person, owner, SDG links and deadline (a
-    /// passed one set to 31 December of the new year). Measures copied before are not copied again.
-    /// One transaction, under the plan's lock, with an audit row per copy.
+    /// or their reported one) into `plan_id`, each under the element of this year's plan that
+    /// matches its goal ([`rodtrad_domain::unit_plans::matching_target`]), with its responsible
+    /// person, owner, SDG links and deadline (a passed one set to 31 December of the new year).
+    /// Measures copied before are not copied again. One transaction, under the plan's lock, with
+    /// an audit row per copy.
     pub async fn unit_plan_carry_over(&self, author: &Author, plan_id: i64) -> Result<CarrySummary> {
         let mid = author.municipality_id;
+        let (plan, last) = self.carry_plans(mid, plan_id).await?;
+        let last = last.ok_or_else(|| RuleError::new("err-carry-no-last-year"))?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        let inputs = carry_inputs(&mut t, mid, plan_id, last.id).await?;
+        let todo = carry_over(&inputs.measures, &inputs.targets, &inputs.already, plan.start_year as i32);
+        let summary = CarrySummary {
+            from_plan_id: last.id,
+            already: inputs.measures.iter().filter(|m| !m.finished && inputs.already.contains(&m.id)).count(),
+            finished: inputs.measures.iter().filter(|m| m.finished).count(),
+            unplaced: todo.unplaced.iter().filter_map(|id| inputs.pending(*id)).collect(),
+            copied: copy_measures(&mut t, author, plan_id, &inputs, &todo.copy).await?,
+        };
+        t.commit().await?;
+        Ok(summary)
+    }
+
+    /// Copies measures the carry-over could not place under the elements the unit chose:
+    /// `(last year's measure, element of this plan)`, checked by
+    /// [`rodtrad_domain::unit_plans::place_carried`] against the rows read under the plan's lock.
+    /// A measure copied before is skipped; any bad pair writes nothing. Returns the copies.
+    pub async fn unit_plan_carry_place(
+        &self,
+        author: &Author,
+        plan_id: i64,
+        choices: &[(i64, i64)],
+    ) -> Result<Vec<CarriedMeasure>> {
+        let mid = author.municipality_id;
+        let (plan, last) = self.carry_plans(mid, plan_id).await?;
+        let last = last.ok_or_else(|| RuleError::new("err-carry-no-last-year"))?;
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        let inputs = carry_inputs(&mut t, mid, plan_id, last.id).await?;
+        let todo = place_carried(choices, &inputs.measures, &inputs.targets, &inputs.already, plan.start_year as i32)?;
+        let copied = copy_measures(&mut t, author, plan_id, &inputs, &todo).await?;
+        t.commit().await?;
+        Ok(copied)
+    }
+
+    /// Where the carry-over of `plan_id` stands (read only): the measures carried into it, last
+    /// year's unfinished measures not carried yet, and the places a measure may go.
+    pub async fn unit_plan_carry_state(&self, municipality_id: i64, plan_id: i64) -> Result<CarryState> {
+        let (_, last) = self.carry_plans(municipality_id, plan_id).await?;
+        let Some(last) = last else { return Ok(CarryState::default()) };
+        let mut t = self.begin().await?;
+        let carried: HashSet<i64> = on_tx!(&mut t, tx => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM goal_elements
+                 WHERE municipality_id = $1 AND plan_id = $2 AND carried_from_id IS NOT NULL AND removed_at IS NULL")
+                .bind(municipality_id).bind(plan_id).fetch_all(&mut *tx).await?
+        })
+        .into_iter()
+        .collect();
+        let inputs = carry_inputs(&mut t, municipality_id, plan_id, last.id).await?;
+        t.commit().await?;
+        let carried = inputs
+            .new
+            .iter()
+            .filter(|e| carried.contains(&e.id))
+            .map(|e| CarriedRow { id: e.id, text: e.text.clone(), deadline: e.deadline, version: e.version })
+            .collect();
+        let pending = inputs
+            .measures
+            .iter()
+            .filter(|m| !m.finished && !inputs.already.contains(&m.id))
+            .filter_map(|m| inputs.pending(m.id))
+            .collect();
+        let places = inputs
+            .targets
+            .iter()
+            .map(|t| PlaceChoice { id: t.id, kind: t.key.kind, text: t.key.text.clone() })
+            .collect();
+        Ok(CarryState { last_year: Some(last), carried, pending, places })
+    }
+
+    /// Sets new deadlines on measures carried into `plan_id`: `(measure, version read, deadline)`.
+    /// Each must be a live measure of the plan that was carried over, at the version read (else a
+    /// conflict); one transaction under the plan's lock with an audit row per change, so one bad
+    /// row writes nothing. Returns how many changed.
+    pub async fn unit_plan_carried_deadlines(
+        &self,
+        author: &Author,
+        plan_id: i64,
+        rows: &[(i64, i64, NaiveDate)],
+    ) -> Result<usize> {
+        let mid = author.municipality_id;
+        let mut t = self.locked_unit_plan(mid, plan_id).await?;
+        let ts = now();
+        let mut changed = 0;
+        for &(id, version, deadline) in rows {
+            let before: Option<(Option<NaiveDate>, i64)> = on_tx!(&mut t, tx => {
+                sqlx::query_as::<_, (Option<NaiveDate>, i64)>(
+                    "SELECT deadline, version FROM goal_elements
+                     WHERE municipality_id = $1 AND plan_id = $2 AND id = $3 AND kind = 'measure'
+                       AND carried_from_id IS NOT NULL AND removed_at IS NULL")
+                    .bind(mid).bind(plan_id).bind(id).fetch_optional(&mut *tx).await?
+            });
+            let Some((old, current)) = before else {
+                return Err(RuleError::new("err-carry-deadline-measure").into());
+            };
+            if current != version {
+                return Err(StoreError::Conflict);
+            }
+            if old == Some(deadline) {
+                continue;
+            }
+            on_tx!(&mut t, tx => {
+                let n = sqlx::query(
+                    "UPDATE goal_elements SET deadline = $1, version = version + 1, updated_at = $2
+                     WHERE id = $3 AND municipality_id = $4 AND version = $5 AND removed_at IS NULL")
+                    .bind(deadline).bind(ts).bind(id).bind(mid).bind(version)
+                    .execute(&mut *tx).await?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                audit_in_tx!(tx, author, "goal_element", id, "update",
+                    Some(serde_json::json!({"deadline": old})), Some(serde_json::json!({"deadline": deadline})));
+            });
+            changed += 1;
+        }
+        if changed > 0 {
+            on_tx!(&mut t, tx => { bump_plan_generation!(tx, mid); });
+        }
+        t.commit().await?;
+        Ok(changed)
+    }
+
+    /// A transaction holding the lock of an editable unit plan (not found for another plan type).
+    async fn locked_unit_plan(&self, mid: i64, plan_id: i64) -> Result<Tx> {
+        if self.plan(mid, plan_id).await?.plan_type() != PlanType::UnitPlan {
+            return Err(StoreError::NotFound);
+        }
+        let mut t = self.begin().await?;
+        lock_editable_plan(&mut t, mid, plan_id).await?;
+        Ok(t)
+    }
+
+    /// A unit plan and last year's plan of its unit.
+    async fn carry_plans(&self, mid: i64, plan_id: i64) -> Result<(Plan, Option<Plan>)> {
         let plan = self.plan(mid, plan_id).await?;
         if plan.plan_type() != PlanType::UnitPlan {
             return Err(StoreError::NotFound);
         }
-        let last = self.unit_plan_last_year(&plan).await?.ok_or_else(|| RuleError::new("err-carry-no-last-year"))?;
-        let mut t = self.begin().await?;
-        lock_editable_plan(&mut t, mid, plan_id).await?;
-        let old = elements_in(&mut t, mid, last.id).await?;
-        let new = elements_in(&mut t, mid, plan_id).await?;
-        let reported: HashMap<i64, String> = on_tx!(&mut t, tx => {
-            sqlx::query_as::<_, (i64, String)>(
-                "SELECT s.element_id, s.status FROM item_status s JOIN goal_elements e ON e.id = s.element_id
-                 WHERE e.plan_id = $1 AND s.municipality_id = $2")
-                .bind(last.id).bind(mid).fetch_all(&mut *tx).await?
-        })
-        .into_iter()
-        .collect();
-        let already: HashSet<i64> = on_tx!(&mut t, tx => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT carried_from_id FROM goal_elements WHERE plan_id = $1 AND carried_from_id IS NOT NULL")
-                .bind(plan_id).fetch_all(&mut *tx).await?
-        })
-        .into_iter()
-        .collect();
-        let by_id: HashMap<i64, &crate::plans::Element> = old.iter().map(|e| (e.id, e)).collect();
-        let measures: Vec<LastYearMeasure> = old
-            .iter()
-            .filter(|e| e.kind() == ElementKind::Measure && !e.inherited())
-            .map(|e| LastYearMeasure {
-                id: e.id,
-                parent_origin: e.parent_id.and_then(|p| by_id.get(&p)).and_then(|p| p.source_element_id),
-                deadline: e.deadline,
-                finished: matches!(e.status, ElementStatus::Done | ElementStatus::Cancelled)
-                    || reported.get(&e.id).is_some_and(|s| s == "completed" || s == "cancelled"),
-            })
-            .collect();
-        let inherited: HashMap<i64, i64> = new.iter().filter_map(|e| e.source_element_id.map(|s| (s, e.id))).collect();
-        let todo = carry_over(&measures, &inherited, &already, plan.start_year as i32);
-        let mut summary = CarrySummary {
-            from_plan_id: last.id,
-            already: measures.iter().filter(|m| !m.finished && already.contains(&m.id)).count(),
-            finished: measures.iter().filter(|m| m.finished).count(),
-            unplaced: todo.unplaced.iter().filter_map(|id| by_id.get(id)).map(|e| e.text.clone()).collect(),
-            copied: Vec::new(),
-        };
-        let ts = now();
-        for c in &todo.copy {
-            let Some(from) = by_id.get(&c.from) else { continue };
-            let id = on_tx!(&mut t, tx => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id,
-                                                responsible_person_id, deadline, status, carried_from_id, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4,
-                             (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
-                             $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-                    .bind(mid).bind(plan_id).bind(c.parent).bind(ElementKind::Measure.code()).bind(&from.text)
-                    .bind(from.owner_unit_id).bind(from.responsible_person_id).bind(c.deadline)
-                    .bind(from.status.code()).bind(c.from).bind(ts)
-                    .fetch_one(&mut *tx).await?;
-                sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted)
-                             SELECT $1, target, adapted FROM element_sdg_targets WHERE element_id = $2")
-                    .bind(id).bind(c.from).execute(&mut *tx).await?;
-                let after = serde_json::json!({"plan_id": plan_id, "parent_id": c.parent, "kind": "measure",
-                    "text": from.text, "deadline": c.deadline, "carried_from_id": c.from,
-                    "responsible_person_id": from.responsible_person_id, "status": from.status.code()});
-                audit_in_tx!(tx, author, "goal_element", id, "carry_over", None, Some(after));
-                id
-            });
-            summary.copied.push(CarriedMeasure {
-                id,
-                text: from.text.clone(),
-                deadline: c.deadline,
-                deadline_moved: c.deadline_moved,
-            });
-        }
-        if !summary.copied.is_empty() {
-            on_tx!(&mut t, tx => { bump_plan_generation!(tx, mid); });
-        }
-        t.commit().await?;
-        Ok(summary)
+        let last = self.unit_plan_last_year(&plan).await?;
+        Ok((plan, last))
     }
+}
+
+/// Copies last year's measures into `plan_id` as `todo` says, inside the caller's transaction, with
+/// an audit row per copy.
+async fn copy_measures(
+    t: &mut Tx,
+    author: &Author,
+    plan_id: i64,
+    inputs: &CarryInputs,
+    todo: &[CarryPlan],
+) -> Result<Vec<CarriedMeasure>> {
+    let mid = author.municipality_id;
+    let ts = now();
+    let mut copied = Vec::new();
+    for c in todo {
+        let Some(from) = inputs.old.iter().find(|e| e.id == c.from) else { continue };
+        let id = on_tx!(t, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO goal_elements (municipality_id, plan_id, parent_id, kind, position, text, owner_unit_id,
+                                            responsible_person_id, deadline, status, carried_from_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4,
+                         (SELECT COALESCE(MAX(position), 0) + 1 FROM goal_elements WHERE plan_id = $2),
+                         $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                .bind(mid).bind(plan_id).bind(c.parent).bind(ElementKind::Measure.code()).bind(&from.text)
+                .bind(from.owner_unit_id).bind(from.responsible_person_id).bind(c.deadline)
+                .bind(from.status.code()).bind(c.from).bind(ts)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted)
+                         SELECT $1, target, adapted FROM element_sdg_targets WHERE element_id = $2")
+                .bind(id).bind(c.from).execute(&mut *tx).await?;
+            let after = serde_json::json!({"plan_id": plan_id, "parent_id": c.parent, "kind": "measure",
+                "text": from.text, "deadline": c.deadline, "carried_from_id": c.from,
+                "responsible_person_id": from.responsible_person_id, "status": from.status.code()});
+            audit_in_tx!(tx, author, "goal_element", id, "carry_over", None, Some(after));
+            id
+        });
+        copied.push(CarriedMeasure {
+            id,
+            text: from.text.clone(),
+            deadline: c.deadline,
+            deadline_moved: c.deadline_moved,
+            parent_text: inputs.new.iter().find(|e| e.id == c.parent).map(|e| e.text.clone()).unwrap_or_default(),
+        });
+    }
+    if !copied.is_empty() {
+        on_tx!(t, tx => { bump_plan_generation!(tx, mid); });
+    }
+    Ok(copied)
 }
 
 const SELECT_ANALYSIS: &str = "SELECT economy_amount, economy_text, sick_leave_percent, sick_leave_text,

@@ -28,13 +28,20 @@ pub fn routes() -> Routes {
 )]
 pub struct UnitPlansDoc;
 
-/// One unit's line in a year's overview.
+/// One unit's line in a year's overview; a department's line follows its unit's.
 #[derive(Serialize, ToSchema)]
 pub struct UnitPlanLineDto {
-    /// The unit.
+    /// The unit or department.
     pub unit_id: i64,
     /// Its name.
     pub unit_name: String,
+    /// `unit`, `staff` or `department`.
+    pub kind: String,
+    /// For a department: the unit it belongs to.
+    pub parent_unit_id: Option<i64>,
+    /// For a department: its own measures in the year's unit plans of its unit and of itself that
+    /// the caller reads the working copy of (absent for a unit, or when the caller reads none).
+    pub contributions: Option<i64>,
     /// Its service area.
     pub area_id: Option<i64>,
     /// The unit's plan for the year, if any.
@@ -159,7 +166,7 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> AppResult<T> {
     payload.map(|Json(v)| v).map_err(|_| AppError::Rule(rodtrad_domain::RuleError::new("err-json-invalid")))
 }
 
-/// Every unit in the caller's scope with its plan for the year.
+/// Every unit in the caller's scope with its plan for the year, each followed by its departments.
 #[utoipa::path(get, path = "/api/v1/unit-plans", params(YearQuery),
     responses((status = 200, body = [UnitPlanLineDto]), (status = 401, body = ErrorDto)))]
 async fn api_list(
@@ -178,6 +185,9 @@ async fn api_list(
             .map(|r| UnitPlanLineDto {
                 unit_id: r.unit_id,
                 unit_name: r.unit_name,
+                kind: r.kind.code().to_owned(),
+                parent_unit_id: r.parent_unit_id,
+                contributions: r.contributions,
                 area_id: r.area_id,
                 plan_id: r.plan.as_ref().map(|p| p.id),
                 status: r.plan.as_ref().map(|p| p.status().code().to_owned()),

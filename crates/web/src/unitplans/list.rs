@@ -32,6 +32,8 @@ pub(crate) struct ListTemplate {
     pub(crate) year: i64,
     pub(crate) years: Vec<i64>,
     pub(crate) lines: Vec<Line>,
+    /// Departments among the lines (the caption counts units and departments apart).
+    pub(crate) departments: usize,
     pub(crate) statuses: Vec<Choice>,
     pub(crate) status: String,
     pub(crate) areas: Vec<Choice>,
@@ -53,12 +55,17 @@ fn year_of(q: &ListQuery) -> i64 {
         .unwrap_or_else(|| i64::from(service::today().year()))
 }
 
-/// The status label of a line: the plan's status, or «no plan».
+/// The status label of a line: the plan's status; for a department without a plan of its own, the
+/// measures it contributes to the unit's plan; else «no plan».
 fn status_label(tr: &crate::i18n::Tr, row: &OverviewRow) -> String {
-    match &row.plan {
-        Some(p) if p.status() == PlanStatus::Adopted => tr.t("unitplans-status-approved"),
-        Some(p) => tr.t(p.status().label_key()),
-        None => tr.t("unitplans-status-missing"),
+    match (&row.plan, row.contributions) {
+        (Some(p), _) if p.status() == PlanStatus::Adopted => tr.t("unitplans-status-approved"),
+        (Some(p), _) => tr.t(p.status().label_key()),
+        (None, Some(n)) if n > 0 => tr.t1("unitplans-status-contributes", "count", n),
+        (None, Some(_)) => tr.t("unitplans-status-department-none"),
+        // The reader sees no working copy to count the department's measures in.
+        (None, None) if row.is_department() => tr.t("unitplans-status-department-no-plan"),
+        (None, None) => tr.t("unitplans-status-missing"),
     }
 }
 
@@ -82,7 +89,7 @@ async fn lines(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<(i64, Ve
         .into_iter()
         .filter(|r| match status {
             "" => true,
-            "missing" => r.plan.is_none(),
+            "missing" => r.missing(),
             "overdue" => r.overdue,
             code => r.plan.as_ref().is_some_and(|p| p.status().code() == code),
         })
@@ -127,6 +134,7 @@ async fn render(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<ListTem
         p: ctx.page(ctx.tr.t1("unitplans-list-title", "year", year), "unitplans"),
         year,
         years: (this - 2..=this + 1).collect(),
+        departments: lines.iter().filter(|l| l.row.is_department()).count(),
         lines,
         statuses,
         status: q.status.clone().unwrap_or_default(),
@@ -213,6 +221,7 @@ async fn table(
     let header = [
         "unitplans-col-area",
         "unitplans-col-unit",
+        "unitplans-col-department",
         "unitplans-col-plan",
         "unitplans-col-status",
         "unitplans-col-deadline",
@@ -221,6 +230,7 @@ async fn table(
         "unitplans-col-approved",
         "unitplans-col-approved-by",
         "unitplans-col-sent-back",
+        "unitplans-col-contributions",
     ]
     .iter()
     .map(|k| ctx.tr.t(k))
@@ -234,7 +244,9 @@ async fn table(
             let w = &l.row.workflow;
             vec![
                 Cell::text(l.row.area_name.clone().unwrap_or_default()),
-                Cell::text(l.row.unit_name.clone()),
+                // A department's line names its unit, then itself.
+                Cell::text(l.row.parent_unit_name.clone().unwrap_or_else(|| l.row.unit_name.clone())),
+                Cell::text(if l.row.is_department() { l.row.unit_name.clone() } else { String::new() }),
                 Cell::text(l.row.plan.as_ref().map(|p| p.title.clone()).unwrap_or_default()),
                 Cell::text(l.status_label.clone()),
                 Cell::text(deadline.map(|d| d.deadline.to_string()).unwrap_or_default()),
@@ -243,6 +255,7 @@ async fn table(
                 Cell::text(iso(w.approved.as_ref().map(|e| e.created_at))),
                 Cell::text(w.approved.as_ref().map(|e| e.actor_name.clone()).unwrap_or_default()),
                 Cell::text(w.sent_back.as_ref().and_then(|e| e.comment.clone()).unwrap_or_default()),
+                l.row.contributions.map_or_else(|| Cell::text(""), |n| Cell::number(n as f64)),
             ]
         })
         .collect();

@@ -57,7 +57,10 @@ pub fn routes() -> Routes {
         .post("/unit-plans/{id}/send-back", send_back)
         .get("/unit-plans/{id}/analysis", analysis_page)
         .post("/unit-plans/{id}/analysis", analysis_save)
+        .get("/unit-plans/{id}/carry-over", carry_page)
         .post("/unit-plans/{id}/carry-over", carry_over)
+        .post("/unit-plans/{id}/carry-over/place", carry_place)
+        .post("/unit-plans/{id}/carry-over/deadlines", carry_deadlines)
 }
 
 /// Who finds the overview in the navigation: the administration and whoever reads a unit's data

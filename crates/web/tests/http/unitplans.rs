@@ -436,3 +436,316 @@ both!(a_refused_approval_is_answered_alike_on_the_page_and_through_the_api, |t: 
     json(&mut api_d, Method::POST, &format!("/api/v1/unit-plans/{plan}/approve"), body).await.expect(200);
     assert_eq!(status_of(&t, plan).await, PlanStatus::Adopted);
 });
+
+/// The carry-over's fixture: last year's plan of school X with measures under an inherited
+/// assignment, an own strategy, an inherited assignment this year's plan does not inherit, an
+/// inherited sub-goal and an own goal; this year's plan inheriting from last year's action programme
+/// and from its new edition, with the own strategy written again.
+struct CarryScene {
+    this: i64,
+    /// Measure ids of last year, by what the carry-over does with them.
+    by_origin: i64,
+    by_text: i64,
+    up_the_path: i64,
+    new_edition: i64,
+    unplaced: i64,
+    /// Places in this year's plan.
+    reading_this: i64,
+    strategy_this: i64,
+    sub_goal_this: i64,
+    /// An assignment of the action programme: no place in this year's plan.
+    foreign: i64,
+}
+
+async fn carry_scene(t: &TestApp) -> CarryScene {
+    let fx = t.fx.clone();
+    let a = Author { municipality_id: fx.municipality, user_id: None, name: "Testoppsett".into() };
+    let plan = |title: &str, year: i32, unit: Option<i64>, plan_type: PlanType| PlanInput {
+        plan_type,
+        title: rodtrad_domain::Name::parse(title).unwrap(),
+        start_year: year,
+        end_year: year + if plan_type == PlanType::UnitPlan { 0 } else { 3 },
+        owner_unit_id: unit,
+        published: false,
+    };
+    let el = |kind: ElementKind, text: &str| ElementInput {
+        kind,
+        text: text.into(),
+        owner_unit_id: None,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let measure = |text: &str, deadline: Option<NaiveDate>| ElementInput {
+        status: ElementStatus::Active,
+        deadline,
+        responsible_person_id: Some(fx.leader_x),
+        owner_unit_id: Some(fx.unit_x),
+        ..el(ElementKind::Measure, text)
+    };
+    let db = &t.db;
+    let first = plan("Handlingsprogram 2025–2028", 2025, Some(fx.root), PlanType::ActionProgramme);
+    let first = db.plan_create(&a, &first, &[]).await.unwrap();
+    let goal = db.element_create(&a, first, None, &el(ElementKind::MainGoal, "Alle barn lærer")).await.unwrap();
+    let sub = db.element_create(&a, first, Some(goal), &el(ElementKind::SubGoal, "Elevene mestrer lesing")).await;
+    let sub = sub.unwrap();
+    let reading = el(ElementKind::Assignment, "Styrke leseopplæringen");
+    let reading = db.element_create(&a, first, Some(sub), &reading).await.unwrap();
+    let absence = el(ElementKind::Assignment, "Redusere fraværet");
+    let absence = db.element_create(&a, first, Some(sub), &absence).await.unwrap();
+    // The new edition writes its own sub-goal with the same words.
+    let second = plan("Handlingsprogram 2026–2029", 2026, Some(fx.root), PlanType::ActionProgramme);
+    let second = db.plan_create(&a, &second, &[]).await.unwrap();
+    let goal2 = db.element_create(&a, second, None, &el(ElementKind::MainGoal, "Alle barn lærer")).await.unwrap();
+    let sub2 = el(ElementKind::SubGoal, "Elevene mestrer lesing");
+    let sub2 = db.element_create(&a, second, Some(goal2), &sub2).await.unwrap();
+
+    let last = plan("Virksomhetsplan 2025 Xskolen", 2025, Some(fx.unit_x), PlanType::UnitPlan);
+    let last = db.plan_create(&a, &last, &[first]).await.unwrap();
+    let sub_last = db.element_inherit(&a, last, sub).await.unwrap();
+    let reading_last = db.element_inherit(&a, last, reading).await.unwrap();
+    let absence_last = db.element_inherit(&a, last, absence).await.unwrap();
+    let strategy = el(ElementKind::Strategy, "Tidlig innsats i småskolen");
+    let strategy_last = db.element_create(&a, last, Some(sub_last), &strategy).await.unwrap();
+    let own_goal = db.element_create(&a, last, None, &el(ElementKind::MainGoal, "Godt foreldresamarbeid")).await;
+    let own_sub = el(ElementKind::SubGoal, "Foreldrene deltar");
+    let own_sub = db.element_create(&a, last, Some(own_goal.unwrap()), &own_sub).await.unwrap();
+    let june = NaiveDate::from_ymd_opt(2025, 6, 1);
+    let mut measures = Vec::new();
+    for (parent, text) in [
+        (reading_last, "Kartlegge leseferdigheter på 2. trinn"),
+        (strategy_last, "Lesevenner på tvers av trinn"),
+        (absence_last, "Oppfølging av fravær over 10 %"),
+        (sub_last, "Leseløft for hele skolen"),
+        (own_sub, "Foreldremøter om lesing"),
+    ] {
+        measures.push(db.element_create(&a, last, Some(parent), &measure(text, june)).await.unwrap());
+    }
+    let [by_origin, by_text, up_the_path, new_edition, unplaced] = measures[..] else { unreachable!() };
+
+    let this = plan("Virksomhetsplan 2026 Xskolen", 2026, Some(fx.unit_x), PlanType::UnitPlan);
+    let this = db.plan_create(&a, &this, &[first, second]).await.unwrap();
+    let reading_this = db.element_inherit(&a, this, reading).await.unwrap();
+    let sub_goal_this = db.element_inherit(&a, this, sub2).await.unwrap();
+    let strategy = el(ElementKind::Strategy, "tidlig innsats i  småskolen");
+    let strategy_this = db.element_create(&a, this, Some(sub_goal_this), &strategy).await.unwrap();
+    CarryScene {
+        this,
+        by_origin,
+        by_text,
+        up_the_path,
+        new_edition,
+        unplaced,
+        reading_this,
+        strategy_this,
+        sub_goal_this,
+        foreign: reading,
+    }
+}
+
+/// The copy of last year's measure `from` in `plan`: (id, parent, deadline, version).
+async fn copy_of(t: &TestApp, plan: i64, text: &str) -> Option<(i64, Option<i64>, Option<NaiveDate>, i64)> {
+    let all = t.db.elements(t.fx.municipality, plan).await.unwrap();
+    all.into_iter().find(|e| e.text == text && !e.inherited()).map(|e| (e.id, e.parent_id, e.deadline, e.version))
+}
+
+both!(carried_measures_find_their_goal_or_the_unit_places_them, |t: TestApp| async move {
+    let s = carry_scene(&t).await;
+    let mut x = t.login("lederx").await;
+    let page = format!("/unit-plans/{}/carry-over", s.this);
+    x.get(&format!("/plans/{}", s.this)).await.expect(200).contains(&format!("href=\"{page}\""));
+    let before = t.audit_count().await;
+    let done = x.post(&page, &[]).await.expect(200);
+    done.contains("4 tiltak ble overført.")
+        .contains("1 kunne ikke plasseres automatisk")
+        .contains("Foreldremøter om lesing")
+        .contains("I fjor under: Foreldrene deltar.")
+        .contains(&format!("name=\"parent-{}\"", s.unplaced))
+        .contains(&format!("<option value=\"{}\">", s.sub_goal_this));
+    assert_eq!(t.audit_count().await, before + 4, "one audit row per copy");
+    let parent = async |text: &str| copy_of(&t, s.this, text).await.and_then(|c| c.1);
+    assert_eq!(parent("Kartlegge leseferdigheter på 2. trinn").await, Some(s.reading_this), "same origin");
+    assert_eq!(parent("Lesevenner på tvers av trinn").await, Some(s.strategy_this), "own strategy, same words");
+    assert_eq!(parent("Leseløft for hele skolen").await, Some(s.sub_goal_this), "the new edition's goal");
+    assert_eq!(parent("Oppfølging av fravær over 10 %").await, Some(s.sub_goal_this), "the goal above its assignment");
+    assert!(copy_of(&t, s.this, "Foreldremøter om lesing").await.is_none(), "no goal matches: not copied");
+
+    // The unit places the last one itself. A place outside this year's plan, or no choice at all,
+    // is refused with the reason and writes nothing.
+    let place = format!("{page}/place");
+    let field = format!("parent-{}", s.unplaced);
+    let before = t.audit_count().await;
+    let foreign = s.foreign.to_string();
+    x.post(&place, &[(field.as_str(), foreign.as_str())])
+        .await
+        .expect(422)
+        .contains("Velg et mål, en strategi eller et oppdrag i årets plan.");
+    x.post(&place, &[(field.as_str(), "")]).await.expect(422).contains("Velg hvor minst ett tiltak skal stå.");
+    // A good choice beside a "measure" that is none of last year's refuses both.
+    let chosen = s.sub_goal_this.to_string();
+    let not_a_measure = format!("parent-{}", s.foreign);
+    x.post(&place, &[(field.as_str(), chosen.as_str()), (not_a_measure.as_str(), chosen.as_str())])
+        .await
+        .expect(422)
+        .contains("Tiltaket er ikke et uferdig tiltak fra fjorårets plan.");
+    assert_eq!(t.audit_count().await, before, "nothing written");
+    assert!(copy_of(&t, s.this, "Foreldremøter om lesing").await.is_none());
+    let res = x.post(&place, &[(field.as_str(), chosen.as_str())]).await.expect(303);
+    assert_eq!(res.location(), format!("{page}?placed=1"));
+    x.get(res.location()).await.expect(200).contains("1 tiltak ble plassert og overført.").lacks(&field);
+    assert_eq!(parent("Foreldremøter om lesing").await, Some(s.sub_goal_this));
+    assert_eq!(t.audit_count().await, before + 1);
+    // Idempotent: the same form again, and the carry-over again, copy nothing.
+    let res = x.post(&place, &[(field.as_str(), chosen.as_str())]).await.expect(303);
+    assert_eq!(res.location(), format!("{page}?placed=0"));
+    x.post(&page, &[]).await.expect(200).contains("0 tiltak ble overført.").contains("5 var overført tidligere");
+    assert_eq!(t.audit_count().await, before + 1);
+    assert_eq!(t.db.elements(t.fx.municipality, s.this).await.unwrap().iter().filter(|e| !e.inherited()).count(), 6);
+    let last_year: Vec<i64> = [s.by_origin, s.by_text, s.up_the_path, s.new_edition, s.unplaced].into();
+    for id in last_year {
+        assert!(t.db.element(t.fx.municipality, id).await.is_ok(), "last year's measures stay where they were");
+    }
+
+    // Only whoever may edit the plan places measures; readers without its working copy get nothing.
+    t.login("ledery").await.post(&place, &[(field.as_str(), chosen.as_str())]).await.expect(403);
+    t.login("politiker").await.get(&page).await.expect(404);
+});
+
+both!(carried_measures_get_new_deadlines_all_at_once_or_not_at_all, |t: TestApp| async move {
+    let s = carry_scene(&t).await;
+    let (mut x, mut y) = (t.login("lederx").await, t.login("ledery").await);
+    let page = format!("/unit-plans/{}/carry-over", s.this);
+    x.post(&page, &[]).await.expect(200).contains("Nye frister for overførte tiltak");
+    let a = copy_of(&t, s.this, "Kartlegge leseferdigheter på 2. trinn").await.unwrap();
+    let b = copy_of(&t, s.this, "Lesevenner på tvers av trinn").await.unwrap();
+    let c = copy_of(&t, s.this, "Leseløft for hele skolen").await.unwrap();
+    assert_eq!(a.2, NaiveDate::from_ymd_opt(2026, 12, 31), "the passed deadline moved to the year's end");
+    let shown = x.get(&page).await.expect(200);
+    shown
+        .contains(&format!("name=\"deadline-{}\"", a.0))
+        .contains(&format!("name=\"version-{}\" value=\"{}\"", a.0, a.3));
+    let names = |id: i64| (format!("deadline-{id}"), format!("version-{id}"));
+    let (da, va) = names(a.0);
+    let (db_, vb) = names(b.0);
+    let (dc, vc) = names(c.0);
+    let (ver_a, ver_b, ver_c) = (a.3.to_string(), b.3.to_string(), c.3.to_string());
+    let deadlines = format!("{page}/deadlines");
+    // One good row, one before the plan's year, one no date: refused whole, each bad row marked,
+    // every typed value kept, nothing written.
+    let before = t.audit_count().await;
+    let bad = [
+        (da.as_str(), "2026-09-30"),
+        (va.as_str(), ver_a.as_str()),
+        (db_.as_str(), "2025-12-01"),
+        (vb.as_str(), ver_b.as_str()),
+        (dc.as_str(), "31.13.2026"),
+        (vc.as_str(), ver_c.as_str()),
+    ];
+    x.post(&deadlines, &bad)
+        .await
+        .expect(422)
+        .contains("Fristen må være i 2026 eller senere.")
+        .contains("Datoen er ikke gyldig")
+        .contains("value=\"2026-09-30\"")
+        .contains("value=\"2025-12-01\"")
+        .contains("value=\"31.13.2026\"");
+    assert_eq!(t.audit_count().await, before, "nothing written");
+    assert_eq!(copy_of(&t, s.this, "Kartlegge leseferdigheter på 2. trinn").await.unwrap().2, a.2, "not the good row");
+    // In English, in English.
+    x.post("/language", &[("lang", "en"), ("next", "/")]).await.expect(303);
+    x.post(&deadlines, &bad).await.expect(422).contains("The deadline must be in 2026 or later.");
+    x.post("/language", &[("lang", "nb"), ("next", "/")]).await.expect(303);
+    assert_eq!(copy_of(&t, s.this, "Lesevenner på tvers av trinn").await.unwrap().2, b.2, "nothing written");
+    let before = t.audit_count().await;
+    // A field for a measure that was not carried into this plan refuses the form too.
+    let foreign = format!("deadline-{}", s.reading_this);
+    x.post(&deadlines, &[(da.as_str(), "2026-09-30"), (va.as_str(), ver_a.as_str()), (foreign.as_str(), "2026-09-30")])
+        .await
+        .expect(422)
+        .contains("Tiltaket er ikke overført til denne planen.");
+    assert_eq!(t.audit_count().await, before);
+    // Good rows: both written, one audit row each; a row left as it was writes nothing.
+    let unchanged = c.2.map(|d| d.to_string()).unwrap_or_default();
+    let good = [
+        (da.as_str(), "2026-09-30"),
+        (va.as_str(), ver_a.as_str()),
+        (db_.as_str(), "2027-01-15"),
+        (vb.as_str(), ver_b.as_str()),
+        (dc.as_str(), unchanged.as_str()),
+        (vc.as_str(), ver_c.as_str()),
+    ];
+    let res = x.post(&deadlines, &good).await.expect(303);
+    assert_eq!(res.location(), format!("{page}?deadlines=2"));
+    x.get(res.location()).await.expect(200).contains("2 frister ble endret.");
+    assert_eq!(t.audit_count().await, before + 2);
+    let now_a = copy_of(&t, s.this, "Kartlegge leseferdigheter på 2. trinn").await.unwrap();
+    let now_b = copy_of(&t, s.this, "Lesevenner på tvers av trinn").await.unwrap();
+    assert_eq!((now_a.2, now_b.2), (NaiveDate::from_ymd_opt(2026, 9, 30), NaiveDate::from_ymd_opt(2027, 1, 15)));
+    // The same form again carries the old versions: 409 with the typed values back, nothing written.
+    x.post(&deadlines, &good).await.expect(409).contains("value=\"2027-01-15\"");
+    assert_eq!(t.audit_count().await, before + 2);
+    // Someone who may not edit the plan is refused before anything is read from the form.
+    y.post(&deadlines, &good).await.expect(403);
+    // The carry-over after new deadlines still copies nothing twice.
+    x.post(&page, &[]).await.expect(200).contains("0 tiltak ble overført.");
+    assert_eq!(t.audit_count().await, before + 2);
+});
+
+both!(the_overview_shows_departments_under_their_unit, |t: TestApp| async move {
+    let fx = t.fx.clone();
+    let year = chrono::Utc::now().date_naive().year();
+    let a = Author { municipality_id: fx.municipality, user_id: None, name: "Testoppsett".into() };
+    let mut x = t.login("lederx").await;
+    let plan_x = unit_plan(&mut x, fx.unit_x, year, "Virksomhetsplan Xskolen").await;
+    let mut m = t.login("styring").await;
+    let list = format!("/unit-plans?year={year}");
+    // The department comes right after its unit, without a plan or a measure yet.
+    let page = m.get(&list).await.expect(200);
+    let body = &page.body;
+    let (unit_at, dept_at) = (body.find(">Xskolen<").unwrap(), body.find("Xskolen SFO").unwrap());
+    assert!(unit_at < dept_at && dept_at < body.find(">Yskolen<").unwrap(), "nested under its unit");
+    page.contains("Avdeling under Xskolen:").contains("Ingen egen plan og ingen tiltak i virksomhetsplanen");
+    page.contains(", avdelinger: 1</caption>");
+    m.get(&format!("{list}&status=missing")).await.expect(200).contains("Xskolen SFO");
+
+    // A measure the department is responsible for in the unit's plan is its contribution.
+    let goal = new_element(&mut x, plan_x, None, "main_goal", "Alle barn lærer").await;
+    let sub = new_element(&mut x, plan_x, Some(goal), "sub_goal", "Elevene trives").await;
+    let measure = ElementInput {
+        kind: ElementKind::Measure,
+        text: "Leksehjelp i SFO".into(),
+        owner_unit_id: Some(fx.dept_x),
+        responsible_person_id: Some(fx.dept_head),
+        deadline: NaiveDate::from_ymd_opt(year, 12, 1),
+        status: ElementStatus::Active,
+        sdg_targets: vec![],
+    };
+    t.db.element_create(&a, plan_x, Some(sub), &measure).await.unwrap();
+    m.get(&list).await.expect(200).contains("Bidrar med 1 tiltak i virksomhetsplanen");
+    m.get(&format!("{list}&status=missing")).await.expect(200).lacks("Xskolen SFO");
+    let csv = m.get(&format!("/unit-plans/export.csv?year={year}")).await.expect(200);
+    csv.contains("Avdeling");
+    let line = csv.body.lines().find(|l| l.contains("Xskolen SFO")).unwrap().to_owned();
+    assert!(line.contains("Xskolen;Xskolen SFO;") && line.ends_with(";1"), "{line}");
+    // The API lists it too, with its unit and contribution.
+    let api = token_client(&t, "styring").await.get(&format!("/api/v1/unit-plans?year={year}")).await.expect(200);
+    let lines = api.json();
+    let dept = lines.as_array().unwrap().iter().find(|l| l["unit_id"] == fx.dept_x).unwrap().clone();
+    assert_eq!((dept["kind"].as_str(), dept["parent_unit_id"].as_i64()), (Some("department"), Some(fx.unit_x)));
+    assert_eq!(dept["contributions"].as_i64(), Some(1));
+
+    // The auditor, who reads no drafts, gets no count.
+    t.login("revisor").await.get(&list).await.expect(200).contains("Xskolen SFO").lacks("Bidrar med");
+    // A plan of its own shows with its status.
+    let mut h = t.login("avdleder").await;
+    let plan_d = unit_plan(&mut h, fx.dept_x, year, "Avdelingsplan SFO").await;
+    let page = m.get(&list).await.expect(200);
+    page.contains(&format!("href=\"/plans/{plan_d}\">Xskolen SFO</a>"));
+    m.get(&format!("{list}&status=draft")).await.expect(200).contains("Xskolen SFO");
+    let xlsx = m.get(&format!("/unit-plans/export.xlsx?year={year}")).await.expect(200);
+    assert!(xlsx.body.len() > 100);
+    // The school's leader sees the department; the other school's leader does not.
+    x.get(&list).await.expect(200).contains("Xskolen SFO");
+    t.login("ledery").await.get(&list).await.expect(200).lacks("Xskolen SFO");
+});
