@@ -7,6 +7,7 @@ pub mod access;
 pub mod agreements;
 pub mod dashboard;
 pub mod followup;
+pub mod indicators;
 pub mod letters;
 pub mod municipality;
 pub mod norwegian_time;
