@@ -27,7 +27,7 @@ use crate::RuleError;
 use serde::{Deserialize, Serialize};
 
 macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident, $err:literal, $prefix:literal, { $($(#[$vm:meta])* $v:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident, $err:literal, { $($(#[$vm:meta])* $v:ident => $code:literal, $label:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -49,7 +49,7 @@ macro_rules! coded_enum {
 
             /// i18n key of the value's name.
             pub fn label_key(self) -> &'static str {
-                match self { $(Self::$v => concat!($prefix, $code)),+ }
+                match self { $(Self::$v => $label),+ }
             }
         }
     };
@@ -57,53 +57,53 @@ macro_rules! coded_enum {
 
 coded_enum!(
     /// DFØ's result chain (*resultatkjeden*), from effort to effect.
-    ResultChain, "err-indicator-chain-unknown", "indicator-chain-", {
+    ResultChain, "err-indicator-chain-unknown", {
         /// *Innsatsfaktorer*: resources put in.
-        Input => "input",
+        Input => "input", "indicator-chain-input",
         /// *Aktiviteter*: what is done.
-        Activity => "activity",
+        Activity => "activity", "indicator-chain-activity",
         /// *Produkter/tjenester*: what is delivered.
-        Output => "output",
+        Output => "output", "indicator-chain-output",
         /// *Brukereffekter*: effects for the users.
-        Outcome => "outcome",
+        Outcome => "outcome", "indicator-chain-outcome",
         /// *Samfunnseffekter*: effects for society.
-        Impact => "impact",
+        Impact => "impact", "indicator-chain-impact",
     }
 );
 
 coded_enum!(
     /// Which way an indicator should move.
-    Direction, "err-indicator-direction-unknown", "indicator-direction-", {
+    Direction, "err-indicator-direction-unknown", {
         /// Higher values are better (share of pupils who thrive).
-        Higher => "higher",
+        Higher => "higher", "indicator-direction-higher",
         /// Lower values are better (greenhouse-gas emissions).
-        Lower => "lower",
+        Lower => "lower", "indicator-direction-lower",
     }
 );
 
 coded_enum!(
     /// Where an indicator's values come from.
-    SourceKind, "err-indicator-source-unknown", "indicator-source-", {
+    SourceKind, "err-indicator-source-unknown", {
         /// Entered or imported by hand.
-        Manual => "manual",
+        Manual => "manual", "indicator-source-manual",
         /// From a survey (entered or imported by hand, but named as such).
-        Survey => "survey",
+        Survey => "survey", "indicator-source-survey",
         /// From a statistics series (the statistics module's link).
-        Statistics => "statistics",
+        Statistics => "statistics", "indicator-source-statistics",
     }
 );
 
 coded_enum!(
     /// How often an indicator is measured.
-    Frequency, "err-indicator-frequency-unknown", "indicator-frequency-", {
+    Frequency, "err-indicator-frequency-unknown", {
         /// Once a year.
-        Yearly => "yearly",
+        Yearly => "yearly", "indicator-frequency-yearly",
         /// Every four months (*tertial*).
-        Tertial => "tertial",
+        Tertial => "tertial", "indicator-frequency-tertial",
         /// Every quarter.
-        Quarterly => "quarterly",
+        Quarterly => "quarterly", "indicator-frequency-quarterly",
         /// Every month.
-        Monthly => "monthly",
+        Monthly => "monthly", "indicator-frequency-monthly",
     }
 );
 

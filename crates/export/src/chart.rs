@@ -1,4 +1,5 @@
-//! Hand-written SVG charts: a line chart comparing series over periods, and a sparkline. Every
+//! Hand-written SVG charts: a line chart comparing series over periods, an indicator's values
+//! against its baseline and target bands, and a sparkline. Every
 //! series gets its own marker shape and dash pattern besides its colour, so nothing is told by
 //! colour alone; the chart carries a title and description, and pages show the same figures as a
 //! table beside it.
@@ -268,6 +269,249 @@ fn span_ok(min: f64, max: f64) -> bool {
     min.is_finite() && max.is_finite()
 }
 
+/// Labels of an [`IndicatorChart`], in the reader's language.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndicatorLabels {
+    /// Legend: the observed values.
+    pub observed: String,
+    /// Legend: the target (desired value) of a year.
+    pub target: String,
+    /// Legend: the band between the lowest acceptable and the desired value.
+    pub band: String,
+    /// Legend: the baseline.
+    pub baseline: String,
+    /// Legend: the straight path from the baseline to the last target.
+    pub path: String,
+}
+
+/// One indicator over time: its observed values, the baseline (a dotted line), each year's target
+/// (a marker) with its band down to the lowest acceptable value (a hatched bar), and the path from
+/// the baseline to the last target (dashed), so a reader sees at a glance whether the values keep
+/// to it. The x axis is continuous time, so monthly and yearly values share it. Pages and reports
+/// show the same figures as a table beside the chart.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndicatorChart {
+    /// Title (the SVG's accessible name).
+    pub title: String,
+    /// Description for assistive technology (what the chart shows, in words).
+    pub description: String,
+    /// Unit shown by the y axis.
+    pub unit: String,
+    /// Observed values: (time in years, label, value), sorted by time.
+    pub values: Vec<(f64, String, f64)>,
+    /// Baseline: (year, value).
+    pub baseline: Option<(i32, f64)>,
+    /// Targets: (year, desired, lowest acceptable).
+    pub targets: Vec<(i32, f64, Option<f64>)>,
+    /// Legend labels.
+    pub labels: IndicatorLabels,
+}
+
+impl IndicatorChart {
+    /// The chart as an inline SVG element with `role="img"`, `<title>` and `<desc>`.
+    pub fn to_svg(&self, id: &str) -> String {
+        let (w, h) = (720.0, 340.0);
+        let (left, right, top, bottom) = (72.0, 24.0, 16.0, 40.0);
+        let legend_h = 52.0;
+        let mut ys: Vec<f64> = self.values.iter().map(|v| v.2).collect();
+        ys.extend(self.baseline.map(|b| b.1));
+        for (_, d, a) in &self.targets {
+            ys.push(*d);
+            ys.extend(*a);
+        }
+        let mut xs: Vec<f64> = self.values.iter().map(|v| v.0).collect();
+        xs.extend(self.baseline.map(|b| f64::from(b.0)));
+        xs.extend(self.targets.iter().map(|t| f64::from(t.0)));
+        let finite = |v: &[f64]| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<_>>();
+        let (ys, xs) = (finite(&ys), finite(&xs));
+        let min = ys.iter().copied().fold(f64::INFINITY, f64::min).min(0.0);
+        let max = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let max = if max.is_finite() { max } else { 1.0 };
+        let ticks = nice_ticks(min, max, 5);
+        let (lo, hi) = (ticks.first().copied().unwrap_or(0.0), ticks.last().copied().unwrap_or(1.0));
+        let span = if (hi - lo).abs() < f64::EPSILON { 1.0 } else { hi - lo };
+        let x_min = xs.iter().copied().fold(f64::INFINITY, f64::min).floor();
+        let x_max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max).ceil();
+        let (x_min, x_max) = if x_min.is_finite() && x_max > x_min {
+            (x_min - 0.5, x_max + 0.5)
+        } else if x_min.is_finite() {
+            (x_min - 1.0, x_min + 1.0)
+        } else {
+            (2000.0, 2001.0)
+        };
+        let plot_w = w - left - right;
+        let plot_h = h - top - bottom;
+        let x_of = |t: f64| left + (t - x_min) / (x_max - x_min) * plot_w;
+        let y_of = |v: f64| top + plot_h - (v - lo) / span * plot_h;
+        let decimals = if span < 10.0 { 1 } else { 0 };
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart indicator-chart" viewBox="0 0 {w} {}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+            h + legend_h,
+            xml_escape(&self.title),
+            xml_escape(&self.description)
+        );
+        let _ = write!(
+            out,
+            r##"<defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#e3f1e8"/><line x1="0" y1="0" x2="0" y2="6" stroke="#0f7a3d" stroke-width="2"/></pattern></defs>"##
+        );
+        for t in &ticks {
+            let y = y_of(*t);
+            let _ = write!(
+                out,
+                r##"<line x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#d2d7dc"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12" fill="#1e2b3c">{}</text>"##,
+                w - right,
+                left - 8.0,
+                y + 4.0,
+                xml_escape(&format_number(*t, decimals))
+            );
+        }
+        let _ = write!(
+            out,
+            r##"<text x="12" y="{:.1}" font-size="12" fill="#1e2b3c" transform="rotate(-90 12 {:.1})" text-anchor="middle">{}</text>"##,
+            top + plot_h / 2.0,
+            top + plot_h / 2.0,
+            xml_escape(&self.unit)
+        );
+        // Year labels: every year when few, else every second or fifth counted back from the last
+        // year, so the target year always has its label.
+        let years = (x_max - x_min).round() as i64;
+        let step = if years <= 12 {
+            1
+        } else if years <= 30 {
+            2
+        } else {
+            5
+        };
+        let mut year = (x_min + 0.5).ceil() as i64;
+        let last = (x_max - 0.5).floor() as i64;
+        while (year as f64) <= x_max {
+            if (last - year) % step == 0 {
+                let _ = write!(
+                    out,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="#1e2b3c">{year}</text>"##,
+                    x_of(year as f64),
+                    h - bottom + 20.0
+                );
+            }
+            year += 1;
+        }
+        // Bands, then the targets on top of them.
+        for (year, desired, acceptable) in &self.targets {
+            let x = x_of(f64::from(*year));
+            if let Some(a) = acceptable {
+                let (y1, y2) = (y_of(*desired), y_of(*a));
+                let _ = write!(
+                    out,
+                    r##"<rect x="{:.1}" y="{:.1}" width="16" height="{:.1}" fill="url(#{id}-hatch)" stroke="#0f7a3d"/>"##,
+                    x - 8.0,
+                    y1.min(y2),
+                    (y1 - y2).abs().max(1.0)
+                );
+            }
+        }
+        if let Some((by, bv)) = self.baseline {
+            let y = y_of(bv);
+            let _ = write!(
+                out,
+                r##"<line x1="{left}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#8a5a00" stroke-width="2" stroke-dasharray="2 4"/>"##,
+                w - right
+            );
+            if let Some((ty, tv, _)) = self.targets.iter().max_by_key(|t| t.0) {
+                let _ = write!(
+                    out,
+                    r##"<line x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{:.1}" stroke="#7a3ea1" stroke-width="2" stroke-dasharray="8 4"/>"##,
+                    x_of(f64::from(by)),
+                    x_of(f64::from(*ty)),
+                    y_of(*tv)
+                );
+            }
+        }
+        for (year, desired, _) in &self.targets {
+            let (x, y) = (x_of(f64::from(*year)), y_of(*desired));
+            let _ = write!(
+                out,
+                r##"<path d="M{:.1} {y:.1} L{x:.1} {:.1} L{:.1} {y:.1} L{x:.1} {:.1} Z" fill="#0f7a3d" stroke="white"/>"##,
+                x - 7.0,
+                y - 7.0,
+                x + 7.0,
+                y + 7.0
+            );
+        }
+        let mut path = String::new();
+        for (i, (t, _, v)) in self.values.iter().enumerate() {
+            let _ = write!(path, "{}{:.1} {:.1} ", if i == 0 { "M" } else { "L" }, x_of(*t), y_of(*v));
+        }
+        if !path.is_empty() {
+            let _ = write!(out, r##"<path d="{}" fill="none" stroke="#0062ba" stroke-width="3"/>"##, path.trim_end());
+        }
+        for (t, _, v) in &self.values {
+            marker(&mut out, 0, x_of(*t), y_of(*v), "#0062ba");
+        }
+        // Legend: two rows under the plot.
+        let entries: [(&str, usize); 5] = [
+            (&self.labels.observed, 0),
+            (&self.labels.target, 1),
+            (&self.labels.band, 2),
+            (&self.labels.baseline, 3),
+            (&self.labels.path, 4),
+        ];
+        for (k, (label, kind)) in entries.iter().enumerate() {
+            if label.is_empty() {
+                continue;
+            }
+            let (lx, ly) = (left + (k % 3) as f64 * 220.0, h + (k / 3) as f64 * 24.0 + 4.0);
+            let _ = match kind {
+                0 => {
+                    let _ = write!(
+                        out,
+                        r##"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="#0062ba" stroke-width="3"/>"##,
+                        lx + 28.0
+                    );
+                    marker(&mut out, 0, lx + 14.0, ly, "#0062ba");
+                    Ok(())
+                }
+                1 => write!(
+                    out,
+                    r##"<path d="M{:.1} {ly:.1} L{:.1} {:.1} L{:.1} {ly:.1} L{:.1} {:.1} Z" fill="#0f7a3d"/>"##,
+                    lx + 7.0,
+                    lx + 14.0,
+                    ly - 7.0,
+                    lx + 21.0,
+                    lx + 14.0,
+                    ly + 7.0
+                ),
+                2 => write!(
+                    out,
+                    r##"<rect x="{:.1}" y="{:.1}" width="16" height="14" fill="url(#{id}-hatch)" stroke="#0f7a3d"/>"##,
+                    lx + 6.0,
+                    ly - 7.0
+                ),
+                3 => write!(
+                    out,
+                    r##"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="#8a5a00" stroke-width="2" stroke-dasharray="2 4"/>"##,
+                    lx + 28.0
+                ),
+                _ => write!(
+                    out,
+                    r##"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="#7a3ea1" stroke-width="2" stroke-dasharray="8 4"/>"##,
+                    lx + 28.0
+                ),
+            };
+            let _ = write!(
+                out,
+                r##"<text x="{:.1}" y="{:.1}" font-size="13" fill="#1e2b3c">{}</text>"##,
+                lx + 36.0,
+                ly + 4.0,
+                xml_escape(label)
+            );
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +561,40 @@ mod tests {
         assert_eq!(format_number(4.26, 1), "4,3");
         assert_eq!(format_number(-1.5, 1), "\u{2212}1,5");
         assert_eq!(format_number(-0.01, 1), "0");
+    }
+
+    #[test]
+    fn indicator_chart_draws_band_baseline_and_path() {
+        let c = IndicatorChart {
+            title: "Utslipp <CO2>".into(),
+            description: "Fra 100 i 2009".into(),
+            unit: "%".into(),
+            values: vec![(2015.0, "2015".into(), 80.0), (2020.0, "2020".into(), 57.0)],
+            baseline: Some((2009, 100.0)),
+            targets: vec![(2026, 45.0, Some(55.0)), (2030, 33.0, None)],
+            labels: IndicatorLabels {
+                observed: "Målt".into(),
+                target: "Mål".into(),
+                band: "Akseptabelt".into(),
+                baseline: "Utgangsverdi".into(),
+                path: "Bane".into(),
+            },
+        };
+        let svg = c.to_svg("i1");
+        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains("<title id=\"i1-title\">Utslipp &lt;CO2&gt;</title>"));
+        assert!(svg.contains("<desc id=\"i1-desc\">Fra 100 i 2009</desc>"));
+        // One band (2026 only; 2030 has no acceptable limit) plus its legend swatch.
+        assert_eq!(svg.matches("url(#i1-hatch)").count(), 2);
+        // The baseline (dotted) and the path to the last target (dashed).
+        assert!(svg.contains(r#"stroke-dasharray="2 4""#));
+        assert!(svg.contains(r#"stroke-dasharray="8 4""#));
+        // Two observed points, each a circle, plus the legend's.
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(!svg.contains("NaN"));
+        assert!(svg.contains(">2010<") && svg.contains(">2030<") && !svg.contains(">2029<"));
+        let empty = IndicatorChart::default().to_svg("e");
+        assert!(!empty.contains("NaN") && !empty.contains("inf"));
     }
 
     #[test]

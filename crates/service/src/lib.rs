@@ -8,6 +8,7 @@
 pub mod agreements;
 pub mod dashboard;
 pub mod followup;
+pub mod indicators;
 pub mod jobs;
 pub mod letters;
 pub mod mail;

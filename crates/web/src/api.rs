@@ -234,5 +234,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::dashboard::api::DashboardDoc::openapi());
     doc.merge(crate::agreements::api::AgreementsDoc::openapi());
     doc.merge(crate::letters::api::LettersDoc::openapi());
+    doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
     Json(doc)
 }

@@ -40,7 +40,8 @@ features!(
     "unitplans",
     "dashboard",
     "agreements",
-    "letters"
+    "letters",
+    "indicators"
 );
 
 /// A supported UI language.

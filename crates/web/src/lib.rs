@@ -14,6 +14,7 @@ pub mod export;
 pub mod followup;
 pub mod forms;
 pub mod i18n;
+pub mod indicators;
 pub mod letters;
 pub mod org;
 pub mod pages;
@@ -65,6 +66,8 @@ fn compose() -> (Routes, Routes) {
         .merge(dashboard::api::routes())
         .merge(agreements::routes())
         .merge(agreements::api::routes())
+        .merge(indicators::routes())
+        .merge(indicators::api::routes())
         .merge(letters::routes())
         .merge(letters::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));

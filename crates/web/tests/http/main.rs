@@ -17,6 +17,7 @@ mod demo;
 mod editing;
 mod followup;
 mod i18n;
+mod indicators;
 mod input;
 mod letters;
 mod matrix;

@@ -566,7 +566,9 @@ impl Scene {
             // The parameter's meaning follows from the segment before it.
             let value = match (previous, param) {
                 ("plans", "id") if route.module == "public" => m.public_plan.to_string(),
-                ("elements", "id") if route.path.ends_with("/statistics") => u.indicator.to_string(),
+                ("elements", "id") if route.path.ends_with("/statistics") || route.path.contains("/indicator") => {
+                    u.indicator.to_string()
+                }
                 ("org" | "org-units", "id") => u.unit.to_string(),
                 ("people", "id") => u.person.to_string(),
                 ("users", "id") => u.user.to_string(),

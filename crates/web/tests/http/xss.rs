@@ -247,8 +247,17 @@ both!(stored_payloads_are_escaped_on_every_page, |t: TestApp| async move {
     eprintln!("XSS payloads stored through {} forms:\n{}", stored.len(), stored.join("\n"));
     eprintln!("refused by validation:\n{}", refused.join("\n"));
     // The kinds of text the forms must have taken.
-    for needle in ["/org/", "/people", "/plans/", "/elements/", "/sections", "/peer-groups", "/users", "/sdg/targets/"]
-    {
+    for needle in [
+        "/org/",
+        "/people",
+        "/plans/",
+        "/elements/",
+        "/sections",
+        "/peer-groups",
+        "/users",
+        "/sdg/targets/",
+        "/indicator/definition",
+    ] {
         assert!(stored.iter().any(|s| s.contains(needle)), "no payload stored through a form at {needle}");
     }
 
