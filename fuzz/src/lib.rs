@@ -271,6 +271,25 @@ pub fn u4ssc_csv(data: &[u8]) {
     }
 }
 
+/// Accounting actuals: any bytes give sums or named problems; an accepted file's sums hold only
+/// mapped units and lines, months of a year, and equal the file's amounts added one by one.
+pub fn economy_csv(data: &[u8]) {
+    use rodtrad_domain::economy::{CodeMaps, ColumnMapping, parse_actuals_csv};
+    let mut maps = CodeMaps::default();
+    maps.units.insert("1100".into(), 11);
+    maps.units.insert("1200".into(), 12);
+    maps.accounts = vec![("10".into(), 1), ("11".into(), 2), ("16".into(), 3)];
+    match parse_actuals_csv(data.to_vec(), &ColumnMapping::default(), &maps) {
+        Ok(parsed) => {
+            assert!(parsed.rows > 0, "an empty file accepted");
+            for (unit, line, _year, month) in parsed.totals.keys() {
+                assert!([11, 12].contains(unit) && [1, 2, 3].contains(line) && (1..=12).contains(month));
+            }
+        }
+        Err(problems) => assert!(!problems.is_empty(), "refused without a reason"),
+    }
+}
+
 /// The goal-element draft that the page form and the API share: never panics; a draft that parses
 /// has its text trimmed, non-empty and within the limit, unique SDG codes, and parses again from its
 /// own values to itself; a refusal names a field for every error.

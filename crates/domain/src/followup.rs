@@ -199,6 +199,11 @@ impl Hierarchy {
         self.ids[index as usize]
     }
 
+    /// The parent's index of the unit at `index`, `None` at the top.
+    pub fn parent(&self, index: u32) -> Option<u32> {
+        self.parents.get(index as usize).copied().filter(|p| *p != ROOT)
+    }
+
     /// Number of units.
     pub fn len(&self) -> usize {
         self.ids.len()

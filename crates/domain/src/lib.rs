@@ -6,6 +6,7 @@
 pub mod access;
 pub mod agreements;
 pub mod dashboard;
+pub mod economy;
 pub mod followup;
 pub mod indicators;
 pub mod letters;
