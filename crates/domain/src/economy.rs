@@ -466,6 +466,8 @@ pub fn parse_prefixes(input: &str) -> Result<Vec<String>, RuleError> {
 pub enum ImportProblem {
     /// No rows after the header.
     Empty,
+    /// An XLSX upload that is not a workbook.
+    NotWorkbook,
     /// A mapped column is not in the header.
     MissingColumn(String),
     /// A row has another number of fields than the header.
@@ -494,6 +496,7 @@ impl ImportProblem {
     pub fn rule(&self) -> RuleError {
         match self {
             Self::Empty => RuleError::new("economy-import-empty"),
+            Self::NotWorkbook => RuleError::new("economy-import-not-workbook"),
             Self::MissingColumn(c) => RuleError::new("economy-import-missing-column").with("name", c.clone()),
             Self::Columns { expected, found } => RuleError::new("economy-import-columns")
                 .with("expected", expected.to_string())

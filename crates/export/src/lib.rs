@@ -38,6 +38,18 @@ impl Cell {
         Self { text: value.to_string().replace('.', ","), number: true }
     }
 
+    /// An exact decimal (`-1234.50`), e.g. an amount of money that a float would round. Anything
+    /// that is not such a number becomes a text cell, neutralised like other text.
+    pub fn exact(value: &str) -> Self {
+        let digits = value.strip_prefix('-').unwrap_or(value);
+        let number = !digits.is_empty()
+            && !digits.starts_with('.')
+            && !digits.ends_with('.')
+            && digits.matches('.').count() <= 1
+            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        Self { text: value.to_owned(), number }
+    }
+
     /// The cell's text as the application wrote it (what an XLSX string cell holds).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -66,6 +78,52 @@ impl From<&str> for Cell {
 /// which is the price of opening the file safely; the original text is in the XLSX export and the API.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
+/// Reads the first worksheet of an XLSX file as rows of text with their 1-based row numbers, the
+/// way a CSV file's fields arrive: text as it is, a number in its shortest exact decimal form
+/// (`1234.56`, never `1234.5599999`), a date as `yyyy-mm-dd`, empty rows left out. `Err` with the
+/// reason when the bytes are not a workbook.
+pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e: calamine::XlsxError| e.to_string())?;
+    let range = book.worksheet_range_at(0).ok_or("no worksheet")?.map_err(|e| e.to_string())?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut rows = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|cell| match cell {
+                Data::Int(n) => n.to_string(),
+                Data::Float(f) => format!("{f}"),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_owned(),
+                Data::Bool(b) => b.to_string(),
+                Data::DateTime(d) => excel_date(d.as_f64()),
+                Data::Error(e) => format!("#{e}"),
+                Data::Empty => String::new(),
+            })
+            .collect();
+        if fields.iter().any(|f| !f.is_empty()) {
+            rows.push((first_row + i + 1, fields));
+        }
+    }
+    Ok(rows)
+}
+
+/// An Excel serial date (days since 1899-12-30) as `yyyy-mm-dd`.
+fn excel_date(serial: f64) -> String {
+    // Howard Hinnant's civil-from-days, from the Unix epoch (serial 25569).
+    let z = serial.floor() as i64 - 25569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Writes a table as CSV with a header row, in UTF-8 with a BOM so spreadsheet programs
@@ -189,6 +247,25 @@ pub fn table<C: Into<Cell> + Clone>(
 mod tests {
     use super::*;
     use calamine::{Reader, Xlsx};
+
+    #[test]
+    fn xlsx_rows_read_back_text_numbers_and_dates() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Ansvar").unwrap();
+        sheet.write_string(0, 1, "Beløp").unwrap();
+        sheet.write_string(1, 0, "1100").unwrap();
+        sheet.write_number(1, 1, 1234.56).unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 3, 31).unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        sheet.write_datetime_with_format(2, 0, &date, &format).unwrap();
+        sheet.write_number(2, 1, 0.1).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let rows = super::xlsx_rows(&bytes).unwrap();
+        assert_eq!(rows[1], (2, vec!["1100".to_owned(), "1234.56".to_owned()]));
+        assert_eq!(rows[2], (3, vec!["2026-03-31".to_owned(), "0.1".to_owned()]));
+        assert!(super::xlsx_rows(b"not a workbook").is_err());
+    }
 
     #[test]
     fn csv_quotes_separators_and_keeps_norwegian_letters() {

@@ -337,7 +337,7 @@ mod tests {
     fn dialogue(id: i64, unit: i64, superior: Option<i64>) -> Dialogue {
         Dialogue {
             id,
-            element_id: id,
+            element_id: Some(id),
             element_text: String::new(),
             element_kind: "measure".into(),
             unit_id: unit,
@@ -353,6 +353,8 @@ mod tests {
             closed_at: None,
             closed_by: None,
             version: 1,
+            economy_year: None,
+            economy_month: None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod agreements;
 pub mod dashboard;
+pub mod economy;
 pub mod followup;
 pub mod indicators;
 pub mod jobs;

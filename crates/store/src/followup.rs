@@ -172,8 +172,8 @@ pub struct Saved {
 pub struct Dialogue {
     /// Id.
     pub id: i64,
-    /// The item.
-    pub element_id: i64,
+    /// The item; `None` for a dialogue opened by a budget deviation.
+    pub element_id: Option<i64>,
     /// The item's text.
     pub element_text: String,
     /// The item's kind code.
@@ -204,6 +204,17 @@ pub struct Dialogue {
     pub closed_by: Option<String>,
     /// Optimistic-locking version.
     pub version: i64,
+    /// For a budget deviation: the year of the forecast that opened it.
+    pub economy_year: Option<i64>,
+    /// And its month.
+    pub economy_month: Option<i64>,
+}
+
+impl Dialogue {
+    /// The year and month of the forecast, for a dialogue opened by a budget deviation.
+    pub fn economy(&self) -> Option<(i64, i64)> {
+        self.economy_year.zip(self.economy_month)
+    }
 }
 
 const ITEM_SELECT: &str = "SELECT e.id, e.plan_id, e.kind, e.text, e.owner_unit_id, u.name AS owner_unit_name,
@@ -223,15 +234,21 @@ const ITEM_SELECT: &str = "SELECT e.id, e.plan_id, e.kind, e.text, e.owner_unit_
 
 const PERIOD_COLUMNS: &str = "id, year, kind, number, starts_on, ends_on, closed_at, closed_by, version";
 
-const DIALOGUE_SELECT: &str = "SELECT d.id, d.element_id, e.text AS element_text, e.kind AS element_kind,
+// An economy dialogue (migration 0016) has no item and no report: its text names the month (pages
+// show their own translated title, see `Dialogue::economy`), its comment is the forecast's.
+const DIALOGUE_SELECT: &str = "SELECT d.id, d.element_id,
+        COALESCE(e.text, 'Budsjettavvik ' || d.economy_year || '-' || d.economy_month, '') AS element_text,
+        COALESCE(e.kind, 'economy') AS element_kind,
         d.unit_id, u.name AS unit_name, d.superior_unit_id, su.name AS superior_unit_name,
-        r.status AS opened_status, r.comment AS opened_comment, d.opened_at, d.measures, d.follow_up_on,
-        d.outcome, d.closed_at, d.closed_by, d.version
+        COALESCE(r.status, 'deviation') AS opened_status, COALESCE(r.comment, f.comment, '') AS opened_comment,
+        d.opened_at, d.measures, d.follow_up_on,
+        d.outcome, d.closed_at, d.closed_by, d.version, d.economy_year, d.economy_month
     FROM status_dialogues d
-    JOIN goal_elements e ON e.id = d.element_id
+    LEFT JOIN goal_elements e ON e.id = d.element_id
     JOIN org_units u ON u.id = d.unit_id
     LEFT JOIN org_units su ON su.id = d.superior_unit_id
-    JOIN status_reports r ON r.id = d.opened_report_id
+    LEFT JOIN status_reports r ON r.id = d.opened_report_id
+    LEFT JOIN economy_forecasts f ON f.id = d.economy_forecast_id
     WHERE d.municipality_id = $1";
 
 impl Db {

@@ -16,6 +16,7 @@ pub mod demo_letters;
 pub mod demo_plans;
 pub mod demo_status;
 pub mod demo_unitplans;
+pub mod economy;
 pub mod followup;
 pub mod indicators;
 pub mod jobs;

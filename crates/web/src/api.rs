@@ -235,5 +235,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::agreements::api::AgreementsDoc::openapi());
     doc.merge(crate::letters::api::LettersDoc::openapi());
     doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
+    doc.merge(crate::economy::api::EconomyDoc::openapi());
     Json(doc)
 }

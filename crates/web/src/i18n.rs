@@ -41,7 +41,8 @@ features!(
     "dashboard",
     "agreements",
     "letters",
-    "indicators"
+    "indicators",
+    "economy"
 );
 
 /// A supported UI language.

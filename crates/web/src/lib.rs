@@ -9,6 +9,7 @@ pub mod auth;
 pub mod ctx;
 pub mod dashboard;
 pub mod dates;
+pub mod economy;
 pub mod error;
 pub mod export;
 pub mod followup;
@@ -69,7 +70,9 @@ fn compose() -> (Routes, Routes) {
         .merge(indicators::routes())
         .merge(indicators::api::routes())
         .merge(letters::routes())
-        .merge(letters::api::routes());
+        .merge(letters::api::routes())
+        .merge(economy::routes())
+        .merge(economy::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

@@ -69,8 +69,8 @@ pub struct MyItemDto {
 pub struct MyDialogueDto {
     /// Id.
     pub id: i64,
-    /// The item.
-    pub element_id: i64,
+    /// The item; null for a dialogue opened by a budget deviation.
+    pub element_id: Option<i64>,
     /// The item's text.
     pub element_text: String,
     /// The owner unit.

@@ -71,7 +71,10 @@ pub(crate) struct DialogueRow {
 pub(crate) fn dialogue_row(tr: &Tr, d: &rodtrad_store::followup::Dialogue) -> DialogueRow {
     DialogueRow {
         id: d.id,
-        text: d.element_text.clone(),
+        text: match d.economy() {
+            Some((y, m)) => tr.t1("economy-dialogue-title", "period", format!("{y}-{m:02}")),
+            None => d.element_text.clone(),
+        },
         unit_name: d.unit_name.clone(),
         opened: StatusView::of(tr, Status::parse(&d.opened_status).unwrap_or(Status::Deviation)),
         opened_at: d.opened_at,

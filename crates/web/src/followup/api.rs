@@ -164,14 +164,16 @@ pub struct RollupDto {
 pub struct DialogueDto {
     /// Id.
     pub id: i64,
-    /// The item.
-    pub element_id: i64,
+    /// The item; null for a dialogue opened by a budget deviation.
+    pub element_id: Option<i64>,
     /// The owner unit.
     pub unit_id: i64,
     /// The superior unit.
     pub superior_unit_id: Option<i64>,
-    /// The status that opened it.
+    /// The status that opened it (`deviation` for a budget deviation).
     pub opened_status: String,
+    /// For a budget deviation: the year and month of the forecast that opened it.
+    pub economy_period: Option<String>,
     /// When.
     pub opened_at: chrono::DateTime<Utc>,
     /// Agreed measures.
@@ -196,12 +198,14 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> AppResult<T> {
 }
 
 fn dialogue_dto(d: Dialogue) -> DialogueDto {
+    let economy_period = d.economy().map(|(y, m)| format!("{y}-{m:02}"));
     DialogueDto {
         id: d.id,
         element_id: d.element_id,
         unit_id: d.unit_id,
         superior_unit_id: d.superior_unit_id,
         opened_status: d.opened_status,
+        economy_period,
         opened_at: d.opened_at,
         measures: d.measures,
         follow_up_on: d.follow_up_on,

@@ -61,7 +61,10 @@ pub(crate) async fn dialogues_page(
         let area = area_of(&tree, d.unit_id).unwrap_or(d.unit_id);
         let row = DialogueRow {
             id: d.id,
-            element_text: d.element_text.clone(),
+            element_text: match d.economy() {
+                Some((y, m)) => ctx.tr.t1("economy-dialogue-title", "period", format!("{y}-{m:02}")),
+                None => d.element_text.clone(),
+            },
             unit_name: d.unit_name.clone(),
             status: StatusView::of(&ctx.tr, Status::parse(&d.opened_status).unwrap_or(Status::Deviation)),
             opened_at: d.opened_at,

@@ -14,6 +14,7 @@ mod csrf;
 mod dashboard;
 mod dates;
 mod demo;
+mod economy;
 mod editing;
 mod followup;
 mod i18n;

@@ -158,6 +158,17 @@ const AGREEMENT_PARTY: Policy = municipality(&[Director, UnitLeader, DepartmentH
 const LETTER_LIST: Policy = municipality(READERS_OWN, READERS_OWN);
 /// Acknowledging receipt of a letter: the leader of the unit it is to, nobody else.
 const ACK_LETTER: Policy = municipality(&[UnitLeader, DepartmentHead], NOBODY);
+/// Whoever reads any economy: leaders and delegates (their units), the staff, the auditor, politicians
+/// (the roll-up); not employees or HR.
+const ECONOMY_OVERVIEW: Policy = municipality(ECONOMY_READERS, ECONOMY_READERS);
+const ECONOMY_READERS: &[Subject] =
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Politician, Auditor];
+/// A unit's economy: its leader and the leaders above, delegates, the staff and the auditor; not the
+/// leader of another unit, employees or politicians.
+const ECONOMY_UNIT: Policy = municipality(
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Auditor],
+    &[SystemAdmin, ChiefExecutive, Management, Director, Auditor],
+);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -373,6 +384,22 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/profile/digest", SIGNED_IN_ANYWHERE),
     ("GET", "/api/v1/notifications", MUNICIPALITY),
     ("POST", "/api/v1/notifications/{notification}/read", municipality(SIGNED_IN, NOBODY)),
+    ("GET", "/economy", ECONOMY_OVERVIEW),
+    ("GET", "/economy/export.csv", ECONOMY_OVERVIEW),
+    ("GET", "/economy/export.xlsx", ECONOMY_OVERVIEW),
+    ("GET", "/economy/units/{unit}", ECONOMY_UNIT),
+    ("POST", "/economy/units/{unit}/forecast", UNIT_EDIT),
+    ("POST", "/economy/units/{unit}/budget", WIDE_EDIT),
+    ("GET", "/economy/settings", WIDE_EDIT),
+    ("POST", "/economy/settings/thresholds", WIDE_SETTINGS),
+    ("POST", "/economy/settings/mapping", WIDE_SETTINGS),
+    ("POST", "/economy/settings/lines", WIDE_SETTINGS),
+    ("GET", "/economy/import", WIDE_EDIT),
+    ("POST", "/economy/import", WIDE_SETTINGS),
+    ("POST", "/economy/uploads/{upload}/confirm", WIDE_EDIT),
+    ("GET", "/api/v1/economy", ECONOMY_OVERVIEW),
+    ("GET", "/api/v1/economy/units/{unit}", ECONOMY_UNIT),
+    ("PUT", "/api/v1/economy/units/{unit}/forecast", UNIT_EDIT),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

@@ -366,6 +366,13 @@ async fn statistics(t: &TestApp, c: &mut Client, mid: i64) -> (i64, i64, i64) {
     })
 }
 
+/// A staged accounting import of municipality `mid`, awaiting confirmation.
+async fn economy_upload(t: &TestApp, mid: i64) -> i64 {
+    let a = Author { municipality_id: mid, user_id: None, name: "Testoppsett".into() };
+    let parsed = rodtrad_domain::economy::ParsedActuals::default();
+    t.db.economy_import_stage(&a, "regnskap.csv", &parsed).await.unwrap()
+}
+
 /// Uploads a statistics file through the import form.
 pub async fn upload(c: &mut Client, body: &str) -> Res {
     let csrf = c.csrf().await;
@@ -596,6 +603,7 @@ impl Scene {
                 ("versions", "number") => "1".to_owned(),
                 ("letters", "letter") => u.letter.to_string(),
                 ("jobs", "job") => m.letter_job.to_string(),
+                ("uploads", "upload") => economy_upload(t, m.id).await.to_string(),
                 ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
