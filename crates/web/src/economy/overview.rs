@@ -155,38 +155,13 @@ async fn table(
     Ok((title, header, out))
 }
 
-/// The overview as CSV.
-pub(crate) async fn export_csv(
+/// The overview as CSV or XLSX.
+pub(crate) async fn export<F: crate::export::Format>(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
     let (title, header, rows) = table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "csv");
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// The overview as XLSX.
-pub(crate) async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<PeriodQuery>,
-) -> AppResult<Response> {
-    let (title, header, rows) = table(&state, &ctx, &q).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes =
-        rodtrad_export::xlsx_table(&ctx.tr.t("economy-sheet"), &title, &header, &rows).map_err(AppError::internal)?;
-    let disposition = crate::plans::attachment(&title, "xlsx");
-    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned();
-    Ok(([(axum::http::header::CONTENT_TYPE, mime), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    let sheet = ctx.tr.t("economy-sheet");
+    crate::export::table_download(F::FORMAT, crate::export::TableNames::titled(&title, &sheet), &header, &rows)
 }

@@ -268,36 +268,13 @@ async fn export_rows(
     Ok((r.element.text, header, rows))
 }
 
-/// The values as CSV, in the columns the import reads back.
-pub(crate) async fn values_csv(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+/// The values as CSV (in the columns the import reads back) or XLSX.
+pub(crate) async fn values_export<F: crate::export::Format>(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let (title, header, rows) = export_rows(&state, &ctx, id).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::csv_table(&header, &rows).map_err(AppError::internal)?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, crate::plans::attachment(&title, "csv")),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// The values as XLSX.
-pub(crate) async fn values_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (title, header, rows) = export_rows(&state, &ctx, id).await?;
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    let bytes = rodtrad_export::xlsx_table(&ctx.tr.t("indicator-values"), &title, &header, &rows)
-        .map_err(AppError::internal)?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, crate::plans::attachment(&title, "xlsx")),
-        ],
-        bytes,
-    )
-        .into_response())
+    let sheet = ctx.tr.t("indicator-values");
+    crate::export::table_download(F::FORMAT, crate::export::TableNames::titled(&title, &sheet), &header, &rows)
 }
