@@ -14,6 +14,7 @@ pub mod municipality;
 pub mod norwegian_time;
 pub mod org;
 pub mod plan;
+pub mod programme;
 pub mod query;
 pub mod regions;
 pub mod sdg;
