@@ -15,6 +15,7 @@ pub mod letters;
 pub mod mail;
 pub mod notify;
 pub mod plans;
+pub mod programme;
 pub mod stat_import;
 pub mod statistics;
 pub mod unit_plans;

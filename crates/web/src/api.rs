@@ -236,5 +236,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::letters::api::LettersDoc::openapi());
     doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
     doc.merge(crate::economy::api::EconomyDoc::openapi());
+    doc.merge(crate::programme::api::ProgrammeDoc::openapi());
     Json(doc)
 }

@@ -42,7 +42,8 @@ features!(
     "agreements",
     "letters",
     "indicators",
-    "economy"
+    "economy",
+    "programme"
 );
 
 /// A supported UI language.

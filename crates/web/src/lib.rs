@@ -21,6 +21,7 @@ pub mod org;
 pub mod pages;
 pub mod people;
 pub mod plans;
+pub mod programme;
 pub mod public;
 pub mod routes;
 pub mod sdg;
@@ -72,7 +73,9 @@ fn compose() -> (Routes, Routes) {
         .merge(letters::routes())
         .merge(letters::api::routes())
         .merge(economy::routes())
-        .merge(economy::api::routes());
+        .merge(economy::api::routes())
+        .merge(programme::routes())
+        .merge(programme::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

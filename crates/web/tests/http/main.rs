@@ -26,6 +26,7 @@ mod notifications;
 mod org;
 mod plan_access;
 mod plans;
+mod programme;
 mod races;
 mod sdg;
 mod statistics;

@@ -136,6 +136,11 @@ pub struct MunicipalityObjects {
     pub period: i64,
     /// A finished job that issued the municipality's assignment letters.
     pub letter_job: i64,
+    /// The first year of the municipality's action programme (A and B start different years), an
+    /// investment project and a fiscal rule of it.
+    pub programme_year: i64,
+    pub programme_investment: i64,
+    pub programme_rule: i64,
 }
 
 pub struct Scene {
@@ -158,6 +163,26 @@ pub struct Scene {
 
 fn author(municipality_id: i64) -> Author {
     Author { municipality_id, user_id: None, name: "Testoppsett".into() }
+}
+
+/// An action programme starting in `year` with one investment project and one fiscal rule.
+async fn programme(t: &TestApp, mid: i64, year: i32) -> (i64, i64, i64) {
+    use rodtrad_store::programme::{Change, Investment};
+    let a = author(mid);
+    t.db.programme_create(&a, year, "Handlingsprogram").await.unwrap();
+    let amounts = vec![(year, rodtrad_domain::economy::Decimal::from(1_000_000))];
+    let investment = Investment { id: 0, name: "Skolebygg".into(), category: "Bygg".into(), unit_id: None, amounts };
+    t.db.programme_save(&a, year, 1, &Change::AddInvestment(investment)).await.unwrap();
+    let rule = rodtrad_domain::programme::FiscalRule::parse(
+        "Netto driftsresultat",
+        "net_operating_result",
+        "at_least",
+        "1,75",
+    )
+    .unwrap();
+    t.db.programme_save(&a, year, 2, &Change::AddRule(rule)).await.unwrap();
+    let p = t.db.programme(mid, year).await.unwrap().unwrap();
+    (i64::from(year), p.investments[0].id, p.rules[0].id)
 }
 
 /// Starts a U4SSC assessment for `year`.
@@ -456,6 +481,8 @@ impl Scene {
         let b_agreement = agreement(t, fx.other_municipality, fx.other_root, b_person, fx.other_root, b_person).await;
         let b_unit = UnitObjects { agreement: b_agreement, ..b_unit };
 
+        let a_programme = programme(t, fx.municipality, 2027).await;
+        let b_programme = programme(t, fx.other_municipality, 2031).await;
         let mut stats_a = t.login("styring").await;
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
         let a_objects = MunicipalityObjects {
@@ -469,6 +496,9 @@ impl Scene {
             u4ssc_year: u4ssc_year(t, fx.municipality, 2019).await,
             period: followup_period(t, fx.municipality).await,
             letter_job: letter_job(t, fx.municipality).await,
+            programme_year: a_programme.0,
+            programme_investment: a_programme.1,
+            programme_rule: a_programme.2,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
@@ -484,6 +514,9 @@ impl Scene {
             u4ssc_year: u4ssc_year(t, fx.other_municipality, 2021).await,
             period: followup_period(t, fx.other_municipality).await,
             letter_job: letter_job(t, fx.other_municipality).await,
+            programme_year: b_programme.0,
+            programme_investment: b_programme.1,
+            programme_rule: b_programme.2,
         };
 
         let mut subjects = Vec::new();
@@ -603,6 +636,9 @@ impl Scene {
                 ("versions", "number") => "1".to_owned(),
                 ("letters", "letter") => u.letter.to_string(),
                 ("jobs", "job") => m.letter_job.to_string(),
+                ("programme" | "programmes", "first_year") => m.programme_year.to_string(),
+                ("investments", "investment") => m.programme_investment.to_string(),
+                ("rules", "rule") => m.programme_rule.to_string(),
                 ("uploads", "upload") => economy_upload(t, m.id).await.to_string(),
                 ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
