@@ -358,6 +358,21 @@ impl Db {
             Change::AddInvestment(_) | Change::AddRule(_) => ("create", id),
             _ => ("update", id),
         };
+        // The change's fields at the top level of the audit row, where the audit page shows dates in
+        // the reader's format (a nested object would show as JSON with ISO dates).
+        let mut after = serde_json::json!({"first_year": first_year, "version": expected_version + 1});
+        if let (Some(row), Ok(serde_json::Value::Object(fields))) =
+            (after.as_object_mut(), serde_json::to_value(change))
+        {
+            for (key, value) in fields {
+                match value {
+                    serde_json::Value::Object(data) if key == "data" => row.extend(data),
+                    value => {
+                        row.insert(key, value);
+                    }
+                }
+            }
+        }
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query("UPDATE action_programmes SET version = version + 1, updated_at = $1
@@ -444,8 +459,7 @@ impl Db {
                     }
                 }
             }
-            audit_in_tx!(tx, author, change.entity(), entity_id, action, before_part,
-                Some(serde_json::json!({"first_year": first_year, "version": expected_version + 1, "change": change})));
+            audit_in_tx!(tx, author, change.entity(), entity_id, action, before_part, Some(after.clone()));
             tx.commit().await?;
         });
         Ok(expected_version + 1)
