@@ -10,6 +10,7 @@ use crate::RuleError;
 use crate::followup::Hierarchy;
 pub use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Largest amount accepted anywhere (a thousand billion NOK): far above any municipality's
@@ -22,6 +23,14 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 /// `-` or `−`. Exact: the digits are kept as written (no rounding, no binary floating point), and
 /// more digits than `Decimal` holds are refused rather than rounded. `None` for anything else.
 pub fn parse_amount(input: &str) -> Option<Decimal> {
+    match parse_plain_amount(input.trim()) {
+        Some(fast) => fast,
+        None => parse_amount_general(input),
+    }
+}
+
+/// [`parse_amount`] for every spelling it accepts.
+fn parse_amount_general(input: &str) -> Option<Decimal> {
     let mut compact = String::with_capacity(input.len());
     for c in input.trim().chars() {
         match c {
@@ -86,6 +95,42 @@ pub fn parse_amount(input: &str) -> Option<Decimal> {
         return None;
     }
     Some(if negative { -value } else { value })
+}
+
+/// The common case of [`parse_amount`] without an allocation: ASCII digits with spaces anywhere, an
+/// optional leading sign and at most one decimal mark, at most 18 digits. `None` when the input is
+/// anything else (the general parser decides then); `Some(result)` is what the general parser gives.
+fn parse_plain_amount(input: &str) -> Option<Option<Decimal>> {
+    let bytes = input.as_bytes();
+    let (negative, body) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let (mut mantissa, mut digits, mut whole_digits, mut scale, mut mark) = (0u64, 0u32, 0u32, 0u32, false);
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 18 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                if mark { scale += 1 } else { whole_digits += 1 }
+            }
+            b' ' => {}
+            b',' | b'.' if !mark => mark = true,
+            _ => return None,
+        }
+    }
+    if whole_digits == 0 || (mark && scale == 0) {
+        return Some(None);
+    }
+    let value = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+    if value > Decimal::from(MAX_AMOUNT) {
+        return Some(None);
+    }
+    Some(Some(if negative { -value } else { value }))
 }
 
 /// Formats an amount for a page in Norwegian style: thousands separated by a non-breaking space, a
@@ -273,8 +318,16 @@ pub fn parse_period(input: &str) -> Option<(i32, u32)> {
     let (year, month) = if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
         (num(&t[..4])?, num(&t[4..])?)
     } else {
-        let parts: Vec<&str> = t.split(['-', '.', '/']).collect();
-        match parts.as_slice() {
+        let mut parts = [""; 3];
+        let mut count = 0;
+        for part in t.split(['-', '.', '/']) {
+            if count == parts.len() {
+                return None;
+            }
+            parts[count] = part;
+            count += 1;
+        }
+        match &parts[..count] {
             [a, b] if a.len() == 4 => (num(a)?, num(b)?),
             [a, b] if b.len() == 4 => (num(b)?, num(a)?),
             [a, b, _day] if a.len() == 4 => (num(a)?, num(b)?),
@@ -316,64 +369,96 @@ fn windows_1252(b: u8) -> char {
 /// Splits CSV text into rows of fields with their 1-based line numbers: `;` or `,` as separator
 /// (whichever the first non-empty line has more of, `;` on a tie), double quotes around fields
 /// (`""` is a quote; a quoted field may hold the separator and line breaks), blank lines skipped,
-/// fields trimmed. An unterminated quote is reported on the line it starts.
+/// fields trimmed. An unterminated quote is reported on the line it starts. See [`csv_rows`], which
+/// streams the same rows without copying them.
 pub fn split_csv(text: &str) -> Vec<(usize, Result<Vec<String>, ImportProblem>)> {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let separator = if first.matches(',').count() > first.matches(';').count() { ',' } else { ';' };
     let mut rows = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1usize;
-    let mut row_start = 1usize;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
+    csv_rows(text, |line, fields| {
+        rows.push((line, fields.map(|f| f.iter().map(|c| c.to_string()).collect())));
+    });
+    rows
+}
+
+/// The separator of a CSV text: `,` when the first non-empty line has more commas than semicolons.
+fn csv_separator(text: &str) -> u8 {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.matches(',').count() > first.matches(';').count() { b',' } else { b';' }
+}
+
+/// Streams the rows of CSV text as [`split_csv`] splits them, calling `each` with a row's first line
+/// number and its fields. A field is borrowed from the text unless it was quoted (then it is
+/// unescaped into its own string), so a large file is read without an allocation per field. The
+/// separator, quote and line feed are ASCII, which never occurs inside a multi-byte UTF-8 character,
+/// so the text is scanned as bytes.
+pub fn csv_rows<'a>(text: &'a str, mut each: impl FnMut(usize, Result<&[Cow<'a, str>], ImportProblem>)) {
+    let sep = csv_separator(text);
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let plain_end =
+        |from: usize, stops: &[u8]| bytes[from..].iter().position(|b| stops.contains(b)).map_or(n, |p| from + p);
+    let mut fields: Vec<Cow<'a, str>> = Vec::new();
+    let (mut i, mut line, mut row_start, mut any) = (0usize, 1usize, 1usize, false);
+    loop {
+        let start = i;
+        i = plain_end(i, &[sep, b'\n', b'"']);
+        let field: Cow<'a, str> = if i < n && bytes[i] == b'"' {
+            // A quoted field: unescape into a string of its own.
+            let mut owned = String::from(&text[start..i]);
+            let mut quoted = false;
+            while i < n {
+                match bytes[i] {
+                    b'"' if quoted && bytes.get(i + 1) == Some(&b'"') => {
+                        owned.push('"');
+                        i += 2;
+                    }
+                    b'"' => {
+                        quoted = !quoted;
+                        any = true;
+                        i += 1;
+                    }
+                    b'\n' if quoted => {
+                        line += 1;
+                        owned.push('\n');
+                        i += 1;
+                    }
+                    b if !quoted && (b == sep || b == b'\n') => break,
+                    _ => {
+                        let stops: &[u8] = if quoted { b"\"\n" } else { &[sep, b'\n', b'"'] };
+                        let end = plain_end(i, stops);
+                        owned.push_str(&text[i..end]);
+                        i = end;
+                    }
                 }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                c => field.push(c),
             }
+            if quoted {
+                each(row_start, Err(ImportProblem::Quote));
+                return;
+            }
+            let trimmed = owned.trim();
+            if trimmed.len() == owned.len() { Cow::Owned(owned) } else { Cow::Owned(trimmed.to_owned()) }
+        } else {
+            Cow::Borrowed(text[start..i].trim())
+        };
+        if i < n && bytes[i] == sep {
+            fields.push(field);
+            any = true;
+            i += 1;
             continue;
         }
-        match c {
-            '"' => {
-                quoted = true;
-                any = true;
-            }
-            c if c == separator => {
-                fields.push(std::mem::take(&mut field).trim().to_owned());
-                any = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                if any || !field.trim().is_empty() {
-                    fields.push(std::mem::take(&mut field).trim().to_owned());
-                    rows.push((row_start, Ok(std::mem::take(&mut fields))));
-                }
-                field.clear();
-                any = false;
-                line += 1;
-                row_start = line;
-            }
-            c => field.push(c),
+        if any || !field.is_empty() {
+            fields.push(field);
+            each(row_start, Ok(&fields));
         }
+        fields.clear();
+        any = false;
+        if i >= n {
+            return;
+        }
+        // A line feed ends the row.
+        i += 1;
+        line += 1;
+        row_start = line;
     }
-    if quoted {
-        rows.push((row_start, Err(ImportProblem::Quote)));
-    } else if any || !field.trim().is_empty() {
-        fields.push(field.trim().to_owned());
-        rows.push((row_start, Ok(fields)));
-    }
-    rows
 }
 
 /// Which column of an accounting file holds what, by header name (compared without case), saved per
@@ -557,100 +642,238 @@ pub fn parse_actuals(
     columns: &ColumnMapping,
     maps: &CodeMaps,
 ) -> Result<ParsedActuals, Vec<RowProblem>> {
-    let mut rows = rows.into_iter();
-    let Some((header_row, header)) = rows.next() else {
-        return Err(vec![RowProblem { row: 0, problem: ImportProblem::Empty }]);
-    };
-    let header = header.map_err(|problem| vec![RowProblem { row: header_row, problem }])?;
-    let find = |name: &str| {
-        let name = name.trim().to_lowercase();
-        header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase() == name)
-    };
-    let mut missing = Vec::new();
-    let mut at = [0usize; 4];
-    for (i, name) in
-        [&columns.responsibility, &columns.account, &columns.period, &columns.amount].into_iter().enumerate()
-    {
-        match find(name) {
-            Some(p) => at[i] = p,
-            None => missing.push(RowProblem { row: header_row, problem: ImportProblem::MissingColumn(name.clone()) }),
+    let mut parser = ActualsParser::new(columns, maps);
+    for (row, fields) in &rows {
+        parser.row(*row, fields.as_ref().map(Vec::as_slice).map_err(Clone::clone));
+    }
+    if parser.second_pass() {
+        for (row, fields) in &rows {
+            parser.row(*row, fields.as_ref().map(Vec::as_slice).map_err(Clone::clone));
         }
     }
-    if !missing.is_empty() {
-        return Err(missing);
-    }
-    let width = header.len();
-    let mut problems = Vec::new();
-    let mut parsed = ParsedActuals::default();
-    let mut seen: FxHashMap<(String, String, i32, u32), usize> = FxHashMap::default();
-    let mut account_lines: FxHashMap<String, Option<i64>> = FxHashMap::default();
-    for (row, fields) in rows {
-        parsed.rows += 1;
-        let fields = match fields {
-            Ok(f) if f.len() == width => f,
-            Ok(f) => {
-                problems.push(RowProblem { row, problem: ImportProblem::Columns { expected: width, found: f.len() } });
-                continue;
-            }
-            Err(problem) => {
-                problems.push(RowProblem { row, problem });
-                continue;
-            }
-        };
-        let (resp, account, period, amount) = (&fields[at[0]], &fields[at[1]], &fields[at[2]], &fields[at[3]]);
-        let before = problems.len();
-        let unit = maps.units.get(resp.as_str()).copied();
-        if unit.is_none() {
-            problems.push(RowProblem { row, problem: ImportProblem::UnknownResponsibility(resp.clone()) });
-        }
-        let line = match account_lines.get(account.as_str()) {
-            Some(l) => *l,
-            None => {
-                let l = maps.line_of(account).filter(|_| !account.is_empty());
-                account_lines.insert(account.clone(), l);
-                l
-            }
-        };
-        if line.is_none() {
-            problems.push(RowProblem { row, problem: ImportProblem::UnknownAccount(account.clone()) });
-        }
-        let month = parse_period(period);
-        if month.is_none() {
-            problems.push(RowProblem { row, problem: ImportProblem::BadPeriod(period.clone()) });
-        }
-        let value = parse_amount(amount);
-        if value.is_none() {
-            problems.push(RowProblem { row, problem: ImportProblem::BadAmount(amount.clone()) });
-        }
-        let (Some(unit), Some(line), Some((year, month)), Some(value)) = (unit, line, month, value) else { continue };
-        if problems.len() != before {
-            continue;
-        }
-        match seen.entry((resp.clone(), account.clone(), year, month)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                problems.push(RowProblem { row, problem: ImportProblem::Duplicate(*first.get()) });
-                continue;
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(row);
-            }
-        }
-        *parsed.totals.entry((unit, line, year, month)).or_default() += value;
-    }
-    if parsed.rows == 0 && problems.is_empty() {
-        problems.push(RowProblem { row: header_row, problem: ImportProblem::Empty });
-    }
-    if problems.is_empty() { Ok(parsed) } else { Err(problems) }
+    parser.finish()
 }
 
-/// Parses an accounting CSV file from its bytes (see [`decode_text`], [`split_csv`], [`parse_actuals`]).
+/// Parses an accounting CSV file from its bytes (see [`decode_text`], [`csv_rows`], [`parse_actuals`]),
+/// streaming its rows: the fields are borrowed from the text, so memory grows with the distinct codes
+/// and sums, not with the rows.
 pub fn parse_actuals_csv(
     bytes: Vec<u8>,
     columns: &ColumnMapping,
     maps: &CodeMaps,
 ) -> Result<ParsedActuals, Vec<RowProblem>> {
     let text = decode_text(bytes);
-    parse_actuals(split_csv(&text), columns, maps)
+    let mut parser = ActualsParser::new(columns, maps);
+    csv_rows(&text, |row, fields| parser.row(row, fields));
+    if parser.second_pass() {
+        csv_rows(&text, |row, fields| parser.row(row, fields));
+    }
+    parser.finish()
+}
+
+/// The state of one parse: the header's columns, the codes seen (each interned once, so a row costs
+/// no allocation), which (responsibility, account, year) had which months, the sums and the problems.
+/// A duplicate is found in the first pass; only then a second pass finds the row it repeats, so a
+/// valid file is read once and its row numbers are never kept.
+struct ActualsParser<'m> {
+    columns: &'m ColumnMapping,
+    maps: &'m CodeMaps,
+    header: Option<(usize, [usize; 4], usize)>,
+    failed_header: bool,
+    rows: usize,
+    responsibilities: FxHashMap<String, u32>,
+    accounts: FxHashMap<String, (u32, Option<i64>)>,
+    months_seen: FxHashMap<(u32, u32, i32), u16>,
+    duplicates: Vec<(usize, (u32, u32, i32, u32))>,
+    first_rows: Option<FxHashMap<(u32, u32, i32, u32), usize>>,
+    totals: FxHashMap<ActualKey, Decimal>,
+    problems: Vec<RowProblem>,
+}
+
+impl<'m> ActualsParser<'m> {
+    fn new(columns: &'m ColumnMapping, maps: &'m CodeMaps) -> Self {
+        ActualsParser {
+            columns,
+            maps,
+            header: None,
+            failed_header: false,
+            rows: 0,
+            responsibilities: FxHashMap::default(),
+            accounts: FxHashMap::default(),
+            months_seen: FxHashMap::default(),
+            duplicates: Vec::new(),
+            first_rows: None,
+            totals: FxHashMap::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn read_header<F: AsRef<str>>(&mut self, row: usize, header: Result<&[F], ImportProblem>) {
+        let header = match header {
+            Ok(h) => h,
+            Err(problem) => {
+                self.problems.push(RowProblem { row, problem });
+                self.failed_header = true;
+                return;
+            }
+        };
+        let find = |name: &str| {
+            let name = name.trim().to_lowercase();
+            header.iter().position(|h| h.as_ref().trim().trim_start_matches('\u{feff}').to_lowercase() == name)
+        };
+        let mut at = [0usize; 4];
+        let names = [&self.columns.responsibility, &self.columns.account, &self.columns.period, &self.columns.amount];
+        for (i, name) in names.into_iter().enumerate() {
+            match find(name) {
+                Some(p) => at[i] = p,
+                None => {
+                    self.problems.push(RowProblem { row, problem: ImportProblem::MissingColumn(name.clone()) });
+                    self.failed_header = true;
+                }
+            }
+        }
+        self.header = Some((row, at, header.len()));
+    }
+
+    /// Feeds one row (the first call is the header).
+    fn row<F: AsRef<str>>(&mut self, row: usize, fields: Result<&[F], ImportProblem>) {
+        let Some((header_row, at, width)) = self.header else {
+            if !self.failed_header {
+                self.read_header(row, fields);
+            }
+            return;
+        };
+        if self.failed_header || row == header_row {
+            return;
+        }
+        if let Some(first_rows) = &mut self.first_rows {
+            // Second pass: only the first row of each duplicated key is wanted.
+            if let Ok(f) = fields
+                && f.len() == width
+                && let Some(key) = key_of(
+                    self.maps,
+                    &self.responsibilities,
+                    &self.accounts,
+                    [&f[at[0]], &f[at[1]], &f[at[2]], &f[at[3]]],
+                )
+                && let Some(first) = first_rows.get_mut(&key)
+                && *first == 0
+            {
+                *first = row;
+            }
+            return;
+        }
+        self.rows += 1;
+        let fields = match fields {
+            Ok(f) if f.len() == width => f,
+            Ok(f) => {
+                self.problems
+                    .push(RowProblem { row, problem: ImportProblem::Columns { expected: width, found: f.len() } });
+                return;
+            }
+            Err(problem) => {
+                self.problems.push(RowProblem { row, problem });
+                return;
+            }
+        };
+        let (resp, account, period, amount) =
+            (fields[at[0]].as_ref(), fields[at[1]].as_ref(), fields[at[2]].as_ref(), fields[at[3]].as_ref());
+        let before = self.problems.len();
+        let unit = self.maps.units.get(resp).copied();
+        if unit.is_none() {
+            self.problems.push(RowProblem { row, problem: ImportProblem::UnknownResponsibility(resp.to_owned()) });
+        }
+        let next_account = self.accounts.len() as u32;
+        let (account_id, line) = match self.accounts.get(account) {
+            Some(a) => *a,
+            None => {
+                let entry = (next_account, self.maps.line_of(account).filter(|_| !account.is_empty()));
+                self.accounts.insert(account.to_owned(), entry);
+                entry
+            }
+        };
+        if line.is_none() {
+            self.problems.push(RowProblem { row, problem: ImportProblem::UnknownAccount(account.to_owned()) });
+        }
+        let month = parse_period(period);
+        if month.is_none() {
+            self.problems.push(RowProblem { row, problem: ImportProblem::BadPeriod(period.to_owned()) });
+        }
+        let value = parse_amount(amount);
+        if value.is_none() {
+            self.problems.push(RowProblem { row, problem: ImportProblem::BadAmount(amount.to_owned()) });
+        }
+        let (Some(unit), Some(line), Some((year, month)), Some(value)) = (unit, line, month, value) else { return };
+        if self.problems.len() != before {
+            return;
+        }
+        let next_resp = self.responsibilities.len() as u32;
+        let resp_id = match self.responsibilities.get(resp) {
+            Some(id) => *id,
+            None => {
+                self.responsibilities.insert(resp.to_owned(), next_resp);
+                next_resp
+            }
+        };
+        let seen = self.months_seen.entry((resp_id, account_id, year)).or_default();
+        let bit = 1u16 << month;
+        if *seen & bit != 0 {
+            self.duplicates.push((row, (resp_id, account_id, year, month)));
+            return;
+        }
+        *seen |= bit;
+        *self.totals.entry((unit, line, year, month)).or_default() += value;
+    }
+
+    /// Whether the rows must be fed again to name the rows the duplicates repeat.
+    fn second_pass(&mut self) -> bool {
+        if self.duplicates.is_empty() {
+            return false;
+        }
+        self.first_rows = Some(self.duplicates.iter().map(|(_, key)| (*key, 0)).collect());
+        true
+    }
+
+    fn finish(mut self) -> Result<ParsedActuals, Vec<RowProblem>> {
+        if let Some(first_rows) = &self.first_rows {
+            for (row, key) in &self.duplicates {
+                let first = first_rows.get(key).copied().unwrap_or(0);
+                self.problems.push(RowProblem { row: *row, problem: ImportProblem::Duplicate(first) });
+            }
+            self.problems.sort_by_key(|p| p.row);
+        }
+        if let Some((header_row, _, _)) = self.header
+            && self.rows == 0
+            && self.problems.is_empty()
+        {
+            self.problems.push(RowProblem { row: header_row, problem: ImportProblem::Empty });
+        }
+        if self.header.is_none() && self.problems.is_empty() {
+            self.problems.push(RowProblem { row: 0, problem: ImportProblem::Empty });
+        }
+        if self.problems.is_empty() {
+            Ok(ParsedActuals { rows: self.rows, totals: self.totals.into_iter().collect() })
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
+/// The interned key of a row in the second pass, if the row is valid (`None` for a row the first
+/// pass refused, which cannot be the first of a duplicated key).
+fn key_of<F: AsRef<str>>(
+    maps: &CodeMaps,
+    responsibilities: &FxHashMap<String, u32>,
+    accounts: &FxHashMap<String, (u32, Option<i64>)>,
+    [resp, account, period, amount]: [&F; 4],
+) -> Option<(u32, u32, i32, u32)> {
+    maps.units.get(resp.as_ref())?;
+    let resp_id = *responsibilities.get(resp.as_ref())?;
+    let (account_id, line) = accounts.get(account.as_ref())?;
+    line.as_ref()?;
+    let (year, month) = parse_period(period.as_ref())?;
+    parse_amount(amount.as_ref())?;
+    Some((resp_id, *account_id, year, month))
 }
 
 impl crate::Actor {
@@ -839,6 +1062,142 @@ mod tests {
         assert_eq!(decode_text("\u{feff}Ansvar;Beløp".as_bytes().to_vec()), "Ansvar;Beløp");
         assert_eq!(decode_text("Ansvar;Beløp".as_bytes().to_vec()), "Ansvar;Beløp");
         assert_eq!(decode_text(b"Bel\xf8p \x80 \xe6\xc5".to_vec()), "Beløp € æÅ");
+    }
+
+    /// Splits CSV text into rows of fields with their 1-based line numbers: `;` or `,` as separator
+    /// (whichever the first non-empty line has more of, `;` on a tie), double quotes around fields
+    /// (`""` is a quote; a quoted field may hold the separator and line breaks), blank lines skipped,
+    /// fields trimmed. An unterminated quote is reported on the line it starts.
+    fn split_csv_reference(text: &str) -> Vec<(usize, Result<Vec<String>, ImportProblem>)> {
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let separator = if first.matches(',').count() > first.matches(';').count() { ',' } else { ';' };
+        let mut rows = Vec::new();
+        let mut fields: Vec<String> = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut line = 1usize;
+        let mut row_start = 1usize;
+        let mut chars = text.chars().peekable();
+        let mut any = false;
+        while let Some(c) = chars.next() {
+            if quoted {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    '"' => quoted = false,
+                    '\n' => {
+                        line += 1;
+                        field.push('\n');
+                    }
+                    c => field.push(c),
+                }
+                continue;
+            }
+            match c {
+                '"' => {
+                    quoted = true;
+                    any = true;
+                }
+                c if c == separator => {
+                    fields.push(std::mem::take(&mut field).trim().to_owned());
+                    any = true;
+                }
+                '\r' if chars.peek() == Some(&'\n') => {}
+                '\n' => {
+                    if any || !field.trim().is_empty() {
+                        fields.push(std::mem::take(&mut field).trim().to_owned());
+                        rows.push((row_start, Ok(std::mem::take(&mut fields))));
+                    }
+                    field.clear();
+                    any = false;
+                    line += 1;
+                    row_start = line;
+                }
+                c => field.push(c),
+            }
+        }
+        if quoted {
+            rows.push((row_start, Err(ImportProblem::Quote)));
+        } else if any || !field.trim().is_empty() {
+            fields.push(field.trim().to_owned());
+            rows.push((row_start, Ok(fields)));
+        }
+        rows
+    }
+
+    /// A small deterministic generator (xorshift), so the comparisons below cover many inputs
+    /// without a dependency and fail the same way every run.
+    fn random_strings(alphabet: &[&str], count: usize, max_len: usize) -> Vec<String> {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % (max_len as u64 + 1)) as usize;
+                (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_streaming_csv_reader_splits_as_the_reference_does() {
+        let alphabet = ["a", "1", " ", ";", ",", "\"", "\"\"", "\n", "\r\n", "\r", "ø", "\u{a0}", "\t"];
+        for text in random_strings(&alphabet, 20_000, 24) {
+            assert_eq!(split_csv(&text), split_csv_reference(&text), "{text:?}");
+        }
+        // Borrowed unless quoted.
+        csv_rows("a; b ;\"c\"\"d\"\n", |line, fields| {
+            let fields = fields.unwrap();
+            assert_eq!(line, 1);
+            assert!(matches!(fields[0], Cow::Borrowed("a")) && matches!(fields[1], Cow::Borrowed("b")));
+            assert_eq!(fields[2], "c\"d");
+        });
+    }
+
+    #[test]
+    fn the_fast_amount_path_agrees_with_the_general_parser() {
+        let alphabet = ["0", "1", "5", "9", " ", ",", ".", "-", "+"];
+        let mut fast = 0;
+        for text in random_strings(&alphabet, 50_000, 14) {
+            if let Some(result) = parse_plain_amount(text.trim()) {
+                fast += 1;
+                let general = parse_amount_general(&text);
+                assert_eq!(result, general, "{text:?}");
+                assert_eq!(result.map(|d| d.scale()), general.map(|d| d.scale()), "{text:?}");
+            }
+        }
+        assert!(fast > 10_000, "the fast path was taken {fast} times");
+        assert_eq!(parse_amount("1234567890123456789"), parse_amount_general("1234567890123456789"));
+    }
+
+    #[test]
+    fn a_duplicate_names_the_first_valid_row_it_repeats() {
+        let file = "Ansvar;Art;Periode;Beløp\n\
+            1100;10100;2026-01;tolv\n\
+            1100;10100;2026-01;1\n\
+            1200;16000;2026-01;1\n\
+            1100;10100;2026-01;2\n\
+            1100;10100;2026-01;3\n";
+        let problems = parse_actuals_csv(file.as_bytes().to_vec(), &ColumnMapping::default(), &maps()).unwrap_err();
+        let got: Vec<(usize, ImportProblem)> = problems.into_iter().map(|p| (p.row, p.problem)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, ImportProblem::BadAmount("tolv".into())),
+                (5, ImportProblem::Duplicate(3)),
+                (6, ImportProblem::Duplicate(3)),
+            ]
+        );
+        // The same through the row API the XLSX import uses.
+        let rows = split_csv(file);
+        let problems = parse_actuals(rows, &ColumnMapping::default(), &maps()).unwrap_err();
+        assert_eq!(problems.iter().map(|p| p.row).collect::<Vec<_>>(), vec![2, 5, 6]);
     }
 
     fn maps() -> CodeMaps {
