@@ -80,6 +80,20 @@ enum ImportCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Import monthly actuals from the accounting system (CSV or XLSX, with the column mapping and
+    /// codes saved on the economy settings page): the whole file is checked first, every bad row
+    /// is listed and nothing is stored unless all rows are valid; then the actuals replace those of
+    /// the months the file covers, and the roll-up of the last month is printed.
+    Economy {
+        /// Municipality number, e.g. 3203.
+        #[arg(long)]
+        municipality: String,
+        /// Check the file and print what would be stored, without storing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The accounting file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +250,9 @@ async fn run(command: Command, config: Config) -> Result<()> {
         Command::Import { command: ImportCommand::Stats { municipality, files } } => {
             import_stats(&config, &municipality, &files).await
         }
+        Command::Import { command: ImportCommand::Economy { municipality, dry_run, file } } => {
+            import_economy(&config, &municipality, &file, dry_run).await
+        }
         Command::User { command } => user(config, command).await,
         Command::Notify { digest } => notify(&config, digest).await,
         Command::Municipality { command: MunicipalityCommand::Add { number, name } } => {
@@ -350,6 +367,72 @@ async fn import_stats(config: &Config, municipality: &str, files: &[PathBuf]) ->
             println!(
                 "  import {id}: {} cells stored ({} new, {} changed, {} unchanged)",
                 counts.total, counts.added, counts.changed, counts.unchanged
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Imports an accounting file as the economy page does (parsed whole, staged, confirmed), then
+/// prints the municipality's roll-up for the last month the file covers.
+async fn import_economy(config: &Config, municipality: &str, file: &std::path::Path, dry_run: bool) -> Result<()> {
+    use rodtrad_domain::economy::format_nok;
+    let db = open(config).await?;
+    let m = db
+        .municipality_by_number(municipality)
+        .await?
+        .ok_or_else(|| anyhow!("no municipality with number {municipality}"))?;
+    let author = Author { municipality_id: m.id, user_id: None, name: "CLI".into() };
+    let actor = rodtrad_domain::Actor {
+        municipality_id: m.id,
+        roles: [rodtrad_domain::Role::SystemAdmin].into(),
+        ..rodtrad_domain::Actor::default()
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (settings, maps) = rodtrad_service::economy::code_maps(&db, m.id).await?;
+    let kind = rodtrad_service::economy::FileKind::detect(&name, &bytes);
+    let parsed = match rodtrad_service::economy::parse_file(kind, bytes, &settings.columns, &maps) {
+        Ok(parsed) => parsed,
+        Err(problems) => {
+            let i18n = I18n::load().map_err(|e| anyhow!(e))?;
+            for p in problems.iter().take(100) {
+                let rule = p.problem.rule();
+                let args: Vec<(&str, String)> = rule.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+                eprintln!("{}: linje {}: {}", file.display(), p.row, i18n.format(Lang::Nb, rule.key, &args));
+            }
+            if problems.len() > 100 {
+                eprintln!("… og {} problemer til", problems.len() - 100);
+            }
+            return Err(anyhow!("{}: {} rader med feil; ingenting er lagret", file.display(), problems.len()));
+        }
+    };
+    let months = parsed.months();
+    println!(
+        "{}: {} rows, {} sums, months {:?}, total {}",
+        file.display(),
+        parsed.rows,
+        parsed.totals.len(),
+        months,
+        format_nok(parsed.sum())
+    );
+    if dry_run {
+        println!("dry run: nothing stored");
+        return Ok(());
+    }
+    let id = db.economy_import_stage(&author, &name, &parsed).await?;
+    let written = rodtrad_service::economy::confirm_import(&db, (&actor, &author), id).await?;
+    println!("import {id}: {written} sums stored");
+    if let Some(&(year, month)) = months.last() {
+        let tree = db.org_tree(m.id).await?;
+        let overview = rodtrad_service::economy::overview(&db, &tree, m.id, year, month).await?;
+        if let Some(root) = tree.children(None).first() {
+            let f = overview.of(*root);
+            println!(
+                "roll-up {year}-{month:02}: budget {}, actual to date {}, forecast {}",
+                format_nok(f.budget),
+                format_nok(f.actual),
+                format_nok(f.forecast)
             );
         }
     }

@@ -3,6 +3,7 @@
 //! runs them and collects the tables.
 
 mod backup;
+mod economy;
 mod jsonstat;
 mod letters;
 mod pages;
@@ -93,6 +94,12 @@ enum Bench {
         #[arg(long, default_value = "python3")]
         python: PathBuf,
     },
+    /// Importing 1,000,000 accounting lines with roll-up, beside Python csv + pandas (issue #14).
+    Economy {
+        /// Python interpreter with pandas.
+        #[arg(long, default_value = "python3")]
+        python: PathBuf,
+    },
     /// Internal: read one JSON-stat file and print seconds and cells (run as a child process).
     #[command(hide = true)]
     JsonstatRead { file: PathBuf },
@@ -127,6 +134,7 @@ fn run(cli: Cli) -> Result<()> {
         Bench::Crash { db } => runtime.block_on(writers::crash(&env, &db.backends(), cli.quick))?,
         Bench::Backup => runtime.block_on(backup::run(&env))?,
         Bench::Jsonstat { python } => jsonstat::run(&env, &python, cli.quick)?,
+        Bench::Economy { python } => runtime.block_on(economy::run(&env, &python, cli.quick))?,
         Bench::JsonstatRead { file } => return jsonstat::read_only(&file),
     };
     print!("{}", table.markdown());
