@@ -565,12 +565,20 @@ impl Db {
 
     /// Writes one month's actual directly (the demo), replacing what is there.
     pub async fn economy_actual_set(&self, municipality_id: i64, key: ActualKey, amount: Decimal) -> Result<()> {
-        let (u, l, y, m) = key;
+        self.economy_actuals_set(municipality_id, &[(key, amount)]).await
+    }
+
+    /// Writes months' actuals directly (the demo) in one transaction, replacing what is there.
+    pub async fn economy_actuals_set(&self, municipality_id: i64, actuals: &[(ActualKey, Decimal)]) -> Result<()> {
         on_db!(self, pool => {
-            sqlx::query("INSERT INTO economy_actuals (municipality_id, unit_id, year, month, line_id, amount) VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT (unit_id, year, month, line_id) DO UPDATE SET amount = excluded.amount")
-                .bind(municipality_id).bind(u).bind(i64::from(y)).bind(i64::from(m)).bind(l).bind(amount.to_string())
-                .execute(pool).await?;
+            let mut tx = pool.begin().await?;
+            for ((u, l, y, m), amount) in actuals {
+                sqlx::query("INSERT INTO economy_actuals (municipality_id, unit_id, year, month, line_id, amount) VALUES ($1, $2, $3, $4, $5, $6)
+                             ON CONFLICT (unit_id, year, month, line_id) DO UPDATE SET amount = excluded.amount")
+                    .bind(municipality_id).bind(*u).bind(i64::from(*y)).bind(i64::from(*m)).bind(*l).bind(amount.to_string())
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

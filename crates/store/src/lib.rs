@@ -11,6 +11,7 @@ pub mod backup;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_agreements;
+pub mod demo_economy;
 pub mod demo_indicators;
 pub mod demo_letters;
 pub mod demo_plans;
