@@ -237,15 +237,15 @@ impl ProgressClass {
     }
 }
 
-/// How rates of change are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RateMethod {
-    /// Compound annual growth rate (Eurostat), falling back to linear where it is undefined.
-    Compound,
-    /// Average absolute change per year.
-    Linear,
-}
+coded_enum!(
+    /// How rates of change are computed.
+    RateMethod, "err-indicator-method-unknown", {
+        /// Compound annual growth rate (Eurostat), falling back to linear where it is undefined.
+        Compound => "compound", "indicator-method-compound",
+        /// Average absolute change per year.
+        Linear => "linear", "indicator-method-linear",
+    }
+);
 
 /// Thresholds of the classification; [`Thresholds::default`] is Eurostat's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -266,6 +266,56 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self { on_track: 0.95, moderate: 0.6, moving_away: 0.0, min_observations: 2, method: RateMethod::Compound }
+    }
+}
+
+impl Thresholds {
+    /// Parses the settings form: the three ratios as percent (`95`, `62,5`), the observations a trend
+    /// needs (1–10) and the method. The ratios must fall from on track to moderate to moving away,
+    /// each between −100 % and 200 %. A problem names its field.
+    pub fn parse(
+        on_track: &str,
+        moderate: &str,
+        moving_away: &str,
+        min_observations: &str,
+        method: &str,
+    ) -> Result<Thresholds, RuleError> {
+        let percent = |input: &str, field: &'static str| -> Result<f64, RuleError> {
+            let value: f64 = input
+                .trim()
+                .replace([' ', '\u{a0}'], "")
+                .replace(',', ".")
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && (-100.0..=200.0).contains(v))
+                .ok_or_else(|| {
+                    RuleError::new("err-indicator-threshold-number").with("value", input.trim().to_owned()).on(field)
+                })?;
+            Ok(value / 100.0)
+        };
+        let on_track = percent(on_track, "on_track")?;
+        let moderate = percent(moderate, "moderate")?;
+        let moving_away = percent(moving_away, "moving_away")?;
+        if moderate >= on_track {
+            return Err(RuleError::new("err-indicator-threshold-order").on("moderate"));
+        }
+        if moving_away > moderate {
+            return Err(RuleError::new("err-indicator-threshold-order").on("moving_away"));
+        }
+        let min_observations = min_observations
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10).contains(n))
+            .ok_or_else(|| RuleError::new("err-indicator-min-observations").on("min_observations"))?;
+        let method = RateMethod::parse(method).map_err(|e| e.on("method"))?;
+        Ok(Thresholds { on_track, moderate, moving_away, min_observations, method })
+    }
+
+    /// A ratio as the percent the form shows (`95`, `62.5`).
+    pub fn percent(ratio: f64) -> String {
+        let p = (ratio * 1000.0).round() / 10.0;
+        if p.fract() == 0.0 { format!("{p:.0}") } else { format!("{p:.1}") }
     }
 }
 

@@ -5,7 +5,9 @@
 use crate::{Author, Db, Result, StoreError, audit_in_tx, now, on_db};
 use chrono::{DateTime, Utc};
 use rodtrad_domain::RuleError;
-use rodtrad_domain::indicators::{Baseline, Direction, Frequency, ResultChain, SourceKind, Target};
+use rodtrad_domain::indicators::{
+    Baseline, Direction, Frequency, RateMethod, ResultChain, SourceKind, Target, Thresholds,
+};
 use rodtrad_domain::plan::ElementKind;
 use serde::Serialize;
 
@@ -347,4 +349,77 @@ fn check_comment(comment: Option<&str>) -> Result<()> {
         return Err(RuleError::new("err-indicator-comment-long").on("comment").into());
     }
     Ok(())
+}
+
+/// The classification thresholds of a municipality with the version the settings form sends
+/// (Eurostat's at version 0 before the first save).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IndicatorSettings {
+    /// The thresholds.
+    pub thresholds: Thresholds,
+    /// Version.
+    pub version: i64,
+}
+
+impl Db {
+    /// The classification thresholds (migration 0019).
+    pub async fn indicator_settings(&self, municipality_id: i64) -> Result<IndicatorSettings> {
+        let row: Option<(f64, f64, f64, i64, String, i64)> = on_db!(self, pool => {
+            sqlx::query_as("SELECT on_track, moderate, moving_away, min_observations, method, version
+                            FROM indicator_settings WHERE municipality_id = $1")
+                .bind(municipality_id).fetch_optional(pool).await?
+        });
+        Ok(match row {
+            None => IndicatorSettings { thresholds: Thresholds::default(), version: 0 },
+            Some((on_track, moderate, moving_away, min_observations, method, version)) => IndicatorSettings {
+                thresholds: Thresholds {
+                    on_track,
+                    moderate,
+                    moving_away,
+                    min_observations: usize::try_from(min_observations).unwrap_or(2),
+                    method: RateMethod::parse(&method)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
+                },
+                version,
+            },
+        })
+    }
+
+    /// Saves the classification thresholds at `expected_version` (0: the first save), with the
+    /// audit row; a stale version is `Conflict`.
+    pub async fn indicator_settings_save(
+        &self,
+        author: &Author,
+        expected_version: i64,
+        thresholds: &Thresholds,
+    ) -> Result<i64> {
+        let mid = author.municipality_id;
+        let before = self.indicator_settings(mid).await?;
+        let ts = now();
+        let t = thresholds;
+        let (method, min_obs) = (t.method.code(), t.min_observations as i64);
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = if expected_version == 0 {
+                sqlx::query("INSERT INTO indicator_settings (municipality_id, on_track, moderate, moving_away, min_observations,
+                                method, version, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT (municipality_id) DO NOTHING")
+                    .bind(mid).bind(t.on_track).bind(t.moderate).bind(t.moving_away).bind(min_obs).bind(method).bind(ts)
+                    .execute(&mut *tx).await?.rows_affected()
+            } else {
+                sqlx::query("UPDATE indicator_settings SET on_track = $2, moderate = $3, moving_away = $4,
+                                min_observations = $5, method = $6, version = version + 1, updated_at = $7
+                             WHERE municipality_id = $1 AND version = $8")
+                    .bind(mid).bind(t.on_track).bind(t.moderate).bind(t.moving_away).bind(min_obs).bind(method).bind(ts)
+                    .bind(expected_version).execute(&mut *tx).await?.rows_affected()
+            };
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            audit_in_tx!(tx, author, "indicator_settings", mid, "update", crate::audit::snapshot(&before.thresholds),
+                Some(serde_json::to_value(thresholds).unwrap_or_default()));
+            tx.commit().await?;
+        });
+        Ok(expected_version + 1)
+    }
 }

@@ -16,13 +16,31 @@ pub fn routes() -> Routes {
         .put("/api/v1/elements/{id}/indicator", api_definition_put)
         .post("/api/v1/elements/{id}/indicator/values", api_value_post)
         .get("/api/v1/plans/{id}/indicators", api_plan_indicators)
+        .get("/api/v1/indicators/settings", api_settings)
+        .put("/api/v1/indicators/settings", api_settings_put)
 }
 
 /// Paths documented in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_indicator, api_definition_put, api_value_post, api_plan_indicators),
-    components(schemas(IndicatorDto, DefinitionDto, TargetDto, ValueDto, ProgressDto, DefinitionWrite, ValueWrite))
+    paths(
+        api_indicator,
+        api_definition_put,
+        api_value_post,
+        api_plan_indicators,
+        super::settings::api_settings,
+        super::settings::api_settings_put
+    ),
+    components(schemas(
+        IndicatorDto,
+        DefinitionDto,
+        TargetDto,
+        ValueDto,
+        ProgressDto,
+        DefinitionWrite,
+        ValueWrite,
+        super::settings::ThresholdsDto
+    ))
 )]
 pub struct IndicatorsDoc;
 
@@ -219,7 +237,8 @@ fn dto(ctx: &Ctx, element: &Element, v: IndicatorView) -> IndicatorDto {
 }
 
 async fn one(state: &AppState, ctx: &Ctx, element: &Element) -> AppResult<IndicatorDto> {
-    let view = service::view(&state.db, ctx.actor()?.municipality_id, element.id, &thresholds(state)).await?;
+    let mid = ctx.actor()?.municipality_id;
+    let view = service::view(&state.db, mid, element.id, &thresholds(state, mid).await?).await?;
     Ok(dto(ctx, element, view))
 }
 

@@ -31,9 +31,10 @@ pub(crate) async fn plan_views(
     let (plan, view) = crate::plans::readable_plan(state, ctx, plan_id).await?;
     let mid = ctx.actor()?.municipality_id;
     let (elements, _) = crate::plans::readable_elements(state, mid, &plan, view).await?;
+    let thresholds = thresholds(state, mid).await?;
     let mut out = Vec::new();
     for e in elements.into_iter().filter(|e| e.kind() == ElementKind::Indicator) {
-        let v = service::view(&state.db, mid, e.id, &thresholds(state)).await?;
+        let v = service::view(&state.db, mid, e.id, &thresholds).await?;
         out.push((e, v));
     }
     Ok((plan, out))

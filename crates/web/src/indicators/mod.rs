@@ -31,10 +31,12 @@ mod definition;
 mod import;
 mod list;
 mod page;
+mod settings;
 pub(crate) use definition::*;
 pub(crate) use import::*;
 pub(crate) use list::*;
 pub(crate) use page::*;
+pub(crate) use settings::*;
 
 /// Routes of this module.
 pub fn routes() -> Routes {
@@ -49,11 +51,8 @@ pub fn routes() -> Routes {
         .get("/indicators/import", import_page)
         .post("/indicators/import", import_upload)
         .post("/indicators/import/confirm", import_confirm)
-}
-
-/// The classification thresholds (Eurostat's).
-pub(crate) fn thresholds(_state: &AppState) -> Thresholds {
-    Thresholds::default()
+        .get("/indicators/settings", settings_page)
+        .post("/indicators/settings", settings_save)
 }
 
 /// Who may use the import at all: whoever may edit some plan (leaders, delegates, the

@@ -39,6 +39,7 @@ pub(crate) struct IndicatorTemplate {
     pub(crate) element: Element,
     pub(crate) plan: Plan,
     pub(crate) has_definition: bool,
+    pub(crate) may_configure: bool,
     pub(crate) description: String,
     pub(crate) unit: String,
     pub(crate) chain: String,
@@ -73,7 +74,8 @@ pub(crate) async fn render(
 ) -> AppResult<IndicatorTemplate> {
     let r = readable(state, ctx, id).await?;
     let mid = ctx.actor()?.municipality_id;
-    let view = service::view(&state.db, mid, id, &thresholds(state)).await?;
+    let thresholds = thresholds(state, mid).await?;
+    let view = service::view(&state.db, mid, id, &thresholds).await?;
     let def = view.definition.as_ref();
     let direction = def.map(|d| d.direction()).unwrap_or(Direction::Higher);
     let unit = def.map(|d| d.unit.clone()).unwrap_or_default();
@@ -118,12 +120,22 @@ pub(crate) async fn render(
     let (form, errors, conflict) = back.unwrap_or_default();
     let method = ctx.tr.rule(
         &RuleError::new("indicator-method")
-            .with("on_track", format!("{}", (thresholds(state).on_track * 100.0).round()))
-            .with("moderate", format!("{}", (thresholds(state).moderate * 100.0).round())),
+            .with(
+                "rate",
+                ctx.tr.t(match thresholds.method {
+                    RateMethod::Compound => "indicator-rate-compound",
+                    RateMethod::Linear => "indicator-rate-linear",
+                }),
+            )
+            .with("on_track", Thresholds::percent(thresholds.on_track))
+            .with("moderate", Thresholds::percent(thresholds.moderate))
+            .with("moving_away", Thresholds::percent(thresholds.moving_away))
+            .with("min_observations", thresholds.min_observations.to_string()),
     );
     Ok(IndicatorTemplate {
         p: ctx.page(ctx.tr.t("indicator-title"), "plans"),
         has_definition: def.is_some(),
+        may_configure: may_configure(ctx.actor()?),
         description: def.map(|d| d.description.clone()).unwrap_or_default(),
         chain: def.map(|d| ctx.tr.t(d.chain().label_key())).unwrap_or_default(),
         direction: direction_label(ctx, direction),

@@ -398,3 +398,70 @@ both!(import_names_every_bad_row_and_stores_nothing_until_valid, |t: TestApp| as
     let mut e = t.login("ansattx").await;
     e.get("/indicators/import").await.expect(403);
 });
+
+async fn post_settings(c: &mut Client, form: Vec<(&'static str, String)>) -> Res {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post("/indicators/settings", &pairs).await
+}
+
+both!(configured_thresholds_change_the_class_and_the_explanation, |t: TestApp| async move {
+    let mut x = t.login("lederx").await;
+    let mut api = crate::api::token_client(&t, "lederx").await;
+    let (_, id) = indicator(&mut x, t.fx.unit_x, "Andel elever som trives").await;
+    // From 50 (2020) to 70 (2030) needs 3.4 % a year; 51 and 52.6 is about 75 % of that: moderate.
+    define(&mut x, id, "higher", ("2020", "50"), "2030: 70").await.expect(303);
+    enter(&mut x, id, "2021", "51").await.expect(303);
+    enter(&mut x, id, "2022", "52,6").await.expect(303);
+    let class = |v: &serde_json::Value| v["progress"]["class"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(class(&api.get(&format!("/api/v1/elements/{id}/indicator")).await.expect(200).json()), "moderate");
+    x.get(&format!("/elements/{id}/indicator")).await.expect(200).contains("Minst 95 %").lacks("/indicators/settings");
+
+    // Only the staff configure; everyone reads the thresholds in force.
+    x.get("/indicators/settings").await.expect(403);
+    let before = api.get("/api/v1/indicators/settings").await.expect(200).json();
+    assert_eq!((before["on_track"].as_f64(), before["version"].as_i64()), (Some(0.95), Some(0)));
+    json(&mut api, Method::PUT, "/api/v1/indicators/settings", before.clone()).await.expect(403);
+    let mut s = t.login("styring").await;
+    let page = s.get("/indicators/settings").await.expect(200);
+    page.contains("value=\"95\"").contains("value=\"60\"");
+    let version = page.input_value("version").unwrap();
+    let form = |on_track: &'static str, moderate: &'static str, version: String| {
+        vec![
+            ("on_track", on_track.to_owned()),
+            ("moderate", moderate.to_owned()),
+            ("moving_away", "0".to_owned()),
+            ("min_observations", "2".to_owned()),
+            ("method", "compound".to_owned()),
+            ("version", version),
+        ]
+    };
+    // Out of order or out of range: 422, the typed values kept, nothing saved.
+    let audit = t.audit_count().await;
+    post_settings(&mut s, form("50", "60", version.clone()))
+        .await
+        .expect(422)
+        .contains("value=\"50\"")
+        .contains("må synke");
+    post_settings(&mut s, form("abc", "60", version.clone())).await.expect(422).contains("«abc» er ikke et tall");
+    assert_eq!(t.audit_count().await, audit);
+    // A valid save; on track from 70 % turns the indicator on track, and its page says so.
+    post_settings(&mut s, form("70", "40", version.clone())).await.expect(303);
+    assert_eq!(t.audit_count().await, audit + 1);
+    assert_eq!(class(&api.get(&format!("/api/v1/elements/{id}/indicator")).await.expect(200).json()), "on_track");
+    x.get(&format!("/elements/{id}/indicator")).await.expect(200).contains("Minst 70 %").contains("minst 40 %");
+    // The stale form is refused with 409 and its values kept.
+    post_settings(&mut s, form("90", "40", version)).await.expect(409).contains("value=\"90\"");
+    // The API: 422 for values out of order, 409 for a stale version, 200 back to the defaults.
+    let mut staff = crate::api::token_client(&t, "styring").await;
+    let now = staff.get("/api/v1/indicators/settings").await.expect(200).json();
+    assert_eq!(now["version"], 1);
+    let mut bad = now.clone();
+    bad["moderate"] = 0.99.into();
+    json(&mut staff, Method::PUT, "/api/v1/indicators/settings", bad).await.expect(422);
+    json(&mut staff, Method::PUT, "/api/v1/indicators/settings", before.clone()).await.expect(409);
+    let mut back = before;
+    back["version"] = 1.into();
+    let saved = json(&mut staff, Method::PUT, "/api/v1/indicators/settings", back).await.expect(200).json();
+    assert_eq!((saved["on_track"].as_f64(), saved["version"].as_i64()), (Some(0.95), Some(2)));
+    assert_eq!(class(&api.get(&format!("/api/v1/elements/{id}/indicator")).await.expect(200).json()), "moderate");
+});
