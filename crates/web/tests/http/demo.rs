@@ -219,3 +219,41 @@ both!(demo_agreements_at_both_levels_some_signed_read_by_hr_not_by_politicians_o
         }
     }
 });
+
+/// A table as text for a snapshot: one line per row, cells separated by ` | `.
+fn rows_text(rows: &[(usize, Vec<String>)]) -> String {
+    rows.iter().map(|(_, cells)| cells.join(" | ")).collect::<Vec<_>>().join("\n")
+}
+
+both!(demo_exports_match_their_snapshots, |t: TestApp| async move {
+    use chrono::Datelike;
+    let cost = HashCost { memory_kib: 1024, iterations: 1 };
+    let mid = demo::load(&t.db, cost).await.unwrap().municipality_id;
+    let mut c = t.client();
+    c.login("kommunedirektor@demo.rodtrad.no", demo::DEMO_PASSWORD).await.expect(303);
+    // The demo economy's year; its January is there whatever the day (see demo_economy).
+    let today = chrono::Utc::now().date_naive();
+    let year = if today.month() == 1 { today.year() - 1 } else { today.year() };
+    let economy_csv = c.get(&format!("/economy/export.csv?year={year}&month=1")).await.expect(200);
+    let economy_xlsx = c.get(&format!("/economy/export.xlsx?year={year}&month=1")).await.expect(200);
+    let economy_rows = rodtrad_export::xlsx_rows(&economy_xlsx.bytes).unwrap();
+    assert!(economy_rows.len() > 10, "the municipality, its areas and units");
+    // An indicator with values entered by hand (the emissions figures come from the statistics).
+    let elements = t.db.elements_all(mid).await.unwrap();
+    let active =
+        elements.iter().find(|e| e.text.starts_with("Andel voksne som er fysisk aktive") && !e.inherited()).unwrap();
+    let values_csv = c.get(&format!("/elements/{}/indicator/values.csv", active.id)).await.expect(200);
+    let values_xlsx = c.get(&format!("/elements/{}/indicator/values.xlsx", active.id)).await.expect(200);
+    assert!(values_csv.body.lines().count() > 3, "{}", values_csv.body);
+    let values_rows = rodtrad_export::xlsx_rows(&values_xlsx.bytes).unwrap();
+    // The year the demo is loaded, and times of the day, differ from run to run; the rest must not.
+    insta::with_settings!({filters => vec![
+        (r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "[timestamp]"),
+        (&format!(r"\b{year}\b") as &str, "[year]"),
+    ]}, {
+        insta::assert_snapshot!("demo_economy_csv", economy_csv.body);
+        insta::assert_snapshot!("demo_economy_xlsx", rows_text(&economy_rows));
+        insta::assert_snapshot!("demo_indicator_values_csv", values_csv.body);
+        insta::assert_snapshot!("demo_indicator_values_xlsx", rows_text(&values_rows));
+    });
+});
