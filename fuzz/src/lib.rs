@@ -290,6 +290,30 @@ pub fn economy_csv(data: &[u8]) {
     }
 }
 
+/// The import of indicator values (CSV or XLSX): any bytes read as a table or a file problem, never a
+/// panic; a checked table has one preview row per data row, and when every row is valid each value
+/// belongs to a known indicator, is finite and within range, and no indicator has a period twice.
+pub fn indicator_values(data: &[u8]) {
+    use rodtrad_service::indicators::import::{Target, check, read_file};
+    let Ok(table) = read_file(data) else { return };
+    let targets = [
+        Target { id: 7, text: "Andel elever som trives".into(), percent: true, stored: Default::default() },
+        Target { id: 8, text: "Antall bostedsløse".into(), percent: false, stored: Default::default() },
+    ];
+    let Ok(preview) = check(&table, &targets) else { return };
+    assert_eq!(preview.rows.len(), table.rows.len(), "one preview row per data row");
+    if preview.valid() {
+        let values = preview.values();
+        assert_eq!(values.len(), preview.rows.len(), "every valid row is written");
+        let mut seen = std::collections::HashSet::new();
+        for v in &values {
+            assert!([7, 8].contains(&v.element_id) && v.value.is_finite());
+            assert!(v.element_id != 7 || (0.0..=100.0).contains(&v.value), "a percentage within 0–100");
+            assert!(seen.insert((v.element_id, v.period.clone())), "a period twice for one indicator");
+        }
+    }
+}
+
 /// The goal-element draft that the page form and the API share: never panics; a draft that parses
 /// has its text trimmed, non-empty and within the limit, unique SDG codes, and parses again from its
 /// own values to itself; a refusal names a field for every error.
