@@ -314,6 +314,29 @@ pub fn indicator_values(data: &[u8]) {
     }
 }
 
+/// Population projections (LIDA): any bytes give rows or named problems; accepted rows are sorted
+/// by year and age group, within the years and ages allowed, never negative, and no two groups of
+/// a year overlap, so no person counts twice in a service's age range.
+pub fn lida_projection_csv(data: &[u8]) {
+    use rodtrad_domain::lida::{MAX_AGE, parse_projection_csv};
+    match parse_projection_csv(data.to_vec()) {
+        Ok(rows) => {
+            assert!(!rows.is_empty(), "an empty file accepted");
+            for pair in rows.windows(2) {
+                assert!((pair[0].year, pair[0].band) < (pair[1].year, pair[1].band), "rows sorted and unique");
+                if pair[0].year == pair[1].year {
+                    assert_eq!(pair[0].band.overlap(&pair[1].band), 0, "overlapping groups accepted");
+                }
+            }
+            for r in &rows {
+                assert!((2000..=2100).contains(&r.year) && r.band.from <= r.band.to && r.band.to <= MAX_AGE);
+                assert!(!r.persons.is_sign_negative());
+            }
+        }
+        Err(problems) => assert!(!problems.is_empty(), "refused without a reason"),
+    }
+}
+
 /// The goal-element draft that the page form and the API share: never panics; a draft that parses
 /// has its text trimmed, non-empty and within the limit, unique SDG codes, and parses again from its
 /// own values to itself; a refusal names a field for every error.

@@ -10,6 +10,7 @@ pub mod economy;
 pub mod followup;
 pub mod indicators;
 pub mod letters;
+pub mod lida;
 pub mod municipality;
 pub mod norwegian_time;
 pub mod org;
