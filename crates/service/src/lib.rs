@@ -12,6 +12,7 @@ pub mod followup;
 pub mod indicators;
 pub mod jobs;
 pub mod letters;
+pub mod lida;
 pub mod mail;
 pub mod notify;
 pub mod plans;

@@ -267,6 +267,7 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
     }
     crate::demo_plans::load(db, &loader.author, &tree).await?;
     crate::demo_indicators::load(db, &loader.author).await?;
+    crate::demo_lida::load(db, &loader.author).await?;
     crate::demo_unitplans::load(db, &loader.author, &tree).await?;
     crate::demo_letters::load(db, &loader.author, &tree).await?;
     crate::demo_status::load(db, &loader.author, &tree).await?;

@@ -237,5 +237,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
     doc.merge(crate::economy::api::EconomyDoc::openapi());
     doc.merge(crate::programme::api::ProgrammeDoc::openapi());
+    doc.merge(crate::lida::api::LidaDoc::openapi());
     Json(doc)
 }

@@ -43,7 +43,8 @@ features!(
     "letters",
     "indicators",
     "economy",
-    "programme"
+    "programme",
+    "lida"
 );
 
 /// A supported UI language.

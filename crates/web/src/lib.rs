@@ -17,6 +17,7 @@ pub mod forms;
 pub mod i18n;
 pub mod indicators;
 pub mod letters;
+pub mod lida;
 pub mod org;
 pub mod pages;
 pub mod people;
@@ -75,7 +76,9 @@ fn compose() -> (Routes, Routes) {
         .merge(economy::routes())
         .merge(economy::api::routes())
         .merge(programme::routes())
-        .merge(programme::api::routes());
+        .merge(programme::api::routes())
+        .merge(lida::routes())
+        .merge(lida::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

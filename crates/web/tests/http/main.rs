@@ -21,6 +21,7 @@ mod i18n;
 mod indicators;
 mod input;
 mod letters;
+mod lida;
 mod matrix;
 mod notifications;
 mod org;

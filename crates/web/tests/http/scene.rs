@@ -141,6 +141,9 @@ pub struct MunicipalityObjects {
     pub programme_year: i64,
     pub programme_investment: i64,
     pub programme_rule: i64,
+    /// A population projection and a scenario of the long-term analysis on it.
+    pub lida_projection: i64,
+    pub lida_scenario: i64,
 }
 
 pub struct Scene {
@@ -398,6 +401,35 @@ async fn economy_upload(t: &TestApp, mid: i64) -> i64 {
     t.db.economy_import_stage(&a, "regnskap.csv", &parsed).await.unwrap()
 }
 
+/// A population projection of municipality `mid` (two years, two age groups) and a scenario on it
+/// with one service.
+async fn lida(t: &TestApp, mid: i64) -> (i64, i64) {
+    use rodtrad_domain::lida::{AgeBand, Assumption, ProjectionRow};
+    let a = author(mid);
+    let band = |f, to| AgeBand::new(f, to).unwrap();
+    let rows: Vec<ProjectionRow> = [(2027, band(1, 5), 300), (2027, band(6, 15), 700), (2028, band(1, 5), 310)]
+        .into_iter()
+        .map(|(year, band, n)| ProjectionRow { year, band, persons: n.into() })
+        .collect();
+    let projection = t.db.lida_projection_create(&a, "Framskriving", ("csv", "framskriving.csv"), &rows).await.unwrap();
+    let input = rodtrad_store::lida::ScenarioInput {
+        name: "Hovedalternativet".into(),
+        base_year: 2026,
+        projection_id: projection,
+        assumptions: vec![Assumption {
+            service: "Barnehage".into(),
+            band: band(1, 5),
+            coverage: "0.9".parse().unwrap(),
+            capacity: 270.into(),
+            operating_cost: 200_000.into(),
+            investment_cost: 1_500_000.into(),
+            growth_percent: 0.into(),
+        }],
+    };
+    let (scenario, _) = t.db.lida_scenario_save(&a, None, 0, &input).await.unwrap();
+    (projection, scenario)
+}
+
 /// Uploads a statistics file through the import form.
 pub async fn upload(c: &mut Client, body: &str) -> Res {
     let csrf = c.csrf().await;
@@ -485,6 +517,7 @@ impl Scene {
         let b_programme = programme(t, fx.other_municipality, 2031).await;
         let mut stats_a = t.login("styring").await;
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
+        let a_lida = lida(t, fx.municipality).await;
         let a_objects = MunicipalityObjects {
             id: fx.municipality,
             number: "0301",
@@ -499,10 +532,13 @@ impl Scene {
             programme_year: a_programme.0,
             programme_investment: a_programme.1,
             programme_rule: a_programme.2,
+            lida_projection: a_lida.0,
+            lida_scenario: a_lida.1,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
         let (import, table, series) = statistics(t, &mut stats_b, fx.other_municipality).await;
+        let b_lida = lida(t, fx.other_municipality).await;
         let b_objects = MunicipalityObjects {
             id: fx.other_municipality,
             number: "4601",
@@ -517,6 +553,8 @@ impl Scene {
             programme_year: b_programme.0,
             programme_investment: b_programme.1,
             programme_rule: b_programme.2,
+            lida_projection: b_lida.0,
+            lida_scenario: b_lida.1,
         };
 
         let mut subjects = Vec::new();
@@ -640,6 +678,8 @@ impl Scene {
                 ("investments", "investment") => m.programme_investment.to_string(),
                 ("rules", "rule") => m.programme_rule.to_string(),
                 ("uploads", "upload") => economy_upload(t, m.id).await.to_string(),
+                ("projections", "projection") => m.lida_projection.to_string(),
+                ("scenarios", "scenario") => m.lida_scenario.to_string(),
                 ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
