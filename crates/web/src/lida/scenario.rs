@@ -21,6 +21,8 @@ pub(crate) struct FormTemplate {
     pub(crate) id: Option<i64>,
     pub(crate) version: i64,
     pub(crate) scenario_name: String,
+    /// The stored name, for the way back to the scenario (the typed one may be empty or wrong).
+    pub(crate) stored_name: String,
     pub(crate) base_year: String,
     pub(crate) projection: String,
     pub(crate) projections: Vec<Choice>,
@@ -53,6 +55,7 @@ async fn form_template(state: &AppState, ctx: &Ctx, id: Option<i64>) -> AppResul
         id,
         version: 0,
         scenario_name: String::new(),
+        stored_name: String::new(),
         base_year: (chrono::Datelike::year(&chrono::Utc::now().date_naive())).to_string(),
         projection: projections.first().map(|c| c.value.clone()).unwrap_or_default(),
         projections,
@@ -64,6 +67,7 @@ async fn form_template(state: &AppState, ctx: &Ctx, id: Option<i64>) -> AppResul
         t.p = ctx.page(tr.t1("lida-edit-title", "name", &s.info.name), "economy");
         t.version = s.info.version;
         t.scenario_name = s.info.name.clone();
+        t.stored_name = s.info.name.clone();
         t.base_year = s.info.base_year.to_string();
         t.projection = s.info.projection_id.to_string();
         t.rows = s.assumptions.iter().map(AssumptionDraft::from).collect();

@@ -177,6 +177,13 @@ both!(a_lida_scenario_on_crafted_data_matches_a_hand_computation, |t: TestApp| a
         .await
         .expect(409)
         .contains("value=\"Gammel versjon\"");
+    // An emptied name is refused, and the way back still names the stored scenario (a link
+    // without text would fail the accessibility check).
+    staff
+        .post(&page, &scenario_form(&projection, "2", "", "0,9"))
+        .await
+        .expect(422)
+        .contains(&format!("href=\"{page}\">Høy dekning</a>"));
     assert_eq!(scalar(&t, "SELECT COUNT(*) FROM audit_log WHERE entity = 'lida_scenario'").await, 2);
     // 2027 at 95 %: 285 kindergarten places, 15 new: 22 500 000 more than the first scenario.
     staff
