@@ -256,4 +256,31 @@ both!(demo_exports_match_their_snapshots, |t: TestApp| async move {
         insta::assert_snapshot!("demo_indicator_values_csv", values_csv.body);
         insta::assert_snapshot!("demo_indicator_values_xlsx", rows_text(&values_rows));
     });
+    // The action programme starts in the year the demo is loaded: its four years are redacted.
+    let first = today.year();
+    let mut programme = Vec::new();
+    for table in ["frames", "investments", "efficiency", "rules"] {
+        let csv = c.get(&format!("/economy/programme/{first}/export.csv?table={table}")).await.expect(200);
+        let xlsx = c.get(&format!("/economy/programme/{first}/export.xlsx?table={table}")).await.expect(200);
+        assert!(csv.body.lines().count() > 2, "{table}: {}", csv.body);
+        programme.push((table, csv.body, rows_text(&rodtrad_export::xlsx_rows(&xlsx.bytes).unwrap())));
+    }
+    let years: Vec<(String, String)> =
+        (0..4).map(|i| (format!(r"\b{}\b", first + i), format!("[year {}]", i + 1))).collect();
+    insta::with_settings!({filters => years.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect::<Vec<_>>()}, {
+        for (table, csv, xlsx) in &programme {
+            insta::assert_snapshot!(format!("demo_programme_{table}_csv"), csv);
+            insta::assert_snapshot!(format!("demo_programme_{table}_xlsx"), xlsx);
+        }
+    });
+    // The LIDA scenario (fixed years: base year 2026, projection 2027–2046).
+    let scenario = t.db.lida_scenarios(mid).await.unwrap().into_iter().next().expect("the demo scenario");
+    let lida_csv = c.get(&format!("/economy/lida/scenarios/{}/export.csv", scenario.id)).await.expect(200);
+    let lida_xlsx = c.get(&format!("/economy/lida/scenarios/{}/export.xlsx", scenario.id)).await.expect(200);
+    assert!(lida_csv.body.lines().count() > 20, "{}", lida_csv.body);
+    insta::assert_snapshot!("demo_lida_scenario_csv", lida_csv.body);
+    insta::assert_snapshot!(
+        "demo_lida_scenario_xlsx",
+        rows_text(&rodtrad_export::xlsx_rows(&lida_xlsx.bytes).unwrap())
+    );
 });
