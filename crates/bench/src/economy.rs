@@ -3,13 +3,13 @@
 //! Python's `csv` module and a pandas groupby of the same file. Each runs as its own child process,
 //! whose wall time and peak resident memory are taken from `wait4`.
 
+use crate::jsonstat::Measured;
 use crate::report::{Table, mib};
 use crate::server::Env;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// What the Python reference does: read every row with `csv`, build a DataFrame, turn the Norwegian
 /// amounts into numbers, map each account to its line by prefix and sum per responsibility, line and
@@ -27,34 +27,10 @@ sums = df.groupby(["Ansvar", "line", "Periode"])["amount"].sum()
 print(f"{sums.sum():.2f} {len(sums)}")
 "#;
 
-struct Measured {
-    wall: Duration,
-    max_rss_kib: u64,
-    stdout: String,
-}
-
-fn measure(cmd: &mut Command) -> Result<Measured> {
-    let out = tempfile_in(cmd)?;
-    cmd.stdin(Stdio::null()).stdout(std::fs::File::create(&out)?).stderr(Stdio::inherit());
-    let started = Instant::now();
-    let child = cmd.spawn().with_context(|| format!("cannot start {cmd:?}"))?;
-    let mut status = 0;
-    // SAFETY: rusage is plain old data; wait4 fills it for our own unreaped child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    let wall = started.elapsed();
-    if pid < 0 {
-        bail!("wait4 failed: {}", std::io::Error::last_os_error());
-    }
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{cmd:?} failed (status {status})");
-    }
-    Ok(Measured { wall, max_rss_kib: usage.ru_maxrss as u64, stdout: std::fs::read_to_string(&out)? })
-}
-
-fn tempfile_in(cmd: &Command) -> Result<std::path::PathBuf> {
-    let dir = cmd.get_current_dir().map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
-    Ok(dir.join(format!("economy-out-{}.txt", std::process::id())))
+/// Runs a child to its end and measures it (see [`crate::jsonstat::measure`]), its output in the
+/// scratch directory.
+fn measure(cmd: &mut Command, work: &Path) -> Result<Measured> {
+    crate::jsonstat::measure(cmd, &work.join("economy-out.txt"))
 }
 
 /// Writes `lines` accounting lines for the responsibility `codes`: every code × account × month of
@@ -139,7 +115,7 @@ pub async fn run(env: &Env, python: &Path, quick: bool) -> Result<Table> {
         .current_dir(&env.work)
         .env("RODTRAD_DATABASE_URL", &url)
         .env("RUST_LOG", "warn");
-    let ours = measure(&mut cmd)?;
+    let ours = measure(&mut cmd, &env.work)?;
     let expected = format!(
         "total {}",
         rodtrad_domain::economy::format_nok(rodtrad_domain::economy::Decimal::from_i128_with_scale(total_ore, 2))
@@ -151,7 +127,7 @@ pub async fn run(env: &Env, python: &Path, quick: bool) -> Result<Table> {
     eprintln!("economy: Python csv + pandas groupby");
     let mut cmd = Command::new(python);
     cmd.arg("-c").arg(PANDAS).arg(&file).current_dir(&env.work);
-    let theirs = measure(&mut cmd)?;
+    let theirs = measure(&mut cmd, &env.work)?;
     let pandas_total: f64 =
         theirs.stdout.split_whitespace().next().and_then(|t| t.parse().ok()).context("pandas printed no total")?;
     let exact = total_ore as f64 / 100.0;

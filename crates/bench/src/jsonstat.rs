@@ -128,14 +128,14 @@ pub fn read_only(path: &Path) -> Result<()> {
     Ok(())
 }
 
-struct Measured {
-    wall: Duration,
-    max_rss_kib: u64,
-    stdout: String,
+pub(crate) struct Measured {
+    pub(crate) wall: Duration,
+    pub(crate) max_rss_kib: u64,
+    pub(crate) stdout: String,
 }
 
 /// Runs a child to its end and takes its own resource usage from `wait4`.
-fn measure(cmd: &mut Command, out: &Path) -> Result<Measured> {
+pub(crate) fn measure(cmd: &mut Command, out: &Path) -> Result<Measured> {
     let file = std::fs::File::create(out)?;
     cmd.stdin(Stdio::null()).stdout(file).stderr(Stdio::inherit());
     let started = Instant::now();
