@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod agreements;
+pub mod annual_cycle;
 pub mod dashboard;
 pub mod economy;
 pub mod followup;
