@@ -6,11 +6,13 @@
 //! and [`on_db!`] compiles each query body once per backend.
 
 pub mod agreements;
+pub mod annual_cycle;
 pub mod audit;
 pub mod backup;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_agreements;
+pub mod demo_annual_cycle;
 pub mod demo_economy;
 pub mod demo_indicators;
 pub mod demo_letters;
