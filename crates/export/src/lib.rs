@@ -6,6 +6,8 @@ pub mod chart;
 
 pub mod pdf;
 
+pub mod ical;
+
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// One cell of an exported table: text, or a number the application formatted itself.
