@@ -6,6 +6,7 @@
 //! call the same code.
 
 pub mod agreements;
+pub mod annual_cycle;
 pub mod dashboard;
 pub mod economy;
 pub mod followup;
