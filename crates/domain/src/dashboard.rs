@@ -50,11 +50,13 @@ pub enum NotificationKind {
     Overdue,
     /// A management dialogue the account is a party to was opened.
     Dialogue,
+    /// A deadline of the annual cycle (unit plans due, status reporting due, …) is near.
+    CycleDeadline,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 3] = [Self::DueSoon, Self::Overdue, Self::Dialogue];
+    pub const ALL: [NotificationKind; 4] = [Self::DueSoon, Self::Overdue, Self::Dialogue, Self::CycleDeadline];
 
     /// Stable code, for the database and the API.
     pub fn code(self) -> &'static str {
@@ -62,6 +64,7 @@ impl NotificationKind {
             Self::DueSoon => "due_soon",
             Self::Overdue => "overdue",
             Self::Dialogue => "dialogue",
+            Self::CycleDeadline => "cycle_deadline",
         }
     }
 
@@ -79,6 +82,7 @@ impl NotificationKind {
             Self::DueSoon => "notification-kind-due_soon",
             Self::Overdue => "notification-kind-overdue",
             Self::Dialogue => "notification-kind-dialogue",
+            Self::CycleDeadline => "notification-kind-cycle_deadline",
         }
     }
 

@@ -29,6 +29,27 @@ pub struct MyItem {
     pub to_report: bool,
 }
 
+/// A deadline of the annual cycle ahead that concerns the caller: an activity of a wheel linked to
+/// a module deadline (unit plans due, status reporting due, …), for *Mitt ansvar*, notifications
+/// and e-mail digests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleDeadline {
+    /// The activity.
+    pub activity_id: i64,
+    /// Which module deadline.
+    pub kind: rodtrad_domain::annual_cycle::DeadlineKind,
+    /// The activity's title.
+    pub title: String,
+    /// The date (the activity's end).
+    pub date: NaiveDate,
+    /// Days from today.
+    pub days: i64,
+}
+
+/// How many days ahead a linked deadline of the annual cycle is announced ("status reporting due in
+/// 7 days").
+pub const CYCLE_NOTICE_DAYS: i64 = 7;
+
 /// *Mitt ansvar*: the running assignments and measures the caller answers for (as the responsible
 /// person, or as the leader of their owner unit) and the open management dialogues they are a
 /// party to (as the unit's leader or the superior leader).
@@ -40,6 +61,8 @@ pub struct Mine {
     pub dialogues: Vec<Dialogue>,
     /// The period reports are due in (open), if any.
     pub period: Option<Period>,
+    /// The annual cycle's linked deadlines within [`CYCLE_NOTICE_DAYS`], for leaders and the staff.
+    pub deadlines: Vec<CycleDeadline>,
 }
 
 impl Mine {
@@ -60,7 +83,7 @@ impl Mine {
 
     /// Nothing to show.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty() && self.dialogues.is_empty()
+        self.items.is_empty() && self.dialogues.is_empty() && self.deadlines.is_empty()
     }
 }
 
@@ -104,7 +127,38 @@ pub fn mine(
         items,
         dialogues: dialogues.iter().filter(|d| my_dialogue(actor, d)).cloned().collect(),
         period: period.filter(|p| !p.is_closed()).cloned(),
+        deadlines: Vec::new(),
     }
+}
+
+/// The linked deadlines among `activities` that concern `actor` from `today` to
+/// [`CYCLE_NOTICE_DAYS`] ahead: for the leaders and the staff, the municipality-wide ones and
+/// those of a unit the actor works in or leads.
+pub fn cycle_deadlines(
+    actor: &Actor,
+    activities: &[rodtrad_store::annual_cycle::StoredActivity],
+    today: NaiveDate,
+) -> Vec<CycleDeadline> {
+    if actor.led_units.is_empty() && !actor.can_manage_annual_cycle() {
+        return Vec::new();
+    }
+    let last = today + chrono::Duration::days(CYCLE_NOTICE_DAYS);
+    let mut out: Vec<CycleDeadline> = activities
+        .iter()
+        .filter(|a| a.activity.ends_on >= today && a.activity.ends_on <= last)
+        .filter(|a| a.unit_id.is_none_or(|u| actor.own_unit == Some(u) || actor.led_units.contains(&u)))
+        .filter_map(|a| {
+            Some(CycleDeadline {
+                activity_id: a.id,
+                kind: a.activity.deadline?,
+                title: a.activity.title.clone(),
+                date: a.activity.ends_on,
+                days: (a.activity.ends_on - today).num_days(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|d| (d.date, d.kind, d.activity_id));
+    out
 }
 
 /// What *Mitt ansvar* is computed from, loaded once per municipality (the notification run and the
@@ -119,6 +173,8 @@ pub struct Inputs {
     pub period: Option<Period>,
     /// The items with a report in that period (empty when it is closed).
     pub reported: HashSet<i64>,
+    /// The annual cycle's activities ending within [`CYCLE_NOTICE_DAYS`].
+    pub cycle: Vec<rodtrad_store::annual_cycle::StoredActivity>,
 }
 
 impl Inputs {
@@ -134,18 +190,23 @@ impl Inputs {
             dialogues: db.followup_dialogues(municipality_id, true).await?,
             period,
             reported,
+            cycle: db
+                .cycle_activities_between(municipality_id, today, today + chrono::Duration::days(CYCLE_NOTICE_DAYS))
+                .await?,
         })
     }
 
     /// *Mitt ansvar* of `actor`.
     pub fn mine(&self, actor: &Actor, today: NaiveDate) -> Mine {
-        mine(actor, &self.items, &self.dialogues, &self.reported, self.period.as_ref(), today)
+        let mut m = mine(actor, &self.items, &self.dialogues, &self.reported, self.period.as_ref(), today);
+        m.deadlines = cycle_deadlines(actor, &self.cycle, today);
+        m
     }
 }
 
 /// Loads *Mitt ansvar* for `actor` on `today`.
 pub async fn load_mine(db: &Db, actor: &Actor, today: NaiveDate) -> Result<Mine, StoreError> {
-    if actor.person_id.is_none() && actor.led_units.is_empty() {
+    if actor.person_id.is_none() && actor.led_units.is_empty() && !actor.can_manage_annual_cycle() {
         return Ok(Mine::default());
     }
     Ok(Inputs::load(db, actor.municipality_id, today).await?.mine(actor, today))

@@ -1,6 +1,7 @@
 //! In-app notifications, made by a scheduled run (`rodtrad serve`) or the `rodtrad notify` command:
 //! for every active account, its overdue items, its items due soon and the open management dialogues
-//! it is a party to, from the same read model as *Mitt ansvar*. Making them again changes nothing
+//! it is a party to, and the annual cycle's linked deadlines of the coming week, from the same read
+//! model as *Mitt ansvar*. Making them again changes nothing
 //! (one notification per account, kind and subject).
 
 use crate::dashboard::{Inputs, Mine};
@@ -31,6 +32,13 @@ pub fn notifications_for(user_id: i64, mine: &Mine) -> Vec<NewNotification> {
         text: d.element_text.clone(),
         due_on: d.follow_up_on,
     }));
+    out.extend(mine.deadlines.iter().map(|d| NewNotification {
+        user_id,
+        kind: NotificationKind::CycleDeadline,
+        subject_id: d.activity_id,
+        text: d.title.clone(),
+        due_on: Some(d.date),
+    }));
     out
 }
 
@@ -42,7 +50,7 @@ pub async fn run(db: &Db, municipality_id: i64, today: NaiveDate) -> Result<u64,
     let mut new = Vec::new();
     for user in users {
         let actor = db.actor(&user, today).await?;
-        if actor.person_id.is_none() && actor.led_units.is_empty() {
+        if actor.person_id.is_none() && actor.led_units.is_empty() && !actor.can_manage_annual_cycle() {
             continue;
         }
         new.extend(notifications_for(user.id, &inputs.mine(&actor, today)));

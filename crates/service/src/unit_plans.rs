@@ -231,6 +231,7 @@ pub async fn overview(
     let mid = actor.municipality_id;
     let tree = db.org_tree(mid).await?;
     let deadline = db.unit_plan_deadline(mid, year).await?;
+    let due_on = effective_deadline(db, mid, year).await?;
     let plans: Vec<Plan> = db
         .plans(mid)
         .await?
@@ -274,8 +275,8 @@ pub async fn overview(
             })
         });
         // A unit's plan is due by the deadline; a department's own plan, when it makes one, too.
-        let overdue = (kind != OrgUnitKind::Department || plan.is_some())
-            && deadline.is_some_and(|d| is_overdue(status, d.deadline, today));
+        let overdue =
+            (kind != OrgUnitKind::Department || plan.is_some()) && due_on.is_some_and(|d| is_overdue(status, d, today));
         rows.push(OverviewRow {
             unit_id: id,
             unit_name: unit.name.clone(),
@@ -296,4 +297,18 @@ pub async fn overview(
 /// Today in Norway, for deadlines.
 pub fn today() -> NaiveDate {
     rodtrad_domain::norwegian_time::oslo_date(Utc::now())
+}
+
+/// The date the unit plans of `year` are due: the annual cycle's linked date (*frist for
+/// virksomhetsplaner*) when the year's wheel has one, else the deadline the staff set.
+pub async fn effective_deadline(db: &Db, municipality_id: i64, year: i64) -> Result<Option<NaiveDate>, ServiceError> {
+    let own = db.unit_plan_deadline(municipality_id, year).await?.map(|d| d.deadline);
+    crate::annual_cycle::deadline_date(
+        db,
+        municipality_id,
+        rodtrad_domain::annual_cycle::DeadlineKind::UnitPlansDue,
+        year as i32,
+        own,
+    )
+    .await
 }

@@ -35,7 +35,7 @@ pub struct Digest {
 pub fn compose(tr: &Tr, name: &str, mine: &Mine, base_url: &str) -> Option<Digest> {
     let overdue: Vec<&MyItem> = mine.overdue().collect();
     let soon: Vec<&MyItem> = mine.due_soon().collect();
-    if overdue.is_empty() && soon.is_empty() && mine.dialogues.is_empty() {
+    if overdue.is_empty() && soon.is_empty() && mine.dialogues.is_empty() && mine.deadlines.is_empty() {
         return None;
     }
     let base = base_url.trim_end_matches('/');
@@ -64,6 +64,20 @@ pub fn compose(tr: &Tr, name: &str, mine: &Mine, base_url: &str) -> Option<Diges
         let _ = writeln!(body, "{} ({})", tr.t("dashboard-open-dialogues"), mine.dialogues.len());
         for d in &mine.dialogues {
             let _ = writeln!(body, "- {} ({})\n  {base}/followup/dialogues/{}", d.element_text, d.unit_name, d.id);
+        }
+        body.push('\n');
+    }
+    if !mine.deadlines.is_empty() {
+        let _ = writeln!(body, "{} ({})", tr.t("digest-cycle-deadlines"), mine.deadlines.len());
+        for d in &mine.deadlines {
+            let line = tr.rule(
+                &rodtrad_domain::RuleError::new("digest-cycle-deadline")
+                    .with("deadline", tr.t(d.kind.label_key()))
+                    .with("title", d.title.clone())
+                    .with("date", tr.date(d.date))
+                    .with("days", d.days.to_string()),
+            );
+            let _ = writeln!(body, "- {line}\n  {base}/annual-cycle/activities/{}", d.activity_id);
         }
         body.push('\n');
     }

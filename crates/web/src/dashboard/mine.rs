@@ -94,6 +94,38 @@ struct MineTemplate {
     led: Vec<(i64, String)>,
     sees_areas: bool,
     has_person: bool,
+    deadlines: Vec<DeadlineRow>,
+}
+
+/// A linked deadline of the annual cycle ahead, as the page lists it.
+pub(crate) struct DeadlineRow {
+    pub(crate) activity: i64,
+    pub(crate) label: String,
+    pub(crate) title: String,
+    pub(crate) date: chrono::NaiveDate,
+    pub(crate) when: String,
+}
+
+/// Days ahead the page lists the annual cycle's deadlines.
+const DEADLINE_DAYS: i64 = 60;
+
+/// The municipality's next linked deadlines of the annual cycle (each kind once).
+pub(crate) async fn next_deadlines(state: &AppState, ctx: &Ctx) -> AppResult<Vec<DeadlineRow>> {
+    let tr = &ctx.tr;
+    let today = rodtrad_domain::norwegian_time::oslo_date(Utc::now());
+    let list =
+        rodtrad_service::annual_cycle::next_deadlines(&state.db, ctx.actor()?.municipality_id, today, DEADLINE_DAYS)
+            .await?;
+    Ok(list
+        .into_iter()
+        .map(|d| DeadlineRow {
+            activity: d.activity.id,
+            label: tr.t(d.kind.label_key()),
+            title: d.activity.activity.title.clone(),
+            date: d.date,
+            when: if d.days == 0 { tr.t("cycle-due-today") } else { tr.t1("cycle-due-in", "days", d.days) },
+        })
+        .collect())
 }
 
 /// The *Mitt ansvar* page.
@@ -105,6 +137,7 @@ pub(crate) async fn mine_page(State(state): State<AppState>, ctx: Ctx) -> AppRes
     let led = actor.led_units.iter().filter_map(|u| tree.get(*u)).map(|u| (u.id, u.name.clone())).collect();
     let t = MineTemplate {
         p: ctx.page(tr.t("dashboard-mine-title"), "dashboard"),
+        deadlines: next_deadlines(&state, &ctx).await?,
         overdue: mine.overdue().map(|i| mine_row(tr, i)).collect(),
         due_soon: mine.due_soon().map(|i| mine_row(tr, i)).collect(),
         to_report: mine.to_report().map(|i| mine_row(tr, i)).collect(),

@@ -33,6 +33,7 @@ pub(crate) const LIMIT: i64 = 200;
 pub(crate) fn link(n: &rodtrad_store::notifications::Notification) -> String {
     match n.kind() {
         NotificationKind::Dialogue => format!("/followup/dialogues/{}", n.subject_id),
+        NotificationKind::CycleDeadline => format!("/annual-cycle/activities/{}", n.subject_id),
         _ => format!("/followup/items/{}", n.subject_id),
     }
 }
@@ -52,6 +53,7 @@ pub(crate) async fn notifications_page(State(state): State<AppState>, ctx: Ctx) 
                     NotificationKind::Overdue => "✕",
                     NotificationKind::DueSoon => "!",
                     NotificationKind::Dialogue => "⇄",
+                    NotificationKind::CycleDeadline => "◷",
                 },
                 kind_label: tr.t(kind.label_key()),
                 href: link(&n),

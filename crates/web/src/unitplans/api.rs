@@ -205,7 +205,7 @@ async fn api_list(
 async fn plan_dto(state: &AppState, plan: Plan) -> AppResult<UnitPlanDto> {
     let mid = plan.municipality_id;
     let events = state.db.unit_plan_events(mid, plan.id).await?;
-    let deadline = state.db.unit_plan_deadline(mid, plan.start_year).await?.map(|d| d.deadline);
+    let deadline = rodtrad_service::unit_plans::effective_deadline(&state.db, mid, plan.start_year).await?;
     let stored = state.db.unit_plan_analysis(mid, plan.id).await?;
     let a = stored.analysis;
     let dec = |d: Option<Decimal>| d.map(|d| d.to_string());

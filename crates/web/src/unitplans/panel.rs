@@ -111,7 +111,7 @@ pub(crate) async fn panel(
     let may_approve = actor.can_approve_unit_plan(ancestry.as_deref());
     let status = plan.status();
     let events = state.db.unit_plan_events(mid, plan.id).await?;
-    let deadline = state.db.unit_plan_deadline(mid, plan.start_year).await?.map(|d| d.deadline);
+    let deadline = rodtrad_service::unit_plans::effective_deadline(&state.db, mid, plan.start_year).await?;
     let stored = state.db.unit_plan_analysis(mid, plan.id).await?;
     let last_year = state.db.unit_plan_last_year(plan).await?;
     let contributions = match plan.owner_unit_id {
