@@ -233,6 +233,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::unitplans::api::UnitPlansDoc::openapi());
     doc.merge(crate::dashboard::api::DashboardDoc::openapi());
     doc.merge(crate::agreements::api::AgreementsDoc::openapi());
+    doc.merge(crate::annual_cycle::api::AnnualCycleDoc::openapi());
     doc.merge(crate::letters::api::LettersDoc::openapi());
     doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
     doc.merge(crate::economy::api::EconomyDoc::openapi());

@@ -40,6 +40,7 @@ features!(
     "unitplans",
     "dashboard",
     "agreements",
+    "annual_cycle",
     "letters",
     "indicators",
     "economy",

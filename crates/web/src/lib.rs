@@ -2,6 +2,7 @@
 //! document, authentication, CSRF, i18n and the router that composes them.
 
 pub mod agreements;
+pub mod annual_cycle;
 pub mod api;
 pub mod assets;
 pub mod audit;
@@ -69,6 +70,8 @@ fn compose() -> (Routes, Routes) {
         .merge(dashboard::api::routes())
         .merge(agreements::routes())
         .merge(agreements::api::routes())
+        .merge(annual_cycle::routes())
+        .merge(annual_cycle::api::routes())
         .merge(indicators::routes())
         .merge(indicators::api::routes())
         .merge(letters::routes())

@@ -47,3 +47,13 @@ profile-token-revoke = Delete token { $name }
 profile-token-days = Valid for number of days
 profile-token-days-help = Leave empty for a token without expiry (1–730 days).
 profile-token-create = Create token
+
+profile-calendar = Calendar address
+profile-calendar-help = Subscribe to the annual cycle in your calendar. The address is secret and gives access without signing in; revoke it if someone else has got it.
+profile-calendar-created = New calendar address. Copy it now; it is shown this once only.
+profile-calendar-mine = My annual cycle
+profile-calendar-unit = My unit
+profile-calendar-live = You have a calendar address from { $since }.
+profile-calendar-revoke = Revoke the calendar address
+profile-calendar-renew = Make a new calendar address
+profile-calendar-create = Make a calendar address

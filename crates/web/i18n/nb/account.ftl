@@ -47,3 +47,13 @@ profile-token-revoke = Slett nøkkelen { $name }
 profile-token-days = Gyldig i antall dager
 profile-token-days-help = La stå tomt for en nøkkel uten utløpsdato (1–730 dager).
 profile-token-create = Lag nøkkel
+
+profile-calendar = Kalenderadresse
+profile-calendar-help = Abonner på årshjulet i kalenderen din. Adressen er hemmelig og gir tilgang uten innlogging; trekk den tilbake hvis noen andre har fått den.
+profile-calendar-created = Ny kalenderadresse. Kopier den nå; den vises bare denne ene gangen.
+profile-calendar-mine = Mitt årshjul
+profile-calendar-unit = Min enhet
+profile-calendar-live = Du har en kalenderadresse fra { $since }.
+profile-calendar-revoke = Trekk tilbake kalenderadressen
+profile-calendar-renew = Lag ny kalenderadresse
+profile-calendar-create = Lag kalenderadresse

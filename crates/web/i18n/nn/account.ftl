@@ -47,3 +47,13 @@ profile-token-revoke = Slett nøkkelen { $name }
 profile-token-days = Gyldig i tal på dagar
 profile-token-days-help = La stå tomt for ein nøkkel utan utløpsdato (1–730 dagar).
 profile-token-create = Lag nøkkel
+
+profile-calendar = Kalenderadresse
+profile-calendar-help = Abonner på årshjulet i kalenderen din. Adressa er hemmeleg og gir tilgang utan innlogging; trekk ho tilbake om nokon andre har fått ho.
+profile-calendar-created = Ny kalenderadresse. Kopier ho no; ho blir berre vist denne eine gongen.
+profile-calendar-mine = Mitt årshjul
+profile-calendar-unit = Mi eining
+profile-calendar-live = Du har ei kalenderadresse frå { $since }.
+profile-calendar-revoke = Trekk tilbake kalenderadressa
+profile-calendar-renew = Lag ny kalenderadresse
+profile-calendar-create = Lag kalenderadresse

@@ -34,6 +34,8 @@ pub fn routes() -> Routes {
         .post("/profile/password", change_password)
         .post("/profile/tokens", create_token)
         .post("/profile/tokens/{id}/revoke", revoke_token)
+        .post("/profile/calendar", create_calendar)
+        .post("/profile/calendar/revoke", revoke_calendar)
 }
 
 #[derive(Template)]
@@ -271,6 +273,10 @@ struct ProfileTemplate {
     token_name: String,
     digest: bool,
     digest_saved: bool,
+    /// When the account's live calendar address was made.
+    calendar_since: Option<chrono::DateTime<Utc>>,
+    /// A calendar address just made (its own feed, its unit's feed), shown once.
+    new_calendar: Option<(String, Option<String>)>,
 }
 
 impl ProfileTemplate {
@@ -288,6 +294,8 @@ impl ProfileTemplate {
             token_name: String::new(),
             digest: !state.db.digest_opt_out(user.user.id).await?,
             digest_saved: false,
+            calendar_since: state.db.calendar_feed_live(user.user.id).await?,
+            new_calendar: None,
         })
     }
 }
@@ -380,4 +388,32 @@ async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     let user = ctx.user()?;
     state.db.api_token_revoke(&ctx.author()?, user.user.id, id).await?;
     Ok(Redirect::to("/profile").into_response())
+}
+
+/// Makes a new secret calendar address (revoking the old one) and shows it once, as absolute
+/// addresses a calendar client can subscribe to: the account's own feed and its unit's.
+async fn create_calendar(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let secret = state.db.calendar_feed_create(&ctx.author()?, user.user.id).await?;
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let base = format!("{scheme}://{host}/calendar/{secret}");
+    let unit = user.actor.own_unit.map(|u| format!("{base}/units/{u}/calendar.ics"));
+    let mut template = ProfileTemplate::build(&state, &ctx).await?;
+    template.new_calendar = Some((format!("{base}/mine.ics"), unit));
+    Ok((StatusCode::CREATED, Html(template.render()?)).into_response())
+}
+
+/// Revokes the account's calendar address; its feeds answer 410 from now on. Without one, nothing
+/// happens.
+async fn revoke_calendar(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let user = ctx.user()?;
+    match state.db.calendar_feed_revoke(&ctx.author()?, user.user.id).await {
+        Ok(()) | Err(rodtrad_store::StoreError::NotFound) => Ok(Redirect::to("/profile#calendar").into_response()),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -6,6 +6,7 @@ pub mod scene;
 
 mod access;
 mod agreements;
+mod annual_cycle;
 mod api;
 mod audit;
 mod auth;

@@ -183,6 +183,8 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/profile/password", SIGNED_IN_ANYWHERE),
     ("POST", "/profile/tokens", SIGNED_IN_ANYWHERE),
     ("POST", "/profile/tokens/{id}/revoke", municipality(SIGNED_IN, NOBODY)),
+    ("POST", "/profile/calendar", SIGNED_IN_ANYWHERE),
+    ("POST", "/profile/calendar/revoke", SIGNED_IN_ANYWHERE),
     ("GET", "/org", MUNICIPALITY),
     ("GET", "/org/{id}", MUNICIPALITY),
     ("POST", "/org/{id}", UNIT_EDIT),
@@ -404,6 +406,29 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/economy", ECONOMY_OVERVIEW),
     ("GET", "/api/v1/economy/units/{unit}", ECONOMY_UNIT),
     ("PUT", "/api/v1/economy/units/{unit}/forecast", UNIT_EDIT),
+    // The annual cycle: everybody signed in to the municipality reads its wheels; the staff makes
+    // and edits them. B's wheel and activity ids are not found. A calendar feed answers whoever
+    // holds a live token, signed in or not, for any unit of the token's municipality.
+    ("GET", "/annual-cycle", MUNICIPALITY),
+    ("POST", "/annual-cycle", WIDE_SETTINGS),
+    ("GET", "/annual-cycle/template", MUNICIPALITY),
+    ("POST", "/annual-cycle/template", WIDE_SETTINGS),
+    ("POST", "/annual-cycle/template/remove", WIDE_SETTINGS),
+    ("GET", "/annual-cycle/wheels/{wheel}", MUNICIPALITY),
+    ("POST", "/annual-cycle/wheels/{wheel}/activities", WIDE_EDIT),
+    ("GET", "/annual-cycle/wheels/{wheel}/export.csv", MUNICIPALITY),
+    ("GET", "/annual-cycle/wheels/{wheel}/export.xlsx", MUNICIPALITY),
+    ("GET", "/annual-cycle/wheels/{wheel}/case", MUNICIPALITY),
+    ("GET", "/annual-cycle/wheels/{wheel}/case.pdf", MUNICIPALITY),
+    ("GET", "/annual-cycle/activities/{activity}", MUNICIPALITY),
+    ("POST", "/annual-cycle/activities/{activity}", WIDE_EDIT),
+    ("POST", "/annual-cycle/activities/{activity}/remove", WIDE_EDIT),
+    ("GET", "/calendar/{token}/mine.ics", PUBLIC),
+    ("GET", "/calendar/{token}/units/{unit}/calendar.ics", PUBLIC),
+    ("GET", "/api/v1/annual-cycle/wheels", MUNICIPALITY),
+    ("GET", "/api/v1/annual-cycle/wheels/{wheel}", MUNICIPALITY),
+    ("GET", "/api/v1/annual-cycle/deadlines", MUNICIPALITY),
+    ("PUT", "/api/v1/annual-cycle/activities/{activity}", WIDE_EDIT),
     // The action programme: adopted figures every signed-in user of the municipality reads; the
     // staff edits. The first year names no municipality, and B's programme year is not A's.
     ("GET", "/economy/programme", MUNICIPALITY),

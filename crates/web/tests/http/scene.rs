@@ -144,6 +144,9 @@ pub struct MunicipalityObjects {
     /// A population projection and a scenario of the long-term analysis on it.
     pub lida_projection: i64,
     pub lida_scenario: i64,
+    /// A one-year wheel of the annual cycle (A and B different years) and one of its activities.
+    pub cycle_wheel: i64,
+    pub cycle_activity: i64,
 }
 
 pub struct Scene {
@@ -166,6 +169,32 @@ pub struct Scene {
 
 fn author(municipality_id: i64) -> Author {
     Author { municipality_id, user_id: None, name: "Testoppsett".into() }
+}
+
+/// A one-year wheel of the annual cycle for `year` with one activity.
+async fn wheel(t: &TestApp, mid: i64, year: i32) -> (i64, i64) {
+    use rodtrad_domain::annual_cycle::{Activity, ActivityKind};
+    use rodtrad_store::annual_cycle::ActivityInput;
+    let a = author(mid);
+    let day = chrono::NaiveDate::from_ymd_opt(year, 3, 1).unwrap();
+    let activity = Activity {
+        title: "Matrise".into(),
+        kind: ActivityKind::Administrative,
+        starts_on: day,
+        ends_on: day,
+        responsible: String::new(),
+        deadline: None,
+    };
+    let id =
+        t.db.cycle_wheel_create(
+            &a,
+            rodtrad_domain::annual_cycle::Cycle::Year,
+            year,
+            &[ActivityInput { activity, unit_id: None }],
+        )
+        .await
+        .unwrap();
+    (id, t.db.cycle_activities(id).await.unwrap()[0].id)
 }
 
 /// An action programme starting in `year` with one investment project and one fiscal rule.
@@ -518,6 +547,7 @@ impl Scene {
         let mut stats_a = t.login("styring").await;
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
         let a_lida = lida(t, fx.municipality).await;
+        let a_wheel = wheel(t, fx.municipality, 2027).await;
         let a_objects = MunicipalityObjects {
             id: fx.municipality,
             number: "0301",
@@ -534,11 +564,14 @@ impl Scene {
             programme_rule: a_programme.2,
             lida_projection: a_lida.0,
             lida_scenario: a_lida.1,
+            cycle_wheel: a_wheel.0,
+            cycle_activity: a_wheel.1,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
         let (import, table, series) = statistics(t, &mut stats_b, fx.other_municipality).await;
         let b_lida = lida(t, fx.other_municipality).await;
+        let b_wheel = wheel(t, fx.other_municipality, 2031).await;
         let b_objects = MunicipalityObjects {
             id: fx.other_municipality,
             number: "4601",
@@ -555,6 +588,8 @@ impl Scene {
             programme_rule: b_programme.2,
             lida_projection: b_lida.0,
             lida_scenario: b_lida.1,
+            cycle_wheel: b_wheel.0,
+            cycle_activity: b_wheel.1,
         };
 
         let mut subjects = Vec::new();
@@ -681,12 +716,29 @@ impl Scene {
                 ("projections", "projection") => m.lida_projection.to_string(),
                 ("scenarios", "scenario") => m.lida_scenario.to_string(),
                 ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
+                ("wheels", "wheel") => m.cycle_wheel.to_string(),
+                ("activities", "activity") => m.cycle_activity.to_string(),
+                ("calendar", "token") => self.calendar_token(t, subject, scope).await,
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
             previous = segment;
         }
         out
+    }
+
+    /// A live calendar address of the subject's own account in its own scope (the employee's for
+    /// the anonymous caller), of another account of the municipality, or of B's administrator.
+    async fn calendar_token(&self, t: &TestApp, subject: Subject, scope: Scope) -> String {
+        let own = |s: Subject| self.users.iter().find(|(u, _)| *u == s).map(|(_, id)| *id);
+        let (mid, user) = match scope {
+            Scope::Own => (self.a.id, own(subject).unwrap_or_else(|| own(Subject::Employee).unwrap())),
+            Scope::OtherUnit if subject == Subject::Auditor => (self.a.id, own(Subject::Politician).unwrap()),
+            Scope::OtherUnit => (self.a.id, own(Subject::Auditor).unwrap()),
+            Scope::OtherMunicipality => (self.b.id, self.b.uploader),
+            Scope::Revised | Scope::RevisedDraft => panic!("a calendar address is no object of a plan"),
+        };
+        t.db.calendar_feed_create(&author(mid), user).await.unwrap()
     }
 
     async fn delegation(&self, t: &TestApp, u: &UnitObjects, mid: i64) -> i64 {
