@@ -109,6 +109,29 @@ pub async fn deadline_date(
     Ok(linked_or(all.iter().map(|a| &a.activity).filter(|a| a.ends_on.year() == year), kind, year, own))
 }
 
+/// Days after a reporting period's end within which a linked *status reporting due* date counts
+/// as that period's.
+pub const REPORTING_GRACE_DAYS: i64 = 45;
+
+/// The wheel's status reporting deadline of the period `starts_on..=ends_on`: the first linked
+/// *status reporting due* date from the period's first day to [`REPORTING_GRACE_DAYS`] after its
+/// last (statuses have no due date of their own; the wheel gives it).
+pub async fn status_reporting_due(
+    db: &Db,
+    municipality_id: i64,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> Result<Option<NaiveDate>, ServiceError> {
+    let last = ends_on + chrono::Duration::days(REPORTING_GRACE_DAYS);
+    let all = db.cycle_activities_between(municipality_id, starts_on, last).await?;
+    Ok(all
+        .iter()
+        .map(|a| &a.activity)
+        .filter(|a| a.deadline == Some(DeadlineKind::StatusReportingDue) && a.ends_on >= starts_on && a.ends_on <= last)
+        .map(|a| a.ends_on)
+        .min())
+}
+
 /// The January *årshjul case* for the council as a document: the title, the introduction and the
 /// year's activities by month, every text already in the reader's words.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -118,6 +118,8 @@ pub(crate) struct ReportTemplate {
     pub(crate) periods: Vec<Choice>,
     pub(crate) rows: Vec<RowView>,
     pub(crate) can_manage_periods: bool,
+    /// The annual cycle's status reporting deadline of the period, when the wheel links one.
+    pub(crate) reporting_due: Option<chrono::NaiveDate>,
 }
 
 /// The bulk reporting page of a unit and everything below it, for one period.
@@ -145,6 +147,10 @@ pub(crate) async fn report_page(
         .collect();
     let unit_name = tree.get(unit).map(|u| u.name.clone()).unwrap_or_default();
     let period_label = snap.period.as_ref().map(|p| label_of(&ctx.tr, p)).unwrap_or_default();
+    let reporting_due = match &snap.period {
+        Some(p) => rodtrad_service::annual_cycle::status_reporting_due(&state.db, mid, p.starts_on, p.ends_on).await?,
+        None => None,
+    };
     let t = ReportTemplate {
         p: ctx.page(ctx.tr.t1("followup-report-title", "unit", &unit_name), "followup"),
         unit_id: unit,
@@ -155,6 +161,7 @@ pub(crate) async fn report_page(
         period: snap.period,
         rows,
         can_manage_periods: actor.can_manage_periods(),
+        reporting_due,
     };
     Ok(Html(t.render()?).into_response())
 }

@@ -490,3 +490,113 @@ fn only_events(ics: &str, uids: &[String]) -> String {
     }
     out
 }
+
+both!(linked_deadlines_reach_the_dashboard_notifications_and_the_digest, |t: TestApp| async move {
+    let mid = t.fx.municipality;
+    let mut staff = t.login("styring").await;
+    // A Monday a week before the first four-monthly report of 2027 is due (Monday 31 May).
+    let path = make_wheel(&mut staff, 2027).await;
+    let wheel = path.rsplit('/').next().unwrap().to_owned();
+    let unit_x = t.fx.unit_x.to_string();
+    staff
+        .post(
+            &format!("/annual-cycle/wheels/{wheel}/activities"),
+            &[
+                ("title", "Statusrapportering Xskolen"),
+                ("kind", "administrative"),
+                ("starts_on", "2027-05-24"),
+                ("ends_on", "2027-05-28"),
+                ("unit", &unit_x),
+                ("deadline", "status_reporting_due"),
+            ],
+        )
+        .await
+        .expect(303);
+    let today = d(2027, 5, 24);
+    rodtrad_service::notify::run(&t.db, mid, today).await.unwrap();
+    let count = |login: &'static str| {
+        let sql = format!(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+             WHERE u.email = '{login}@a.test' AND n.kind = 'cycle_deadline'"
+        );
+        let t = &t;
+        async move { scalar(t, &sql).await }
+    };
+    // Xskolen's leader: the municipality's report and the school's own; Yskolen's leader and the
+    // staff: the municipality's only; an employee leads nothing.
+    assert_eq!(count("lederx").await, 2);
+    assert_eq!(count("ledery").await, 1);
+    assert_eq!(count("styring").await, 1);
+    assert_eq!(count("ansattx").await, 0);
+    // Again: nothing new.
+    assert_eq!(rodtrad_service::notify::run(&t.db, mid, today).await.unwrap(), 0);
+    let report = activity_id(&t, "1. tertialrapport – administrativt arbeid").await;
+    t.login("lederx")
+        .await
+        .get("/notifications")
+        .await
+        .expect(200)
+        .contains("Frist i årshjulet")
+        .contains("Statusrapportering Xskolen")
+        .contains(&format!("/annual-cycle/activities/{report}"));
+
+    // The status reporting page of May shows the wheel's deadline for it.
+    let a = rodtrad_store::Author { municipality_id: mid, user_id: None, name: "Test".into() };
+    t.db.followup_periods_create(&a, 2027).await.unwrap();
+    let may = scalar(&t, "SELECT id FROM reporting_periods WHERE year = 2027 AND kind = 'month' AND number = 5").await;
+    let march =
+        scalar(&t, "SELECT id FROM reporting_periods WHERE year = 2027 AND kind = 'month' AND number = 3").await;
+    let reporting = |p: i64| format!("/followup/units/{}/report?period={p}", t.fx.unit_x);
+    let mut leader = t.login("lederx").await;
+    leader.get(&reporting(may)).await.expect(200).contains("Frist for statusrapportering i årshjulet: 28.05.2027.");
+    // January's row of the template (last year's results) is too early for March; nothing later is linked.
+    leader.get(&reporting(march)).await.expect(200).lacks("Frist for statusrapportering i årshjulet");
+
+    // The digest says how many days are left.
+    let user_id = scalar(&t, "SELECT id FROM users WHERE email = 'lederx@a.test'").await;
+    let user = t.db.user(user_id).await.unwrap();
+    let actor = t.db.actor(&user, today).await.unwrap();
+    let mine = rodtrad_service::dashboard::load_mine(&t.db, &actor, today).await.unwrap();
+    let i18n = std::sync::Arc::new(rodtrad_web::i18n::I18n::load().unwrap());
+    let tr = rodtrad_web::i18n::Tr::new(i18n, rodtrad_web::i18n::Lang::Nb);
+    let digest = rodtrad_web::dashboard::digest::compose(&tr, "Xavier", &mine, "https://rodtrad.test/").unwrap();
+    assert!(digest.body.contains("Frister i årshjulet (2)"), "{}", digest.body);
+    assert!(
+        digest.body.contains("Frist for statusrapportering: Statusrapportering Xskolen, 28.05.2027 (om 4 dager)"),
+        "{}",
+        digest.body
+    );
+    assert!(
+        digest
+            .body
+            .contains("Frist for tertialrapport: 1. tertialrapport – administrativt arbeid, 31.05.2027 (om 7 dager)")
+    );
+    assert!(digest.body.contains(&format!("https://rodtrad.test/annual-cycle/activities/{report}")));
+
+    // Mitt ansvar lists the municipality's next deadline of each kind from today.
+    let today = rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now());
+    let now = make_wheel(&mut staff, today.year()).await;
+    let now = now.rsplit('/').next().unwrap().to_owned();
+    staff
+        .post(
+            &format!("/annual-cycle/wheels/{now}/activities"),
+            &[
+                ("title", "Revisjon i dag"),
+                ("kind", "administrative"),
+                ("starts_on", &today.to_string()),
+                ("ends_on", &today.to_string()),
+                ("deadline", "iso_audit"),
+            ],
+        )
+        .await
+        .expect(303);
+    t.login("politiker")
+        .await
+        .get("/dashboard")
+        .await
+        .expect(200)
+        .contains("Neste frister i årshjulet")
+        .contains("ISO-revisjon: <a class=\"ds-link\"")
+        .contains("Revisjon i dag</a>")
+        .contains("(i dag)");
+});
