@@ -106,6 +106,7 @@ cycle-feed-revoked = This calendar address was revoked. Make a new one on your p
 cycle-next-deadlines = Next deadlines in the annual cycle
 cycle-due-in = in { $days } days
 cycle-status-reporting-due = Status reporting is due by { $date } (annual cycle).
+cycle-unit-plans-due = The annual cycle sets the unit plans' deadline to { $date }, and it applies.
 cycle-due-today = today
 err-cycle-kind = Choose the one-year or the four-year wheel.
 err-cycle-year = “{ $value }” is not a year from 2000 to 2100.

@@ -106,6 +106,7 @@ cycle-feed-revoked = Denne kalenderadressen er trukket tilbake. Lag en ny på pr
 cycle-next-deadlines = Neste frister i årshjulet
 cycle-due-in = om { $days } dager
 cycle-status-reporting-due = Frist for statusrapportering i årshjulet: { $date }.
+cycle-unit-plans-due = Årshjulet setter fristen for virksomhetsplanene til { $date }, og den gjelder.
 cycle-due-today = i dag
 err-cycle-kind = Velg ettårshjul eller fireårshjul.
 err-cycle-year = «{ $value }» er ikke et år fra 2000 til 2100.

@@ -106,6 +106,7 @@ cycle-feed-revoked = Denne kalenderadressa er trekt tilbake. Lag ei ny på profi
 cycle-next-deadlines = Neste fristar i årshjulet
 cycle-due-in = om { $days } dagar
 cycle-status-reporting-due = Frist for statusrapportering i årshjulet: { $date }.
+cycle-unit-plans-due = Årshjulet set fristen for verksemdsplanane til { $date }, og han gjeld.
 cycle-due-today = i dag
 err-cycle-kind = Vel eittårshjul eller fireårshjul.
 err-cycle-year = «{ $value }» er ikkje eit år frå 2000 til 2100.

@@ -39,6 +39,8 @@ pub(crate) struct ListTemplate {
     pub(crate) areas: Vec<Choice>,
     pub(crate) area: String,
     pub(crate) deadline: Option<rodtrad_store::unit_plans::Deadline>,
+    /// The annual cycle's date for the unit plans, when it differs from `deadline` (it wins).
+    pub(crate) wheel_deadline: Option<chrono::NaiveDate>,
     pub(crate) can_set_deadline: bool,
     pub(crate) deadline_value: String,
     pub(crate) errors: FieldErrors,
@@ -110,6 +112,9 @@ async fn lines(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<(i64, Ve
 async fn render(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<ListTemplate> {
     let (year, lines, areas) = lines(state, ctx, q).await?;
     let deadline = state.db.unit_plan_deadline(ctx.actor()?.municipality_id, year).await?;
+    let wheel_deadline = rodtrad_service::unit_plans::effective_deadline(&state.db, ctx.actor()?.municipality_id, year)
+        .await?
+        .filter(|d| deadline.as_ref().map(|own| own.deadline) != Some(*d));
     let this = i64::from(service::today().year());
     let mut statuses: Vec<Choice> = [PlanStatus::Draft, PlanStatus::Delivered, PlanStatus::Adopted]
         .iter()
@@ -131,6 +136,7 @@ async fn render(state: &AppState, ctx: &Ctx, q: &ListQuery) -> AppResult<ListTem
     ])
     .unwrap_or_default();
     Ok(ListTemplate {
+        wheel_deadline,
         p: ctx.page(ctx.tr.t1("unitplans-list-title", "year", year), "unitplans"),
         year,
         years: (this - 2..=this + 1).collect(),

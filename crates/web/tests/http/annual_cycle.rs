@@ -90,6 +90,12 @@ both!(a_wheel_from_the_template_has_working_day_dates_and_deadline_links, |t: Te
     let effective = |y| rodtrad_service::unit_plans::effective_deadline(&t.db, mid, y);
     assert_eq!(effective(2027).await.unwrap(), Some(d(2027, 2, 26)));
     assert_eq!(effective(2028).await.unwrap(), Some(d(2028, 1, 15)));
+    staff
+        .get("/unit-plans?year=2027")
+        .await
+        .expect(200)
+        .contains("Årshjulet setter fristen for virksomhetsplanene til 26.02.2027");
+    staff.get("/unit-plans?year=2028").await.expect(200).lacks("Årshjulet setter fristen");
     let next = rodtrad_service::annual_cycle::next_deadlines(&t.db, mid, d(2027, 4, 20), 60).await.unwrap();
     let kinds: Vec<_> = next.iter().map(|n| (n.kind, n.date, n.days)).collect();
     assert_eq!(kinds, [(DeadlineKind::FourMonthlyReportDue, d(2027, 5, 31), 41)]);
@@ -254,6 +260,10 @@ both!(activity_edits_keep_the_values_on_422_and_refuse_stale_versions_with_409, 
     page.contains("&#60;script&#62;alert(1)&#60;/script&#62; Budsjettsamling");
     assert!(!page.body.contains("<script>alert(1)"));
     page.contains("16.08.2027–20.08.2027").contains("Yskolen");
+    // In the council case's PDF the markup is text too.
+    let pdf = staff.get(&format!("{path}/case.pdf")).await.expect(200);
+    let text = rodtrad_export::pdf::pdf_text_for_tests(&pdf.bytes);
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
     // Removing: stale is 409, current 303.
     let new = activity_id(&t, "<script>alert(1)</script> Budsjettsamling").await;
     staff.post(&format!("/annual-cycle/activities/{new}/remove"), &[("version", "7")]).await.expect(409);
