@@ -37,6 +37,7 @@ features!(
     "statistics",
     "u4ssc",
     "followup",
+    "risk",
     "unitplans",
     "dashboard",
     "agreements",
