@@ -33,6 +33,7 @@ pub mod password;
 pub mod people;
 pub mod plans;
 pub mod programme;
+pub mod risk;
 pub mod statistics;
 pub mod u4ssc;
 pub mod unit_plans;
