@@ -18,6 +18,7 @@ pub mod mail;
 pub mod notify;
 pub mod plans;
 pub mod programme;
+pub mod risk;
 pub mod stat_import;
 pub mod statistics;
 pub mod unit_plans;
