@@ -239,5 +239,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::economy::api::EconomyDoc::openapi());
     doc.merge(crate::programme::api::ProgrammeDoc::openapi());
     doc.merge(crate::lida::api::LidaDoc::openapi());
+    doc.merge(crate::risk::api::RiskDoc::openapi());
     Json(doc)
 }

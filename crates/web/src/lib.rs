@@ -25,6 +25,7 @@ pub mod people;
 pub mod plans;
 pub mod programme;
 pub mod public;
+pub mod risk;
 pub mod routes;
 pub mod sdg;
 pub mod state;
@@ -81,7 +82,9 @@ fn compose() -> (Routes, Routes) {
         .merge(programme::routes())
         .merge(programme::api::routes())
         .merge(lida::routes())
-        .merge(lida::api::routes());
+        .merge(lida::api::routes())
+        .merge(risk::routes())
+        .merge(risk::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }
