@@ -19,6 +19,7 @@ pub mod demo_letters;
 pub mod demo_lida;
 pub mod demo_plans;
 pub mod demo_programme;
+pub mod demo_risk;
 pub mod demo_status;
 pub mod demo_unitplans;
 pub mod economy;
