@@ -169,6 +169,9 @@ const ECONOMY_UNIT: Policy = municipality(
     &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Auditor],
     &[SystemAdmin, ChiefExecutive, Management, Director, Auditor],
 );
+/// Readers of the risk picture aggregated up the tree (`Actor::can_read_risk_picture`): the staff,
+/// the auditor, leaders and politicians; not employees or HR.
+const RISK_PICTURE: Policy = municipality(ECONOMY_READERS, ECONOMY_READERS);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -465,6 +468,27 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/lida/scenarios", ECONOMY_OVERVIEW),
     ("GET", "/api/v1/lida/scenarios/{scenario}", ECONOMY_OVERVIEW),
     ("GET", "/api/v1/lida/projections", ECONOMY_OVERVIEW),
+    // Risk management: everyone signed in reads the overview and the matrix (the picture inside it
+    // only for its readers); an analysis is read as its unit is and edited by those who edit the
+    // unit (acceptance is then a rule: 422 for an editor who leads no unit in the line).
+    ("GET", "/risk", MUNICIPALITY),
+    ("POST", "/risk", UNIT_EDIT),
+    ("GET", "/risk/matrix", MUNICIPALITY),
+    ("POST", "/risk/matrix", WIDE_SETTINGS),
+    ("GET", "/risk/analyses/{analysis}", UNIT_READ),
+    ("POST", "/risk/analyses/{analysis}", UNIT_EDIT),
+    ("POST", "/risk/analyses/{analysis}/risks", UNIT_EDIT),
+    ("GET", "/risk/analyses/{analysis}/export.csv", UNIT_READ),
+    ("GET", "/risk/analyses/{analysis}/export.xlsx", UNIT_READ),
+    ("GET", "/risk/risks/{risk}", UNIT_READ),
+    ("POST", "/risk/risks/{risk}", UNIT_EDIT),
+    ("POST", "/risk/risks/{risk}/remove", UNIT_EDIT),
+    ("POST", "/risk/risks/{risk}/accept", UNIT_EDIT),
+    ("GET", "/api/v1/risk/matrix", MUNICIPALITY),
+    ("GET", "/api/v1/risk/analyses", MUNICIPALITY),
+    ("GET", "/api/v1/risk/analyses/{analysis}", UNIT_READ),
+    ("GET", "/api/v1/risk/picture", RISK_PICTURE),
+    ("PUT", "/api/v1/risk/risks/{risk}", UNIT_EDIT),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

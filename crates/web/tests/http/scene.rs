@@ -115,6 +115,9 @@ pub struct UnitObjects {
     pub agreement: i64,
     /// The unit's assignment letter of this year, issued once (version 1).
     pub letter: i64,
+    /// The unit's risk analysis of 2026 and one risk in it.
+    pub risk_analysis: i64,
+    pub risk: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -264,6 +267,7 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
     let measure = t.db.element_create(&a, plan, Some(sub_goal_id), &measure).await.unwrap();
     let dialogue = followup_dialogue(t, mid, unit, measure).await;
     let letter = letter(t, mid, unit, title).await;
+    let (risk_analysis, risk) = risk_objects(t, mid, unit).await;
     UnitObjects {
         unit,
         person,
@@ -277,7 +281,32 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
         dialogue,
         agreement: 0,
         letter,
+        risk_analysis,
+        risk,
     }
+}
+
+/// The unit's risk analysis of 2026 with one risk (version 1).
+async fn risk_objects(t: &TestApp, mid: i64, unit: i64) -> (i64, i64) {
+    use rodtrad_domain::risk::{Matrix, RiskItemDraft};
+    let a = author(mid);
+    let analysis = t.db.risk_analysis_create(&a, unit, 2026, "").await.unwrap();
+    let level = |v: &str| v.to_owned();
+    let draft = RiskItemDraft {
+        description: "Matriserisiko".into(),
+        category: "hms".into(),
+        inherent_likelihood: level("3"),
+        inherent_consequence: level("3"),
+        current_likelihood: level("2"),
+        current_consequence: level("3"),
+        residual_likelihood: level("1"),
+        residual_consequence: level("3"),
+        treatment: "reduce".into(),
+        ..RiskItemDraft::default()
+    };
+    let item = draft.parse(&Matrix::default()).unwrap();
+    let (risk, _) = t.db.risk_item_save(&a, analysis, None, 0, Some((&item, &[][..]))).await.unwrap();
+    (analysis, risk)
 }
 
 /// This year's assignment letter to `unit`, issued once; returns its id.
@@ -719,6 +748,8 @@ impl Scene {
                 ("wheels", "wheel") => m.cycle_wheel.to_string(),
                 ("activities", "activity") => m.cycle_activity.to_string(),
                 ("calendar", "token") => self.calendar_token(t, subject, scope).await,
+                ("analyses", "analysis") => u.risk_analysis.to_string(),
+                ("risks", "risk") => u.risk.to_string(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
