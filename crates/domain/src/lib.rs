@@ -19,6 +19,7 @@ pub mod plan;
 pub mod programme;
 pub mod query;
 pub mod regions;
+pub mod reports;
 pub mod risk;
 pub mod sdg;
 pub mod text;

@@ -34,6 +34,7 @@ pub mod password;
 pub mod people;
 pub mod plans;
 pub mod programme;
+pub mod reports;
 pub mod risk;
 pub mod statistics;
 pub mod u4ssc;
