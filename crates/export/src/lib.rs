@@ -52,6 +52,11 @@ impl Cell {
         Self { text: value.to_owned(), number }
     }
 
+    /// Whether the cell holds a number the application wrote.
+    pub fn is_number(&self) -> bool {
+        self.number
+    }
+
     /// The cell's text as the application wrote it (what an XLSX string cell holds).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -154,31 +159,68 @@ pub fn xlsx_table<C: Into<Cell> + Clone>(
     rows: &[Vec<C>],
 ) -> Result<Vec<u8>, XlsxError> {
     let rows: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(|c| c.clone().into()).collect()).collect();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     let mut workbook = Workbook::new();
+    write_sheet(&mut workbook, &Sheet { name: sheet.to_owned(), title: title.to_owned(), header, rows })?;
+    workbook.save_to_buffer()
+}
+
+/// One sheet of a workbook made by [`xlsx_workbook`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    /// The sheet's name (at most 31 characters are kept).
+    pub name: String,
+    /// The title in its first row.
+    pub title: String,
+    /// Column headings.
+    pub header: Vec<String>,
+    /// The rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn write_sheet(workbook: &mut Workbook, sheet: &Sheet) -> Result<(), XlsxError> {
     let ws = workbook.add_worksheet();
     // Sheet names are limited to 31 characters and some punctuation.
-    let name: String = sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    let name: String = sheet.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
     ws.set_name(if name.is_empty() { "Ark1" } else { &name })?;
     let bold = Format::new().set_bold();
     let title_format = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap();
-    ws.write_string_with_format(0, 0, title, &title_format)?;
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &bold)?;
+    ws.write_string_with_format(0, 0, &sheet.title, &title_format)?;
+    for (c, h) in sheet.header.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, h, &bold)?;
     }
-    for (r, row) in rows.iter().enumerate() {
+    for (r, row) in sheet.rows.iter().enumerate() {
         for (c, value) in row.iter().enumerate() {
             ws.write_string_with_format(3 + r as u32, c as u16, value.as_str(), &wrap)?;
         }
     }
-    for (c, h) in header.iter().enumerate() {
-        let longest =
-            rows.iter().filter_map(|r| r.get(c)).map(|v| v.as_str().chars().count()).chain([h.chars().count()]).max();
+    for (c, h) in sheet.header.iter().enumerate() {
+        let longest = sheet
+            .rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(|v| v.as_str().chars().count())
+            .chain([h.chars().count()])
+            .max();
         ws.set_column_width(c as u16, longest.unwrap_or(10).clamp(8, 60) as f64 + 2.0)?;
     }
-    if !header.is_empty() {
-        ws.autofilter(2, 0, 2 + rows.len() as u32, header.len() as u16 - 1)?;
+    if !sheet.header.is_empty() {
+        ws.autofilter(2, 0, 2 + sheet.rows.len() as u32, sheet.header.len() as u16 - 1)?;
         ws.set_freeze_panes(3, 0)?;
+    }
+    Ok(())
+}
+
+/// A workbook of several sheets, each laid out as [`xlsx_table`] lays out its one, with the
+/// document's title and creation date set from the arguments (`(year, month, day)`), not the
+/// clock: the same sheets give the same bytes, so a frozen report's workbook never changes.
+pub fn xlsx_workbook(title: &str, sheets: &[Sheet], created: (u16, u8, u8)) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(created.0, created.1, created.2)?;
+    workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title).set_creation_datetime(&date));
+    for sheet in sheets {
+        write_sheet(&mut workbook, sheet)?;
     }
     workbook.save_to_buffer()
 }

@@ -47,9 +47,7 @@ impl PdfTemplate {
         Self { engine }
     }
 
-    /// The PDF for `data`, which must be a JSON object: its fields become `inputs.<field>` in the
-    /// template (strings as strings, numbers as integers or floats, `null` as `none`).
-    pub fn render(&self, data: &Json) -> Result<Vec<u8>, PdfError> {
+    fn compile(&self, data: &Json) -> Result<PagedDocument, PdfError> {
         let Value::Dict(inputs) = to_value(data) else {
             return Err(PdfError("the data of a document must be a JSON object".into()));
         };
@@ -58,8 +56,27 @@ impl PdfTemplate {
             .compile_with_input(inputs)
             .output
             .map_err(|e| PdfError(format!("typst could not compile the template: {e}")))?;
+        Ok(document)
+    }
+
+    /// The PDF for `data`, which must be a JSON object: its fields become `inputs.<field>` in the
+    /// template (strings as strings, numbers as integers or floats, `null` as `none`).
+    pub fn render(&self, data: &Json) -> Result<Vec<u8>, PdfError> {
+        let document = self.compile(data)?;
         typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
             .map_err(|e| PdfError(format!("typst could not write the PDF: {e:?}")))
+    }
+
+    /// The PDF for `data` as PDF/A-2b, for archiving (*arkivverdig*): fonts embedded, no
+    /// transparency groups that PDF/A-2 forbids, XMP metadata with the conformance level. The
+    /// template must set the document's title and date (`#set document(title: …, date: …)`),
+    /// which PDF/A requires; a fixed date keeps the bytes the same for the same data.
+    pub fn render_archival(&self, data: &Json) -> Result<Vec<u8>, PdfError> {
+        let document = self.compile(data)?;
+        let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b])
+            .map_err(|e| PdfError(format!("PDF/A-2b: {e:?}")))?;
+        let options = typst_pdf::PdfOptions { standards, ..typst_pdf::PdfOptions::default() };
+        typst_pdf::pdf(&document, &options).map_err(|e| PdfError(format!("typst could not write the PDF: {e:?}")))
     }
 }
 

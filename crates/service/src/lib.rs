@@ -18,6 +18,7 @@ pub mod mail;
 pub mod notify;
 pub mod plans;
 pub mod programme;
+pub mod reports;
 pub mod risk;
 pub mod stat_import;
 pub mod statistics;
@@ -37,4 +38,13 @@ pub enum ServiceError {
     /// The store refused or failed (not found, stale version, a rule, the database).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A document could not be made (a template or writer failed: a bug, not the caller's input).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<rodtrad_domain::RuleError> for ServiceError {
+    fn from(e: rodtrad_domain::RuleError) -> Self {
+        ServiceError::Rule(e)
+    }
 }
