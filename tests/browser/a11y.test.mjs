@@ -68,7 +68,7 @@ for (const backend of backends()) {
             await check(p, p.url());
           };
           // Besides links: a search result list (the org search is a GET form, not a link).
-          const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans'] : ['/', '/profile', '/org?q=skole'];
+          const starts = role === 'anonymous' ? ['/', '/login', '/public/3203/plans', '/public/3203/reports'] : ['/', '/profile', '/org?q=skole'];
           const visited = await crawl(page, env.app.base, [...starts, ...PROBES], { cap: CAP, perPattern: PER_PATTERN, visit });
           // Forms: revisit one page per pattern; submit each POST form type empty once (its error
           // state) and each GET form type once as it stands (its result state).

@@ -244,6 +244,7 @@ async fn run(command: Command, config: Config) -> Result<()> {
             let db = open(&config).await?;
             let summary = demo::load(&db, config.hash_cost()).await?;
             rodtrad_service::stat_import::load_demo(&db, summary.municipality_id).await?;
+            demo_reports(&db, summary.municipality_id).await?;
             print_demo(&summary, None);
             Ok(())
         }
@@ -491,11 +492,18 @@ async fn notify_every_hour(db: Db, i18n: std::sync::Arc<I18n>, config: Config) {
     }
 }
 
+/// The demo's council reports, made after the rest of the demo (they are composed from it).
+async fn demo_reports(db: &rodtrad_store::Db, municipality_id: i64) -> Result<()> {
+    let i18n = std::sync::Arc::new(I18n::load().map_err(|e| anyhow!(e))?);
+    rodtrad_web::reports::demo::load(db, i18n, municipality_id).await.map_err(|e| anyhow!("demo reports: {e}"))
+}
+
 async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Result<()> {
     let db = open(&config).await?;
     let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
     if let Some(s) = &summary {
         rodtrad_service::stat_import::load_demo(&db, s.municipality_id).await?;
+        demo_reports(&db, s.municipality_id).await?;
     }
     let state = rodtrad_web::AppState::new(db.clone(), config.web(with_demo)).map_err(|e| anyhow!(e))?;
     // Background jobs: those a stopped process left running are queued again, then due jobs are

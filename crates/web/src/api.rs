@@ -234,6 +234,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::dashboard::api::DashboardDoc::openapi());
     doc.merge(crate::agreements::api::AgreementsDoc::openapi());
     doc.merge(crate::annual_cycle::api::AnnualCycleDoc::openapi());
+    doc.merge(crate::reports::api::ReportsDoc::openapi());
     doc.merge(crate::letters::api::LettersDoc::openapi());
     doc.merge(crate::indicators::api::IndicatorsDoc::openapi());
     doc.merge(crate::economy::api::EconomyDoc::openapi());

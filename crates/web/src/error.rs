@@ -131,6 +131,24 @@ impl From<rodtrad_service::ServiceError> for AppError {
             rodtrad_service::ServiceError::Forbidden => AppError::Forbidden,
             rodtrad_service::ServiceError::Rule(e) => AppError::Rule(e),
             rodtrad_service::ServiceError::Store(e) => e.into(),
+            rodtrad_service::ServiceError::Internal(e) => AppError::Internal(e),
         }
+    }
+}
+
+/// Maps a refused write to the status and message a form shows again: 409 for a stale version,
+/// 422 for a rule, each in the reader's words; anything else stays an error.
+pub(crate) fn refusal(
+    tr: &crate::i18n::Tr,
+    err: rodtrad_service::ServiceError,
+) -> AppResult<(axum::http::StatusCode, String)> {
+    use axum::http::StatusCode;
+    use rodtrad_service::ServiceError;
+    match err {
+        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, tr.t("err-conflict"))),
+        ServiceError::Store(StoreError::Rule(e)) | ServiceError::Rule(e) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, tr.rule(&e)))
+        }
+        e => Err(e.into()),
     }
 }

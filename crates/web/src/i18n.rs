@@ -46,7 +46,8 @@ features!(
     "indicators",
     "economy",
     "programme",
-    "lida"
+    "lida",
+    "reports"
 );
 
 /// A supported UI language.

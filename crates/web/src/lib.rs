@@ -25,6 +25,7 @@ pub mod people;
 pub mod plans;
 pub mod programme;
 pub mod public;
+pub mod reports;
 pub mod risk;
 pub mod routes;
 pub mod sdg;
@@ -73,6 +74,8 @@ fn compose() -> (Routes, Routes) {
         .merge(agreements::api::routes())
         .merge(annual_cycle::routes())
         .merge(annual_cycle::api::routes())
+        .merge(reports::routes())
+        .merge(reports::api::routes())
         .merge(indicators::routes())
         .merge(indicators::api::routes())
         .merge(letters::routes())

@@ -21,9 +21,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use rodtrad_domain::Actor;
 use rodtrad_domain::annual_cycle::{ActivityKind, Cycle, DeadlineKind};
-use rodtrad_service::ServiceError;
 use rodtrad_service::annual_cycle as service;
-use rodtrad_store::StoreError;
 use rodtrad_store::annual_cycle::{StoredActivity, Wheel};
 use serde::Deserialize;
 
@@ -69,16 +67,7 @@ pub(crate) fn manager(ctx: &Ctx) -> AppResult<&Actor> {
     Ok(actor)
 }
 
-/// Maps a refused write to the status and message a form shows again.
-pub(crate) fn refusal(tr: &Tr, err: ServiceError) -> AppResult<(StatusCode, String)> {
-    match err {
-        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, tr.t("err-conflict"))),
-        ServiceError::Store(StoreError::Rule(e)) | ServiceError::Rule(e) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, tr.rule(&e)))
-        }
-        e => Err(e.into()),
-    }
-}
+pub(crate) use crate::error::refusal;
 
 /// A posted form's value by name.
 pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {

@@ -223,6 +223,7 @@ impl From<ServiceError> for FollowupError {
             ServiceError::Store(StoreError::Rule(r)) => FollowupError::Rule(r),
             ServiceError::Store(StoreError::Conflict) => FollowupError::Conflict,
             ServiceError::Store(other) => FollowupError::App(other.into()),
+            ServiceError::Internal(e) => FollowupError::App(AppError::Internal(e)),
         }
     }
 }

@@ -273,6 +273,33 @@ both!(demo_exports_match_their_snapshots, |t: TestApp| async move {
             insta::assert_snapshot!(format!("demo_programme_{table}_xlsx"), xlsx);
         }
     });
+    // The council reports: the adopted 1st four-monthly report's economy table as CSV and its
+    // workbook, the same bytes every time it is fetched (frozen at adoption).
+    let i18n = std::sync::Arc::new(rodtrad_web::i18n::I18n::load().unwrap());
+    rodtrad_web::reports::demo::load(&t.db, i18n.clone(), mid).await.unwrap();
+    rodtrad_web::reports::demo::load(&t.db, i18n, mid).await.unwrap();
+    let reports = t.db.reports(mid).await.unwrap();
+    assert_eq!(reports.len(), 3, "loading twice adds nothing");
+    if let Some(t1) = reports.iter().find(|r| r.kind == rodtrad_domain::reports::ReportKind::Tertial1 && r.adopted()) {
+        let page = c.get(&format!("/reports/{}", t1.id)).await.expect(200);
+        page.contains("Tatt inn i rapporten").contains("Vedtatt i Kommunestyret");
+        let economy = page.body.split("/tables/").nth(1).and_then(|s| s.split(".csv").next()).unwrap().to_owned();
+        let csv = c.get(&format!("/reports/{}/tables/{economy}.csv", t1.id)).await.expect(200);
+        let xlsx = c.get(&format!("/reports/{}/report.xlsx", t1.id)).await.expect(200);
+        assert_eq!(c.get(&format!("/reports/{}/report.xlsx", t1.id)).await.expect(200).bytes, xlsx.bytes);
+        insta::with_settings!({filters => vec![(&format!(r"\b{year}\b") as &str, "[year]")]}, {
+            insta::assert_snapshot!("demo_report_tertial_1_first_table_csv", csv.body);
+            insta::assert_snapshot!("demo_report_tertial_1_xlsx", rows_text(&rodtrad_export::xlsx_rows(&xlsx.bytes).unwrap()));
+        });
+    }
+    let annual = reports.iter().find(|r| r.kind == rodtrad_domain::reports::ReportKind::Annual).unwrap();
+    assert!(annual.adopted() && annual.year == i64::from(year) - 1);
+    let pdf = c.get(&format!("/reports/{}/report.pdf", annual.id)).await.expect(200);
+    let text = rodtrad_export::pdf::pdf_text_for_tests(&pdf.bytes);
+    assert!(text.contains("Årsrapport"), "{text}");
+    let draft = reports.iter().find(|r| r.kind == rodtrad_domain::reports::ReportKind::Tertial2).unwrap();
+    assert!(!draft.adopted());
+    c.get(&format!("/reports/{}", draft.id)).await.expect(200).contains("Levert").contains("Utkast");
     // The LIDA scenario (fixed years: base year 2026, projection 2027–2046).
     let scenario = t.db.lida_scenarios(mid).await.unwrap().into_iter().next().expect("the demo scenario");
     let lida_csv = c.get(&format!("/economy/lida/scenarios/{}/export.csv", scenario.id)).await.expect(200);

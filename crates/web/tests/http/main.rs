@@ -30,6 +30,7 @@ mod plan_access;
 mod plans;
 mod programme;
 mod races;
+mod reports;
 mod risk;
 mod sdg;
 mod statistics;

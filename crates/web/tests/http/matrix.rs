@@ -172,6 +172,14 @@ const ECONOMY_UNIT: Policy = municipality(
 /// Readers of the risk picture aggregated up the tree (`Actor::can_read_risk_picture`): the staff,
 /// the auditor, leaders and politicians; not employees or HR.
 const RISK_PICTURE: Policy = municipality(ECONOMY_READERS, ECONOMY_READERS);
+/// Readers of a draft council report: the administration (every leader writes or reads the
+/// commentaries) and the auditor; not politicians, employees or HR.
+const REPORT_DRAFT_READ: Policy = municipality(REPORT_DRAFT_READERS, REPORT_DRAFT_READERS);
+const REPORT_DRAFT_READERS: &[Subject] =
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Auditor];
+/// A service area's commentary: the area's director and the staff.
+const REPORT_COMMENTARY: Policy =
+    municipality(&[SystemAdmin, Management, Director], &[SystemAdmin, Management, Director]);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -428,6 +436,29 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/annual-cycle/activities/{activity}/remove", WIDE_EDIT),
     ("GET", "/calendar/{token}/mine.ics", PUBLIC),
     ("GET", "/calendar/{token}/units/{unit}/calendar.ics", PUBLIC),
+    // Council reports: a draft is read by the administration and the auditor (politicians,
+    // employees and HR get 404, as for an unknown id); the staff create, write the introduction,
+    // assess goals and adopt; a service area's commentary by its director and the staff. Adopted
+    // reports are on the public pages for everyone. B's reports are not found.
+    ("GET", "/reports", MUNICIPALITY),
+    ("POST", "/reports", WIDE_SETTINGS),
+    ("GET", "/reports/templates", WIDE_SETTINGS),
+    ("POST", "/reports/templates/{kind}", WIDE_SETTINGS),
+    ("GET", "/reports/{id}", REPORT_DRAFT_READ),
+    ("POST", "/reports/{id}/introduction", WIDE_EDIT),
+    ("POST", "/reports/{id}/commentary/{area}", REPORT_COMMENTARY),
+    ("POST", "/reports/{id}/goals/{element}", WIDE_EDIT),
+    ("POST", "/reports/{id}/adopt", WIDE_EDIT),
+    ("GET", "/reports/{id}/report.pdf", REPORT_DRAFT_READ),
+    ("GET", "/reports/{id}/report.xlsx", REPORT_DRAFT_READ),
+    ("GET", "/reports/{id}/tables/{n}", REPORT_DRAFT_READ),
+    ("GET", "/public/{number}/reports", PUBLIC),
+    ("GET", "/public/{number}/reports/{id}", PUBLIC),
+    ("GET", "/public/{number}/reports/{id}/report.pdf", PUBLIC),
+    ("GET", "/public/{number}/reports/{id}/report.xlsx", PUBLIC),
+    ("GET", "/api/v1/reports", MUNICIPALITY),
+    ("GET", "/api/v1/reports/{id}", REPORT_DRAFT_READ),
+    ("PUT", "/api/v1/reports/{id}/commentary/{area}", REPORT_COMMENTARY),
     ("GET", "/api/v1/annual-cycle/wheels", MUNICIPALITY),
     ("GET", "/api/v1/annual-cycle/wheels/{wheel}", MUNICIPALITY),
     ("GET", "/api/v1/annual-cycle/deadlines", MUNICIPALITY),

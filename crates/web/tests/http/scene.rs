@@ -150,6 +150,12 @@ pub struct MunicipalityObjects {
     /// A one-year wheel of the annual cycle (A and B different years) and one of its activities.
     pub cycle_wheel: i64,
     pub cycle_activity: i64,
+    /// A draft annual report, the main goal of the master plan it assesses, an adopted
+    /// four-monthly report (on the public pages) and the service area that writes commentaries.
+    pub report_draft: i64,
+    pub report_goal: i64,
+    pub report_adopted: i64,
+    pub report_area: i64,
 }
 
 pub struct Scene {
@@ -416,7 +422,7 @@ async fn revised_plan(t: &TestApp, mid: i64, like: &UnitObjects) -> (UnitObjects
 }
 
 /// A published plan, adopted (set directly: the lifecycle has its own tests).
-async fn public_plan(t: &TestApp, mid: i64, title: &str) -> i64 {
+async fn public_plan(t: &TestApp, mid: i64, title: &str) -> (i64, i64) {
     let input = PlanInput {
         plan_type: PlanType::MasterPlanSocial,
         title: Name::parse(title).unwrap(),
@@ -426,10 +432,48 @@ async fn public_plan(t: &TestApp, mid: i64, title: &str) -> i64 {
         published: true,
     };
     let id = t.db.plan_create(&author(mid), &input, &[]).await.unwrap();
+    let goal = ElementInput {
+        kind: ElementKind::MainGoal,
+        text: format!("{title}: hovedmål"),
+        owner_unit_id: None,
+        responsible_person_id: None,
+        deadline: None,
+        status: ElementStatus::Draft,
+        sdg_targets: vec![],
+    };
+    let goal = t.db.element_create(&author(mid), id, None, &goal).await.unwrap();
     on_db!(&t.db, pool => {
         sqlx::query("UPDATE plans SET status = 'adopted' WHERE id = $1").bind(id).execute(pool).await.unwrap();
     });
-    id
+    (id, goal)
+}
+
+/// The municipality's council reports: a draft annual report of 2025 and the 1st four-monthly
+/// report of 2025, adopted (its PDF in message keys, which is all the matrix needs).
+async fn reports(t: &TestApp, mid: i64) -> (i64, i64) {
+    use rodtrad_domain::reports::{Adoption, NewReport, ReportKind};
+    let actor = rodtrad_domain::Actor {
+        municipality_id: mid,
+        roles: [rodtrad_domain::Role::Management].into_iter().collect(),
+        ..Default::default()
+    };
+    let a = author(mid);
+    let new = |kind| NewReport { kind, year: 2025, month: None, unit_id: None };
+    let draft = rodtrad_service::reports::create(&t.db, (&actor, &a), &new(ReportKind::Annual)).await.unwrap();
+    let adopted = rodtrad_service::reports::create(&t.db, (&actor, &a), &new(ReportKind::Tertial1)).await.unwrap();
+    let report = t.db.report(mid, adopted).await.unwrap();
+    let tree = t.db.org_tree(mid).await.unwrap();
+    let adoption = Adoption {
+        body: "Kommunestyret".into(),
+        case_number: "PS 1/25".into(),
+        decided_on: chrono::NaiveDate::from_ymd_opt(2025, 6, 18).unwrap(),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let tr = |k: &str| k.to_owned();
+    rodtrad_service::reports::adopt(&t.db, (&actor, &a), &tree, &report, report.content_version, &adoption, today, &tr)
+        .await
+        .unwrap();
+    (draft, adopted)
 }
 
 async fn user_id(t: &TestApp, email: &str) -> i64 {
@@ -577,13 +621,15 @@ impl Scene {
         let (import, table, series) = statistics(t, &mut stats_a, fx.municipality).await;
         let a_lida = lida(t, fx.municipality).await;
         let a_wheel = wheel(t, fx.municipality, 2027).await;
+        let a_plan = public_plan(t, fx.municipality, "Kommuneplan A").await;
+        let a_reports = reports(t, fx.municipality).await;
         let a_objects = MunicipalityObjects {
             id: fx.municipality,
             number: "0301",
             import,
             table,
             series,
-            public_plan: public_plan(t, fx.municipality, "Kommuneplan A").await,
+            public_plan: a_plan.0,
             uploader: user_id(t, "styring@a.test").await,
             u4ssc_year: u4ssc_year(t, fx.municipality, 2019).await,
             period: followup_period(t, fx.municipality).await,
@@ -595,19 +641,25 @@ impl Scene {
             lida_scenario: a_lida.1,
             cycle_wheel: a_wheel.0,
             cycle_activity: a_wheel.1,
+            report_draft: a_reports.0,
+            report_goal: a_plan.1,
+            report_adopted: a_reports.1,
+            report_area: fx.area,
         };
         let mut stats_b = t.client();
         stats_b.login("admin@b.test", PASSWORD).await.expect(303);
         let (import, table, series) = statistics(t, &mut stats_b, fx.other_municipality).await;
         let b_lida = lida(t, fx.other_municipality).await;
         let b_wheel = wheel(t, fx.other_municipality, 2031).await;
+        let b_plan = public_plan(t, fx.other_municipality, "Kommuneplan B").await;
+        let b_reports = reports(t, fx.other_municipality).await;
         let b_objects = MunicipalityObjects {
             id: fx.other_municipality,
             number: "4601",
             import,
             table,
             series,
-            public_plan: public_plan(t, fx.other_municipality, "Kommuneplan B").await,
+            public_plan: b_plan.0,
             uploader: b_admin,
             u4ssc_year: u4ssc_year(t, fx.other_municipality, 2021).await,
             period: followup_period(t, fx.other_municipality).await,
@@ -619,6 +671,10 @@ impl Scene {
             lida_scenario: b_lida.1,
             cycle_wheel: b_wheel.0,
             cycle_activity: b_wheel.1,
+            report_draft: b_reports.0,
+            report_goal: b_plan.1,
+            report_adopted: b_reports.1,
+            report_area: fx.other_root,
         };
 
         let mut subjects = Vec::new();
@@ -750,6 +806,12 @@ impl Scene {
                 ("calendar", "token") => self.calendar_token(t, subject, scope).await,
                 ("analyses", "analysis") => u.risk_analysis.to_string(),
                 ("risks", "risk") => u.risk.to_string(),
+                ("reports", "id") if route.path.starts_with("/public/") => m.report_adopted.to_string(),
+                ("reports", "id") => m.report_draft.to_string(),
+                ("templates", "kind") => "annual".to_owned(),
+                ("commentary", "area") => m.report_area.to_string(),
+                ("goals", "element") => m.report_goal.to_string(),
+                ("tables", "n") => "0.csv".to_owned(),
                 _ => panic!("no filling for parameter {{{param}}} after /{previous} in {}", route.path),
             };
             out.push_str(&value);
