@@ -3,6 +3,7 @@
 //! runs them and collects the tables.
 
 mod backup;
+mod council_report;
 mod economy;
 mod jsonstat;
 mod letters;
@@ -100,6 +101,8 @@ enum Bench {
         #[arg(long, default_value = "python3")]
         python: PathBuf,
     },
+    /// The demo's annual report as PDF with typst beside headless Chromium printing its page (issue #15).
+    Report,
     /// Internal: read one JSON-stat file and print seconds and cells (run as a child process).
     #[command(hide = true)]
     JsonstatRead { file: PathBuf },
@@ -135,6 +138,7 @@ fn run(cli: Cli) -> Result<()> {
         Bench::Backup => runtime.block_on(backup::run(&env))?,
         Bench::Jsonstat { python } => jsonstat::run(&env, &python, cli.quick)?,
         Bench::Economy { python } => runtime.block_on(economy::run(&env, &python, cli.quick))?,
+        Bench::Report => runtime.block_on(council_report::run(&env, cli.quick))?,
         Bench::JsonstatRead { file } => return jsonstat::read_only(&file),
     };
     print!("{}", table.markdown());
