@@ -551,7 +551,15 @@ pub(crate) fn sections(
 /// The buttons of a commentary in `state` for the area (`staff`: the management staff) and
 /// whether the text may change.
 fn commentary_actions(tr: &Tr, staff: bool, state: CommentaryState) -> (Vec<(String, String)>, bool) {
-    let b = |code: &str| (code.to_owned(), tr.t(&format!("report-commentary-action-{code}")));
+    let b = |code: &str| {
+        let key = match code {
+            "save" => "report-commentary-action-save",
+            "submit" => "report-commentary-action-submit",
+            "compile" => "report-commentary-action-compile",
+            _ => "report-commentary-action-return",
+        };
+        (code.to_owned(), tr.t(key))
+    };
     match (state, staff) {
         (CommentaryState::Draft, _) => (vec![b("save"), b("submit")], true),
         (CommentaryState::Submitted, true) => (vec![b("save"), b("compile"), b("return")], true),
