@@ -305,3 +305,28 @@ both!(the_risk_picture_adds_up_a_crafted_tree, |t: TestApp| async move {
         .contains("Ingen vesentlige risikoer");
     token_client(&t, "ansattx").await.get("/api/v1/risk/picture?year=2027").await.expect(403);
 });
+
+both!(the_demo_has_a_risk_analysis_per_unit_with_accepted_and_linked_risks, |t: TestApp| async move {
+    use rodtrad_store::password::HashCost;
+    let cost = HashCost { memory_kib: 1024, iterations: 1 };
+    let mid = rodtrad_store::demo::load(&t.db, cost).await.unwrap().municipality_id;
+    let units = scalar(&t, &format!(
+        "SELECT COUNT(*) FROM org_units WHERE municipality_id = {mid} AND kind IN ('municipality', 'service_area', 'unit')"
+    ))
+    .await;
+    assert_eq!(scalar(&t, &format!("SELECT COUNT(*) FROM risk_analyses WHERE municipality_id = {mid}")).await, units);
+    let per = "SELECT COUNT(*) AS n FROM risk_items GROUP BY analysis_id";
+    assert_eq!(scalar(&t, &format!("SELECT MIN(n) FROM ({per}) s")).await, 6);
+    assert_eq!(scalar(&t, &format!("SELECT MAX(n) FROM ({per}) s")).await, 8);
+    for category in ["hms", "information_security", "corruption", "own"] {
+        let n = scalar(&t, &format!("SELECT COUNT(*) FROM risk_items WHERE category = '{category}'")).await;
+        assert!(n > 0, "no {category} risk");
+    }
+    // Accepted risks hold until the end of next year, at levels 2 (directors) and 3 (unit leaders).
+    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_items WHERE accepted_level = 3".to_owned()).await > 0);
+    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_items WHERE accepted_level = 2".to_owned()).await > 0);
+    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_item_measures".to_owned()).await > 0);
+    let mut c = t.client();
+    c.login("kommunedirektor@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
+    c.get("/risk").await.expect(200).contains("id=\"tallies\"").contains("id=\"significant-risks\"");
+});
