@@ -74,21 +74,8 @@ pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 
-/// Message keys of the months' names.
-const MONTHS: [&str; 12] = [
-    "cycle-month-1",
-    "cycle-month-2",
-    "cycle-month-3",
-    "cycle-month-4",
-    "cycle-month-5",
-    "cycle-month-6",
-    "cycle-month-7",
-    "cycle-month-8",
-    "cycle-month-9",
-    "cycle-month-10",
-    "cycle-month-11",
-    "cycle-month-12",
-];
+/// Message keys of the months' names (the reports name months with the same keys).
+const MONTHS: [&str; 12] = rodtrad_service::reports::MONTH_KEYS;
 
 /// Message keys of the months' short names, for the wheel's sectors.
 const MONTHS_SHORT: [&str; 12] = [
