@@ -323,9 +323,9 @@ both!(the_demo_has_a_risk_analysis_per_unit_with_accepted_and_linked_risks, |t: 
         assert!(n > 0, "no {category} risk");
     }
     // Accepted risks hold until the end of next year, at levels 2 (directors) and 3 (unit leaders).
-    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_items WHERE accepted_level = 3".to_owned()).await > 0);
-    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_items WHERE accepted_level = 2".to_owned()).await > 0);
-    assert!(scalar(&t, &"SELECT COUNT(*) FROM risk_item_measures".to_owned()).await > 0);
+    assert!(scalar(&t, "SELECT COUNT(*) FROM risk_items WHERE accepted_level = 3").await > 0);
+    assert!(scalar(&t, "SELECT COUNT(*) FROM risk_items WHERE accepted_level = 2").await > 0);
+    assert!(scalar(&t, "SELECT COUNT(*) FROM risk_item_measures").await > 0);
     let mut c = t.client();
     c.login("kommunedirektor@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
     c.get("/risk").await.expect(200).contains("id=\"tallies\"").contains("id=\"significant-risks\"");
