@@ -202,7 +202,12 @@ fn value_text(tr: &Tr, names: &Names, entity: &str, field: &str, value: &Value) 
         Value::Array(items) => {
             items.iter().map(|v| value_text(tr, names, entity, field, v)).collect::<Vec<_>>().join(", ")
         }
-        Value::Object(_) => value.to_string(),
+        // A nested record (a risk's acceptance, a report's decision): each field in the same words.
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", value_text(tr, names, entity, k, v)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
