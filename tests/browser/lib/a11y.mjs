@@ -27,6 +27,31 @@ export async function axeViolations(page) {
   );
 }
 
+/**
+ * The kinds of markup on the loaded page: each element as its parent's tag, its own tag, classes,
+ * type, role, the names of its aria-* attributes and whether it has a label, an inline style or an
+ * id. Text, links and counts are left out, so two roles that see the same template with other rows
+ * give the same set, and a role that sees another button or form gives a new kind. Kinds inside
+ * <main> start with "main ", those of the frame around it (header, menu, footer) with "frame ".
+ */
+export async function markupKinds(page) {
+  return page.evaluate(() => {
+    const kinds = new Set();
+    for (const el of document.querySelectorAll('body, body *')) {
+      const attrs = el.getAttributeNames();
+      const aria = attrs.filter((a) => a.startsWith('aria-')).sort().join(',');
+      const flags = ['id', 'style', 'for', 'tabindex', 'alt', 'title', 'scope', 'headers', 'disabled', 'required']
+        .filter((a) => attrs.includes(a))
+        .join(',');
+      kinds.add(
+        `${el.closest('main') ? 'main' : 'frame'} ${el.parentElement?.tagName ?? ''}>${el.tagName}.${[...el.classList].sort().join('.')}` +
+          `[${el.getAttribute('type') ?? ''}|${el.getAttribute('role') ?? ''}|${aria}|${flags}]`,
+      );
+    }
+    return [...kinds];
+  });
+}
+
 export function formatViolation(v) {
   return `${v.rule} (${v.impact}) ${v.selector} at ${v.url}: ${v.summary}`;
 }
@@ -95,6 +120,31 @@ export async function crawl(page, base, starts, { cap = 400, perPattern = 3, vis
     }
   }
   return visited;
+}
+
+/**
+ * The form types on the loaded page that `formErrorStates` and `getFormStates` would submit, as the
+ * keys they record in their `done` set.
+ */
+export async function formKeys(page) {
+  const origin = page.url();
+  const forms = await page.$$eval('form', (fs) =>
+    fs.map((f) => ({
+      method: (f.getAttribute('method') || 'get').toLowerCase(),
+      action: f.getAttribute('action') || '',
+      required: [...f.querySelectorAll('input[required], textarea[required]')].filter(
+        (el) => !['checkbox', 'radio', 'hidden'].includes(el.type),
+      ).length,
+    })),
+  );
+  const keys = [];
+  for (const f of forms) {
+    const action = normalise(f.action || origin, origin);
+    if (!action) continue;
+    if (f.method === 'post' && f.required > 0) keys.push(routePattern(action));
+    if (f.method === 'get') keys.push(`GET ${routePattern(action)}`);
+  }
+  return keys;
 }
 
 /**

@@ -72,7 +72,8 @@ function freshDatabase(backend, dir) {
 }
 
 async function waitHealthy(base, child, logFile) {
-  const deadline = Date.now() + 60_000;
+  // The demo loads in about 15 s in a debug build; far longer when the machine is busy.
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`rodtrad exited with ${child.exitCode}; log: ${logFile}`);
     try {
@@ -83,7 +84,7 @@ async function waitHealthy(base, child, logFile) {
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`rodtrad did not answer /healthz within 60 s; log: ${logFile}`);
+  throw new Error(`rodtrad did not answer /healthz within 180 s; log: ${logFile}`);
 }
 
 /** Starts `rodtrad serve --demo` on a fresh database of the given backend. */
