@@ -241,10 +241,9 @@ async fn run(command: Command, config: Config) -> Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let db = open(&config).await?;
-            let summary = demo::load(&db, config.hash_cost()).await?;
-            rodtrad_service::stat_import::load_demo(&db, summary.municipality_id).await?;
-            demo_reports(&db, summary.municipality_id).await?;
+            open(&config).await?.close().await; // migrates
+            let i18n = std::sync::Arc::new(I18n::load().map_err(|e| anyhow!(e))?);
+            let summary = load_demo(&config, i18n).await?;
             print_demo(&summary, None);
             Ok(())
         }
@@ -492,20 +491,34 @@ async fn notify_every_hour(db: Db, i18n: std::sync::Arc<I18n>, config: Config) {
     }
 }
 
-/// The demo's council reports, made after the rest of the demo (they are composed from it).
-async fn demo_reports(db: &rodtrad_store::Db, municipality_id: i64) -> Result<()> {
-    let i18n = std::sync::Arc::new(I18n::load().map_err(|e| anyhow!(e))?);
-    rodtrad_web::reports::demo::load(db, i18n, municipality_id).await.map_err(|e| anyhow!("demo reports: {e}"))
+/// Loads the demo municipality (once; a second run changes nothing): the organisation, plans and
+/// follow-up, then the statistics, then the council reports, which are composed from the rest.
+/// Each step's time is logged, since a slow demo is what a first-time user meets first.
+async fn load_demo(config: &Config, i18n: std::sync::Arc<I18n>) -> Result<demo::DemoSummary> {
+    let started = std::time::Instant::now();
+    let bulk = Db::connect_for_bulk_load(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database {}", redact(&config.database_url)))?;
+    let db = &bulk;
+    let summary = demo::load(db, config.hash_cost()).await?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo: municipality, plans and follow-up");
+    let step = std::time::Instant::now();
+    rodtrad_service::stat_import::load_demo(db, summary.municipality_id).await?;
+    tracing::info!(elapsed_ms = step.elapsed().as_millis() as u64, "demo: statistics");
+    let step = std::time::Instant::now();
+    rodtrad_web::reports::demo::load(db, i18n, summary.municipality_id)
+        .await
+        .map_err(|e| anyhow!("demo reports: {e}"))?;
+    tracing::info!(elapsed_ms = step.elapsed().as_millis() as u64, "demo: council reports");
+    bulk.close().await;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo loaded");
+    Ok(summary)
 }
 
 async fn serve(config: Config, with_demo: bool, listen: Option<String>) -> Result<()> {
     let db = open(&config).await?;
-    let summary = if with_demo { Some(demo::load(&db, config.hash_cost()).await?) } else { None };
-    if let Some(s) = &summary {
-        rodtrad_service::stat_import::load_demo(&db, s.municipality_id).await?;
-        demo_reports(&db, s.municipality_id).await?;
-    }
     let state = rodtrad_web::AppState::new(db.clone(), config.web(with_demo)).map_err(|e| anyhow!(e))?;
+    let summary = if with_demo { Some(load_demo(&config, state.i18n.clone()).await?) } else { None };
     // Background jobs: those a stopped process left running are queued again, then due jobs are
     // polled for (retries after a back-off, jobs queued by another process).
     let jobs = state.jobs.start(std::time::Duration::from_secs(5));

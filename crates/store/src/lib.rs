@@ -197,6 +197,21 @@ impl Db {
         }
     }
 
+    /// Connects for loading many small transactions that can be loaded again, such as the demo
+    /// municipality: on PostgreSQL a commit returns before its WAL record is flushed
+    /// (`synchronous_commit = off`), so thousands of commits do not each wait for the disk. A crash
+    /// can lose the last commits, never corrupt the database; the rest of the application keeps
+    /// every commit on disk before it answers. On SQLite this is [`Db::connect`]: in WAL mode with
+    /// `synchronous = NORMAL` a commit does not wait for the disk already.
+    pub async fn connect_for_bulk_load(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
+            Self::connect_postgres(options).await
+        } else {
+            Self::connect(url).await
+        }
+    }
+
     /// Connects to SQLite with WAL, foreign keys and a busy timeout.
     pub async fn connect_sqlite(options: SqliteConnectOptions) -> Result<Self> {
         let options = options

@@ -92,8 +92,12 @@ where
                 .execute(&admin)
                 .await
                 .expect("create schema");
-            let options =
-                PgConnectOptions::from_str(&url).expect("PostgreSQL URL").options([("search_path", schema.as_str())]);
+            // A test's schema is dropped at its end, so its commits need not wait for the disk
+            // (`synchronous_commit = off` changes durability after a crash, nothing a test sees:
+            // locking, isolation and constraints are the same).
+            let options = PgConnectOptions::from_str(&url)
+                .expect("PostgreSQL URL")
+                .options([("search_path", schema.as_str()), ("synchronous_commit", "off")]);
             let db = Db::connect_postgres(options).await.expect("connect to schema");
             (db, Cleanup::PostgresSchema { admin, schema })
         }
