@@ -128,9 +128,11 @@ pub async fn save_assessment(
         return Err(RuleError::new("err-report-goals-annual").into());
     }
     check_text(text)?;
-    let elements = db.elements_all(actor.municipality_id).await?;
+    // One of the master plan's goals (every element of a plan hangs under its root, so a goal of
+    // the plan is one of `goals_of`).
+    let element = db.element(actor.municipality_id, element_id).await?;
     let plan = master_plan(db, actor.municipality_id).await?;
-    if !plan.is_some_and(|p| goals_of(&elements, p.id).iter().any(|g| g.id == element_id)) {
+    if !plan.is_some_and(|p| p.id == element.plan_id && is_goal(element.kind)) {
         return Err(ServiceError::Store(rodtrad_store::StoreError::NotFound));
     }
     Ok(db.report_assessment_save(author, report.id, element_id, expected_version, verdict, text).await?)
@@ -527,14 +529,24 @@ impl FrozenReport {
 /// A report's title: «Årsrapport 2026», «1. tertialrapport 2027», «Månedsrapport mars 2027 –
 /// Oppvekst».
 pub fn title(content: &ReportContent, tr: &dyn Fn(&str) -> String) -> String {
-    let kind = tr(content.kind.label_key());
-    let mut t = match content.kind {
-        ReportKind::Monthly => {
-            format!("{kind} {} {}", tr(MONTH_KEYS[(content.months.1 as usize).clamp(1, 12) - 1]), content.year)
-        }
-        _ => format!("{kind} {}", content.year),
+    title_of(content.kind, content.months.1, i64::from(content.year), content.scope.as_deref(), tr)
+}
+
+/// A report's title from its type, last month (named for a monthly report), year and scope (a
+/// unit or service area, or none for the municipality).
+pub fn title_of(
+    kind: ReportKind,
+    last_month: u32,
+    year: i64,
+    scope: Option<&str>,
+    tr: &dyn Fn(&str) -> String,
+) -> String {
+    let label = tr(kind.label_key());
+    let mut t = match kind {
+        ReportKind::Monthly => format!("{label} {} {year}", tr(MONTH_KEYS[(last_month as usize).clamp(1, 12) - 1])),
+        _ => format!("{label} {year}"),
     };
-    if let Some(scope) = &content.scope {
+    if let Some(scope) = scope {
         t.push_str(" – ");
         t.push_str(scope);
     }

@@ -92,20 +92,8 @@ async fn frozen(state: &AppState, tree: &OrgTree, report: &Report) -> AppResult<
 
 /// A report's title in the reader's language.
 fn report_title(tr: &Tr, report: &Report, tree: &OrgTree) -> String {
-    let mut t = match report.kind {
-        ReportKind::Monthly => format!(
-            "{} {} {}",
-            tr.t(report.kind.label_key()),
-            tr.t(service::MONTH_KEYS[(report.month_number().unwrap_or(1) as usize).clamp(1, 12) - 1]),
-            report.year
-        ),
-        _ => format!("{} {}", tr.t(report.kind.label_key()), report.year),
-    };
-    if let Some(u) = report.unit_id.and_then(|u| tree.get(u)) {
-        t.push_str(" – ");
-        t.push_str(&u.name);
-    }
-    t
+    let scope = report.unit_id.and_then(|u| tree.get(u)).map(|u| u.name.as_str());
+    service::title_of(report.kind, report.month_number().unwrap_or(1), report.year, scope, &|k| tr.t(k))
 }
 
 /// A report in a list.
@@ -396,27 +384,23 @@ pub(crate) fn sections(
 ) -> Vec<SectionView> {
     let w = words(tr);
     let sheets = service::sheets(report, &w);
-    let mut index = 0usize;
-    let mut tables_for = |keys: &[&str]| -> Vec<TableView> {
-        let mut out = Vec::new();
-        for s in sheets.iter() {
-            if keys.contains(&s.key) {
-                let i = sheets.iter().position(|x| x.key == s.key).unwrap_or(index);
-                out.push(TableView {
-                    index: i,
-                    id: format!("t-{}", s.key.trim_start_matches("report-")),
-                    caption: tr.t(s.key),
-                    header: s.sheet.header.clone(),
-                    numeric: (0..s.sheet.header.len())
-                        .map(|c| s.sheet.rows.iter().any(|r| r.get(c).is_some_and(|x| x.is_number())))
-                        .collect(),
-                    rows: service::display_cells(&s.sheet),
-                    total: matches!(s.key, "report-section-statuses" | "report-section-economy"),
-                });
-                index += 1;
-            }
-        }
-        out
+    let tables_for = |keys: &[&str]| -> Vec<TableView> {
+        sheets
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| keys.contains(&s.key))
+            .map(|(index, s)| TableView {
+                index,
+                id: format!("t-{}", s.key.trim_start_matches("report-")),
+                caption: tr.t(s.key),
+                header: s.sheet.header.clone(),
+                numeric: (0..s.sheet.header.len())
+                    .map(|c| s.sheet.rows.iter().any(|r| r.get(c).is_some_and(|x| x.is_number())))
+                    .collect(),
+                rows: service::display_cells(&s.sheet),
+                total: matches!(s.key, "report-section-statuses" | "report-section-economy"),
+            })
+            .collect()
     };
     let mut out = Vec::new();
     for s in &report.content.sections {
@@ -817,10 +801,15 @@ fn file_name(tr: &Tr, report: &Report, tree: &OrgTree) -> String {
     report_title(tr, report, tree)
 }
 
+/// The PDF as a download, for the staff's and the public route alike.
+async fn pdf_download(state: &AppState, tr: &Tr, tree: &OrgTree, report: &Report) -> AppResult<Response> {
+    let bytes = pdf_of(state, tr, tree, report).await?;
+    Ok(crate::export::download(bytes, "application/pdf", &file_name(tr, report, tree), "pdf"))
+}
+
 async fn report_pdf(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let (report, tree) = readable(&state, &ctx, id).await?;
-    let bytes = pdf_of(&state, &ctx.tr, &tree, &report).await?;
-    Ok(crate::export::download(bytes, "application/pdf", &file_name(&ctx.tr, &report, &tree), "pdf"))
+    pdf_download(&state, &ctx.tr, &tree, &report).await
 }
 
 /// The workbook: of an adopted report in the official language (the same bytes every time), of a
@@ -833,10 +822,15 @@ async fn xlsx_of(state: &AppState, tr: &Tr, tree: &OrgTree, report: &Report) -> 
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// The workbook as a download, for the staff's and the public route alike.
+async fn xlsx_download(state: &AppState, tr: &Tr, tree: &OrgTree, report: &Report) -> AppResult<Response> {
+    let bytes = xlsx_of(state, tr, tree, report).await?;
+    Ok(crate::export::download(bytes, XLSX, &file_name(tr, report, tree), "xlsx"))
+}
+
 async fn report_xlsx(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let (report, tree) = readable(&state, &ctx, id).await?;
-    let bytes = xlsx_of(&state, &ctx.tr, &tree, &report).await?;
-    Ok(crate::export::download(bytes, XLSX, &file_name(&ctx.tr, &report, &tree), "xlsx"))
+    xlsx_download(&state, &ctx.tr, &tree, &report).await
 }
 
 /// One table of a report as CSV (`/reports/{id}/tables/{n}.csv`, `n` counting from 0).
@@ -938,8 +932,7 @@ async fn public_pdf(
     Path((number, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let (_, report, tree) = public_report_of(&state, &number, id).await?;
-    let bytes = pdf_of(&state, &ctx.tr, &tree, &report).await?;
-    Ok(crate::export::download(bytes, "application/pdf", &file_name(&ctx.tr, &report, &tree), "pdf"))
+    pdf_download(&state, &ctx.tr, &tree, &report).await
 }
 
 async fn public_xlsx(
@@ -948,6 +941,5 @@ async fn public_xlsx(
     Path((number, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let (_, report, tree) = public_report_of(&state, &number, id).await?;
-    let bytes = xlsx_of(&state, &ctx.tr, &tree, &report).await?;
-    Ok(crate::export::download(bytes, XLSX, &file_name(&ctx.tr, &report, &tree), "xlsx"))
+    xlsx_download(&state, &ctx.tr, &tree, &report).await
 }

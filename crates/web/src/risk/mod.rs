@@ -40,7 +40,7 @@ pub(crate) use settings::*;
 /// Routes of this module.
 pub fn routes() -> Routes {
     Routes::new("risk")
-        .nav(NavEntry::all(18, "/risk", "risk-nav", "risk"))
+        .nav(NavEntry::all(19, "/risk", "risk-nav", "risk"))
         .get("/risk", index_page)
         .post("/risk", analysis_create)
         .get("/risk/matrix", matrix_page)
