@@ -324,16 +324,16 @@ impl Db {
         let ts = now();
         let id = on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            let unit: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE id = $1 AND municipality_id = $2")
-                .bind(unit_id).bind(mid).fetch_optional(&mut *tx).await?;
-            if unit.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            let id: i64 = sqlx::query_scalar("INSERT INTO risk_analyses (municipality_id, unit_id, year, summary, version, updated_by, updated_at)
-                VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id")
+            // One statement checks the unit and writes: on SQLite a transaction that reads first
+            // and writes after another connection's commit fails at once instead of waiting.
+            let id: Option<i64> = sqlx::query_scalar("INSERT INTO risk_analyses (municipality_id, unit_id, year, summary, version, updated_by, updated_at)
+                SELECT $1, id, $3, $4, 1, $5, $6 FROM org_units WHERE id = $2 AND municipality_id = $1 RETURNING id")
                 .bind(mid).bind(unit_id).bind(i64::from(year)).bind(summary).bind(&author.name).bind(ts)
-                .fetch_one(&mut *tx).await
+                .fetch_optional(&mut *tx).await
                 .map_err(|e| StoreError::from(e).unique_as("err-risk-analysis-exists"))?;
+            let Some(id) = id else {
+                return Err(StoreError::NotFound);
+            };
             audit_in_tx!(tx, author, "risk_analysis", id, "create", None,
                 Some(serde_json::json!({"unit_id": unit_id, "year": year, "summary": summary})));
             tx.commit().await?;
