@@ -22,6 +22,7 @@ pub mod demo_programme;
 pub mod demo_risk;
 pub mod demo_status;
 pub mod demo_unitplans;
+pub mod deviations;
 pub mod economy;
 pub mod followup;
 pub mod indicators;
