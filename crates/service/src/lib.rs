@@ -8,6 +8,7 @@
 pub mod agreements;
 pub mod annual_cycle;
 pub mod dashboard;
+pub mod deviations;
 pub mod economy;
 pub mod followup;
 pub mod indicators;

@@ -241,5 +241,6 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::programme::api::ProgrammeDoc::openapi());
     doc.merge(crate::lida::api::LidaDoc::openapi());
     doc.merge(crate::risk::api::RiskDoc::openapi());
+    doc.merge(crate::deviations::api::DeviationDoc::openapi());
     Json(doc)
 }

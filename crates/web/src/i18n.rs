@@ -38,6 +38,7 @@ features!(
     "u4ssc",
     "followup",
     "risk",
+    "deviations",
     "unitplans",
     "dashboard",
     "agreements",

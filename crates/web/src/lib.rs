@@ -10,6 +10,7 @@ pub mod auth;
 pub mod ctx;
 pub mod dashboard;
 pub mod dates;
+pub mod deviations;
 pub mod economy;
 pub mod error;
 pub mod export;
@@ -87,7 +88,9 @@ fn compose() -> (Routes, Routes) {
         .merge(lida::routes())
         .merge(lida::api::routes())
         .merge(risk::routes())
-        .merge(risk::api::routes());
+        .merge(risk::api::routes())
+        .merge(deviations::routes())
+        .merge(deviations::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

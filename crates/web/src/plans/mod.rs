@@ -129,7 +129,7 @@ pub(crate) struct UnitQuery {
 /// municipality's direct children) and labelled with their path below it, so ~300 units read as
 /// the organisation tree. `q` narrows them to units whose path contains it (case-insensitive);
 /// `selected` always stays. The second value counts the units before narrowing.
-async fn unit_groups(
+pub(crate) async fn unit_groups(
     state: &AppState,
     ctx: &Ctx,
     only_editable: bool,

@@ -15,6 +15,7 @@ mod csrf;
 mod dashboard;
 mod dates;
 mod demo;
+mod deviations;
 mod economy;
 mod editing;
 mod followup;

@@ -180,6 +180,9 @@ const REPORT_DRAFT_READERS: &[Subject] =
 /// A service area's commentary: the area's director and the staff.
 const REPORT_COMMENTARY: Policy =
     municipality(&[SystemAdmin, Management, Director], &[SystemAdmin, Management, Director]);
+/// Readers of the deviation trends (`Actor::can_read_deviation_trends`): counts only, for the staff,
+/// the auditor, leaders and politicians; not employees or HR.
+const DEVIATION_TRENDS: Policy = municipality(ECONOMY_READERS, ECONOMY_READERS);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -520,6 +523,29 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("GET", "/api/v1/risk/analyses/{analysis}", UNIT_READ),
     ("GET", "/api/v1/risk/picture", RISK_PICTURE),
     ("PUT", "/api/v1/risk/risks/{risk}", UNIT_EDIT),
+    // Anyone signed in registers a deviation for any unit of the municipality and sees the list
+    // filtered to what they may read; a (non-restricted) deviation is read as the unit's data and
+    // handled by whoever edits the unit. The restricted ones have their own test in deviations.rs.
+    ("GET", "/deviations", MUNICIPALITY),
+    ("POST", "/deviations", MUNICIPALITY),
+    ("GET", "/deviations/new", MUNICIPALITY),
+    ("GET", "/deviations/export.csv", MUNICIPALITY),
+    ("GET", "/deviations/export.xlsx", MUNICIPALITY),
+    ("GET", "/deviations/trends", DEVIATION_TRENDS),
+    ("GET", "/deviations/trends/export.csv", DEVIATION_TRENDS),
+    ("GET", "/deviations/trends/export.xlsx", DEVIATION_TRENDS),
+    ("GET", "/deviations/{deviation}", UNIT_READ),
+    ("POST", "/deviations/{deviation}/triage", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/cause", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/measures", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/measures/{measure}/done", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/pdca", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/innovation", UNIT_EDIT),
+    ("POST", "/deviations/{deviation}/close", UNIT_EDIT),
+    ("GET", "/api/v1/deviations", MUNICIPALITY),
+    ("POST", "/api/v1/deviations", MUNICIPALITY),
+    ("GET", "/api/v1/deviations/trends", DEVIATION_TRENDS),
+    ("GET", "/api/v1/deviations/{deviation}", UNIT_READ),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

@@ -118,6 +118,11 @@ pub struct UnitObjects {
     /// The unit's risk analysis of 2026 and one risk in it.
     pub risk_analysis: i64,
     pub risk: i64,
+    /// A service deviation of the unit being handled, with one open measure, and a restricted
+    /// (health) deviation just registered; both reported by an account that is no subject.
+    pub deviation: i64,
+    pub deviation_measure: i64,
+    pub deviation_restricted: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -289,7 +294,42 @@ async fn unit_objects(t: &TestApp, mid: i64, unit: (i64, i64, i64), user: i64, t
         letter,
         risk_analysis,
         risk,
+        ..UnitObjects::default()
     }
+}
+
+/// The unit's deviations (see [`UnitObjects::deviation`]), reported by `reporter`.
+async fn with_deviations(t: &TestApp, mid: i64, u: UnitObjects, reporter: i64) -> UnitObjects {
+    use rodtrad_domain::deviations::{DeviationDraft, MeasureDraft, Severity, Status, Triage};
+    let a = Author { municipality_id: mid, user_id: Some(reporter), name: "Melder".into() };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let draft = |category: &str, title: &str| DeviationDraft {
+        kind: "incident".into(),
+        category: category.into(),
+        unit_id: u.unit.to_string(),
+        title: title.into(),
+        description: "Matrise: hendelse".into(),
+        occurred_on: "2026-05-31".into(),
+        ..DeviationDraft::default()
+    };
+    let new = draft("services", "Matrise: tjenesteavvik").parse(today).unwrap();
+    let deviation = t.db.deviation_create(&a, reporter, &new).await.unwrap();
+    let d = t.db.deviation(mid, deviation).await.unwrap();
+    t.db.deviation_triage(&author(mid), &d, 1, &Triage::Accept(Severity::Medium)).await.unwrap();
+    let d = t.db.deviation(mid, deviation).await.unwrap();
+    let m = MeasureDraft {
+        text: "Matrise: tiltak".into(),
+        measure_kind: "corrective".into(),
+        responsible_person_id: u.person.to_string(),
+        deadline: "2099-01-01".into(),
+    }
+    .parse(Status::InProgress, today)
+    .unwrap();
+    t.db.deviation_measure_add(&author(mid), &d, d.version, &m).await.unwrap();
+    let deviation_measure = t.db.deviation_measures(deviation).await.unwrap()[0].id;
+    let new = draft("health", "Matrise: skjermet helseavvik").parse(today).unwrap();
+    let deviation_restricted = t.db.deviation_create(&a, reporter, &new).await.unwrap();
+    UnitObjects { deviation, deviation_measure, deviation_restricted, ..u }
 }
 
 /// The unit's risk analysis of 2026 with one risk (version 1).
@@ -607,6 +647,11 @@ impl Scene {
         let y = unit_objects(t, mid, y_unit, user_id(t, "ledery@a.test").await, "Yplan").await;
         let b_unit_ids = (fx.other_root, b_person, b_person);
         let b_unit = unit_objects(t, fx.other_municipality, b_unit_ids, b_admin, "Bplan").await;
+        let reporter = user_id(t, "ledery@a.test").await;
+        let x = with_deviations(t, mid, x, reporter).await;
+        let dept = with_deviations(t, mid, dept, reporter).await;
+        let y = with_deviations(t, mid, y, reporter).await;
+        let b_unit = with_deviations(t, fx.other_municipality, b_unit, b_admin).await;
         let (revised, revised_draft) = revised_plan(t, mid, &x).await;
         let x = UnitObjects { agreement: agreement(t, mid, fx.unit_x, fx.leader_x, fx.area, fx.director).await, ..x };
         let dept =
@@ -806,6 +851,8 @@ impl Scene {
                 ("calendar", "token") => self.calendar_token(t, subject, scope).await,
                 ("analyses", "analysis") => u.risk_analysis.to_string(),
                 ("risks", "risk") => u.risk.to_string(),
+                ("deviations", "deviation") => u.deviation.to_string(),
+                ("measures", "measure") => u.deviation_measure.to_string(),
                 ("reports", "id") if route.path.starts_with("/public/") => m.report_adopted.to_string(),
                 ("reports", "id") => m.report_draft.to_string(),
                 ("templates", "kind") => "annual".to_owned(),
