@@ -265,6 +265,22 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
         };
         db.user_create(&loader.author, &new).await?;
     }
+    // Deviations reported by staff without an account are registered through this one; its
+    // password is random and never shown, so nobody logs in as it.
+    let registrar = db
+        .user_create(
+            &loader.author,
+            &NewUser {
+                municipality_id: mid,
+                person_id: None,
+                email: Email::parse(&format!("avviksregistrering@{MAIL_DOMAIN}"))?,
+                display_name: Name::parse("Avviksregistrering (demo)")?,
+                password_hash: hash(&crate::random_token(24), cost),
+                roles: vec![Role::Employee],
+            },
+        )
+        .await?;
+    let employee_user = db.user_by_email(&format!("ansatt@{MAIL_DOMAIN}")).await?.map(|u| u.id).unwrap_or(registrar);
     crate::demo_plans::load(db, &loader.author, &tree).await?;
     crate::demo_indicators::load(db, &loader.author).await?;
     crate::demo_lida::load(db, &loader.author).await?;
@@ -276,6 +292,7 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
     crate::demo_economy::load(db, &loader.author, &tree).await?;
     crate::demo_annual_cycle::load(db, &loader.author, school).await?;
     crate::demo_risk::load(db, &loader.author, &tree).await?;
+    crate::demo_deviations::load(db, &loader.author, &tree, school, employee_user, registrar).await?;
     load_u4ssc(db, &loader.author, chief, management).await?;
     Ok(DemoSummary { municipality_id: mid, created: true, logins: logins(db, mid).await? })
 }

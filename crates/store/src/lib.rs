@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod demo_agreements;
 pub mod demo_annual_cycle;
+pub mod demo_deviations;
 pub mod demo_economy;
 pub mod demo_indicators;
 pub mod demo_letters;
