@@ -197,10 +197,18 @@ export async function keyboardProblems(page, maxTabs = 800) {
   const expected = await page.evaluate(() => {
     const sel = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
     let n = 0;
+    // A group of radio buttons is one Tab stop (arrow keys move inside it): its buttons share an id.
+    const groups = new Map();
     for (const el of document.querySelectorAll(sel)) {
       if (el.closest('details:not([open])') && el.tagName !== 'SUMMARY') continue;
       if (el.tagName === 'SUMMARY' && el.parentElement.closest('details:not([open])')) continue;
       if (el.classList.contains('ds-skip-link') || el.checkVisibility({ visibilityProperty: true })) {
+        if (el.matches('input[type=radio][name]')) {
+          const key = `${el.form ? [...document.forms].indexOf(el.form) : -1}/${el.name}`;
+          if (!groups.has(key)) groups.set(key, String(n++));
+          el.dataset.kbId = groups.get(key);
+          continue;
+        }
         el.dataset.kbId = String(n++);
       }
     }
