@@ -141,6 +141,11 @@ const COLUMNS: &str = "d.id, d.unit_id, d.kind, d.category, d.restricted, d.titl
     d.rejection_reason, d.cause, d.pdca, d.innovation_stage, d.effect_check, d.effective, d.closed_by, d.closed_at, \
     d.version, d.updated_by, d.updated_at";
 
+/// Raises the version of a deviation being handled, if still at the version read ($5): a change to
+/// its measures is a change to it, so a closing checked on the measures read cannot miss one.
+const RAISE_VERSION: &str = "UPDATE deviations SET version = version + 1, updated_by = $1, updated_at = $2
+    WHERE id = $3 AND municipality_id = $4 AND version = $5 AND status = 'in_progress'";
+
 /// What the audit row of a change shows: the values, or for a restricted deviation only that the
 /// field changed.
 fn shown(restricted: bool, value: serde_json::Value) -> serde_json::Value {
@@ -418,8 +423,7 @@ impl Db {
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
             // Write first (SQLite takes the write lock with the first write), then check the person.
-            let n = sqlx::query("UPDATE deviations SET version = version + 1, updated_by = $1, updated_at = $2
-                WHERE id = $3 AND municipality_id = $4 AND version = $5 AND status = 'in_progress'")
+            let n = sqlx::query(RAISE_VERSION)
                 .bind(&author.name).bind(ts).bind(before.id).bind(mid).bind(expected_version)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -458,8 +462,7 @@ impl Db {
         let ts = now();
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query("UPDATE deviations SET version = version + 1, updated_by = $1, updated_at = $2
-                WHERE id = $3 AND municipality_id = $4 AND version = $5 AND status = 'in_progress'")
+            let n = sqlx::query(RAISE_VERSION)
                 .bind(&author.name).bind(ts).bind(before.id).bind(mid).bind(expected_version)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {

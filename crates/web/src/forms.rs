@@ -6,6 +6,16 @@ use serde::{Deserialize, Deserializer};
 
 pub use rodtrad_domain::query::{optional_date, optional_id};
 
+/// A posted form's value by name, empty when the form has no such field.
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// Today in Norway (Europe/Oslo), the day deadlines and dates on forms are judged by.
+pub fn today() -> NaiveDate {
+    rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now())
+}
+
 /// Parses a required `YYYY-MM-DD`.
 pub fn required_date(input: &str) -> Result<NaiveDate, RuleError> {
     optional_date(input)?.ok_or_else(|| RuleError::new("err-date-required"))

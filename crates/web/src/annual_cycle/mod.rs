@@ -69,10 +69,7 @@ pub(crate) fn manager(ctx: &Ctx) -> AppResult<&Actor> {
 
 pub(crate) use crate::error::refusal;
 
-/// A posted form's value by name.
-pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+pub(crate) use crate::forms::field;
 
 /// Message keys of the months' names (the reports name months with the same keys).
 const MONTHS: [&str; 12] = rodtrad_service::reports::MONTH_KEYS;

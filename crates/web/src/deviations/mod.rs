@@ -20,7 +20,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use rodtrad_domain::deviations::{
     Category, CloseDraft, DeviationDraft, InnovationStage, Kind, MeasureDraft, MeasureKind, Pdca, Severity, Status,
     TriageDraft, check_cause, check_innovation_step,
@@ -57,15 +57,9 @@ pub fn routes() -> Routes {
         .post("/deviations/{deviation}/close", close)
 }
 
-/// Today in Norway.
-fn today() -> NaiveDate {
-    rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now())
-}
+use crate::forms::today;
 
-/// A posted form's value by name.
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+use crate::forms::field;
 
 fn choices<T: Copy>(
     tr: &Tr,
@@ -74,6 +68,12 @@ fn choices<T: Copy>(
     key: impl Fn(T) -> &'static str,
 ) -> Vec<Choice> {
     all.iter().map(|x| Choice { value: code(*x).into(), label: tr.t(key(*x)) }).collect()
+}
+
+/// The years a list or the trends can show: this one and the four before.
+fn year_choices() -> Vec<Choice> {
+    let this = today().year();
+    (this - 4..=this).rev().map(|y| Choice { value: y.to_string(), label: y.to_string() }).collect()
 }
 
 /// A deviation in a list.
@@ -167,7 +167,6 @@ async fn index_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
     let tree = state.org_tree(actor.municipality_id).await?;
     let year = q.year();
     let rows = listed(&state, &ctx, &q).await?.iter().map(|d| row(tr, &tree, d)).collect();
-    let this = today().year();
     let mut statuses = vec![Choice { value: "open".into(), label: tr.t("deviation-status-open") }];
     statuses.extend(choices(tr, Status::ALL, Status::code, Status::label_key));
     let kind = q.kind.clone().unwrap_or_default();
@@ -176,7 +175,7 @@ async fn index_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
         p: ctx.page(tr.t("deviation-title"), "deviations"),
         rows,
         year,
-        years: (this - 4..=this).rev().map(|y| Choice { value: y.to_string(), label: y.to_string() }).collect(),
+        years: year_choices(),
         query: format!("year={year}&kind={kind}&status={status}"),
         kind,
         kinds: choices(tr, Kind::ALL, Kind::code, Kind::label_key),

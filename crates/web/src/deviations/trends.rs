@@ -60,11 +60,10 @@ pub(crate) async fn trends_page(
     let tr = &ctx.tr;
     let year = q.year();
     let rows = service::year_trends(&state.db, actor, year).await?;
-    let this = today().year();
     let t = TrendsTemplate {
         p: ctx.page(tr.t1("deviation-trends-title", "year", year), "deviations"),
         year,
-        years: (this - 4..=this).rev().map(|y| Choice { value: y.to_string(), label: y.to_string() }).collect(),
+        years: year_choices(),
         categories: Category::ALL.iter().map(|c| tr.t(c.label_key())).collect(),
         months: rodtrad_service::reports::MONTH_KEYS.iter().map(|k| tr.t(k)).collect(),
         rows: rows.iter().map(view).collect(),

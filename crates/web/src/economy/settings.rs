@@ -115,9 +115,7 @@ pub(crate) async fn settings_page(
     Ok(Html(t.render()?).into_response())
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+use crate::forms::field;
 
 /// Saves the thresholds: 422 with the values kept for a bad percent or amount, 409 when stale.
 pub(crate) async fn thresholds_save(

@@ -199,10 +199,7 @@ pub(crate) async fn unit_page(
     Ok(Html(t.render()?).into_response())
 }
 
-/// A posted form as name/value pairs, with one value by name.
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+use crate::forms::field;
 
 /// Amounts per line id, or the first problem.
 type Parsed = Result<Vec<(i64, Decimal)>, rodtrad_domain::RuleError>;

@@ -98,10 +98,7 @@ pub(crate) fn refusal(tr: &Tr, err: ServiceError) -> AppResult<(StatusCode, Stri
     }
 }
 
-/// A posted form's value by name.
-pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+pub(crate) use crate::forms::field;
 
 /// A choice of a select.
 pub(crate) struct Choice {

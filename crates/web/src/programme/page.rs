@@ -68,9 +68,7 @@ pub(crate) async fn list_page(State(state): State<AppState>, ctx: Ctx) -> AppRes
     Ok(Html(list(&state, &ctx).await?.render()?).into_response())
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+use crate::forms::field;
 
 /// Starts a programme: a first year and a title; 422 with the values kept, a taken year included.
 pub(crate) async fn create(

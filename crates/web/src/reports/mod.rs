@@ -258,7 +258,7 @@ async fn templates_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Re
 fn posted_sections(form: &[(String, String)]) -> Result<Vec<Section>, (String, String)> {
     let mut placed: Vec<(u32, usize, Section)> = Vec::new();
     for (i, s) in Section::ALL.iter().enumerate() {
-        let value = crate::annual_cycle::field(form, &format!("pos-{}", s.code())).trim().to_owned();
+        let value = crate::forms::field(form, &format!("pos-{}", s.code())).trim().to_owned();
         if value.is_empty() {
             continue;
         }
@@ -283,7 +283,7 @@ async fn template_save(
     }
     let tr = &ctx.tr;
     let kind = ReportKind::parse(&kind).map_err(|_| AppError::NotFound)?;
-    let version: i64 = crate::annual_cycle::field(&form, "version").parse().unwrap_or(-1);
+    let version: i64 = crate::forms::field(&form, "version").parse().unwrap_or(-1);
     let result = match posted_sections(&form) {
         Ok(sections) => service::save_template(&state.db, (actor, &ctx.author()?), kind, version, &sections)
             .await
@@ -304,7 +304,7 @@ async fn template_save(
             if let Some(f) = t.forms.iter_mut().find(|f| f.kind == kind.code()) {
                 f.error = message.clone();
                 for (code, _, pos) in f.sections.iter_mut() {
-                    *pos = crate::annual_cycle::field(&form, &format!("pos-{code}")).to_owned();
+                    *pos = crate::forms::field(&form, &format!("pos-{code}")).to_owned();
                 }
             }
             t.errors.add("templates", message);
@@ -662,7 +662,7 @@ async fn refused(
 }
 
 fn version(form: &[(String, String)]) -> i64 {
-    crate::annual_cycle::field(form, "version").trim().parse().unwrap_or(-1)
+    crate::forms::field(form, "version").trim().parse().unwrap_or(-1)
 }
 
 async fn introduction_save(
@@ -673,7 +673,7 @@ async fn introduction_save(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let (report, _) = readable(&state, &ctx, id).await?;
-    let text = crate::annual_cycle::field(&form, "text").to_owned();
+    let text = crate::forms::field(&form, "text").to_owned();
     match service::save_introduction(&state.db, (actor, &ctx.author()?), &report, version(&form), &text).await {
         Ok(_) => Ok(Redirect::to(&format!("/reports/{id}?saved=1#s-introduction")).into_response()),
         Err(e) => {
@@ -694,9 +694,9 @@ async fn commentary_save(
     if !actor.can_write_report_commentary(area) {
         return Err(AppError::Forbidden);
     }
-    let text = crate::annual_cycle::field(&form, "text").to_owned();
+    let text = crate::forms::field(&form, "text").to_owned();
     let typed = Typed { commentary: Some((area, text.clone())), ..Typed::default() };
-    let action = match CommentaryAction::parse(crate::annual_cycle::field(&form, "action")) {
+    let action = match CommentaryAction::parse(crate::forms::field(&form, "action")) {
         Ok(a) => a,
         Err(e) => {
             return refused(&state, &ctx, id, typed, "commentary", (StatusCode::UNPROCESSABLE_ENTITY, ctx.tr.rule(&e)))
@@ -724,8 +724,8 @@ async fn assessment_save(
     if !actor.can_manage_reports() {
         return Err(AppError::Forbidden);
     }
-    let verdict_code = crate::annual_cycle::field(&form, "verdict").to_owned();
-    let text = crate::annual_cycle::field(&form, "text").to_owned();
+    let verdict_code = crate::forms::field(&form, "verdict").to_owned();
+    let text = crate::forms::field(&form, "text").to_owned();
     let typed = Typed { goal: Some((element, verdict_code.clone(), text.clone())), ..Typed::default() };
     let verdict = match Verdict::parse(&verdict_code) {
         Ok(v) => v,
@@ -756,11 +756,11 @@ async fn adopt(
     }
     let (report, tree) = readable(&state, &ctx, id).await?;
     let draft = AdoptionDraft {
-        body: crate::annual_cycle::field(&form, "body").to_owned(),
-        case_number: crate::annual_cycle::field(&form, "case_number").to_owned(),
-        decided_on: crate::annual_cycle::field(&form, "decided_on").to_owned(),
+        body: crate::forms::field(&form, "body").to_owned(),
+        case_number: crate::forms::field(&form, "case_number").to_owned(),
+        decided_on: crate::forms::field(&form, "decided_on").to_owned(),
     };
-    let content_version: i64 = crate::annual_cycle::field(&form, "content_version").trim().parse().unwrap_or(-1);
+    let content_version: i64 = crate::forms::field(&form, "content_version").trim().parse().unwrap_or(-1);
     let typed = |draft: AdoptionDraft| Typed { adoption: draft, ..Typed::default() };
     let adoption = match draft.parse(today()) {
         Ok(a) => a,

@@ -56,10 +56,7 @@ pub fn routes() -> Routes {
         .post("/risk/risks/{risk}/accept", risk_accept)
 }
 
-/// Today in Norway.
-pub(crate) fn today() -> NaiveDate {
-    rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now())
-}
+pub(crate) use crate::forms::today;
 
 /// Maps a refused write to the status and message a form shows again.
 pub(crate) fn refusal(tr: &Tr, err: ServiceError) -> AppResult<(StatusCode, Option<&'static str>, String)> {
@@ -72,10 +69,7 @@ pub(crate) fn refusal(tr: &Tr, err: ServiceError) -> AppResult<(StatusCode, Opti
     }
 }
 
-/// A posted form's value by name.
-pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
+pub(crate) use crate::forms::field;
 
 /// The choices of a level select: «3 – Mulig».
 pub(crate) fn level_choices(words: &[String]) -> Vec<Choice> {
