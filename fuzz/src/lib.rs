@@ -364,3 +364,40 @@ pub fn element_draft(data: &[u8]) {
         }
     }
 }
+
+/// Evidence uploads of internal control: the first byte says how long the file name is, the rest
+/// splits into name and content. Any input is taken or refused with a rule on the file field,
+/// never a panic; a taken file is within the size limit, its stored name has no path, quote or
+/// control character and at most the longest length, ends in the ending of its checked type, and
+/// its content begins as that type's files do.
+pub fn control_evidence(data: &[u8]) {
+    use rodtrad_domain::internal_control::{EVIDENCE_MAX_BYTES, EvidenceType, FILE_NAME_MAX, check_evidence};
+    let Some((&n, rest)) = data.split_first() else { return };
+    let (name, content) = rest.split_at(usize::from(n).min(rest.len()));
+    let name = String::from_utf8_lossy(name);
+    match check_evidence(&name, content) {
+        Ok(e) => {
+            assert!(!content.is_empty() && content.len() <= EVIDENCE_MAX_BYTES);
+            assert!(e.file_name.chars().count() <= FILE_NAME_MAX, "{:?}", e.file_name);
+            assert!(!e.file_name.contains(['/', '\\', '"']) && !e.file_name.chars().any(char::is_control));
+            let ext = e.file_name.rsplit_once('.').map(|(_, x)| x.to_ascii_lowercase()).unwrap_or_default();
+            let endings: &[&str] = match e.kind {
+                EvidenceType::Pdf => &["pdf"],
+                EvidenceType::Png => &["png"],
+                EvidenceType::Jpeg => &["jpg", "jpeg"],
+                EvidenceType::Docx => &["docx"],
+                EvidenceType::Xlsx => &["xlsx"],
+                EvidenceType::Odt => &["odt"],
+                EvidenceType::Text => &["txt"],
+                EvidenceType::Csv => &["csv"],
+            };
+            assert!(endings.contains(&ext.as_str()), "{:?} taken as {:?}", e.file_name, e.kind);
+            match e.kind {
+                EvidenceType::Pdf => assert!(content.starts_with(b"%PDF-")),
+                EvidenceType::Text | EvidenceType::Csv => assert!(std::str::from_utf8(content).is_ok()),
+                _ => {}
+            }
+        }
+        Err(err) => assert_eq!(err.field, Some("file"), "{}", err.key),
+    }
+}

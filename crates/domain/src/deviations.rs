@@ -17,51 +17,6 @@ pub const TITLE_MAX: usize = 120;
 /// Longest free text (what happened, immediate action, cause, effect check, a measure).
 pub const TEXT_MAX: usize = 4000;
 
-macro_rules! coded {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal / $key:literal),+ $(,)? }, $err:literal, $field:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in the order of the form.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored code.
-            pub fn code(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),+
-                }
-            }
-
-            /// The message key of its name.
-            pub fn label_key(self) -> &'static str {
-                match self {
-                    $($name::$variant => $key),+
-                }
-            }
-
-            /// Parses a stored or typed code.
-            pub fn parse(code: &str) -> Result<Self, RuleError> {
-                match code.trim() {
-                    $($code => Ok($name::$variant),)+
-                    _ => Err(RuleError::new($err).on($field)),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = RuleError;
-            fn try_from(code: String) -> Result<Self, RuleError> {
-                $name::parse(&code)
-            }
-        }
-    };
-}
-
 coded!(
     /// An unwanted incident (*avvik / uønsket hendelse*) or an improvement idea.
     Kind {
@@ -183,7 +138,7 @@ impl InnovationStage {
 }
 
 /// Parses a date as typed: `2026-12-07` or `07.12.2026`.
-fn parse_date(input: &str, field: &'static str) -> Result<Option<NaiveDate>, RuleError> {
+pub(crate) fn parse_date(input: &str, field: &'static str) -> Result<Option<NaiveDate>, RuleError> {
     let t = input.trim();
     if t.is_empty() {
         return Ok(None);
@@ -196,7 +151,7 @@ fn parse_date(input: &str, field: &'static str) -> Result<Option<NaiveDate>, Rul
 
 /// Checks a free text: required or not, at most `max` characters, and no national identity
 /// number in it. Pushes what is wrong and returns the trimmed text.
-fn text(
+pub(crate) fn text(
     value: &str,
     field: &'static str,
     required: Option<&'static str>,

@@ -3,14 +3,71 @@
 //! Errors carry message keys (resolved by the web layer's i18n) so a rule's
 //! message reads the same in bokmål, nynorsk and English.
 
+/// An enum of stored codes, each with its message key, and its parser naming the form field.
+macro_rules! coded {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal / $key:literal),+ $(,)? }, $err:literal, $field:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order of the form.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored code.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),+
+                }
+            }
+
+            /// The message key of its name.
+            pub fn label_key(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key),+
+                }
+            }
+
+            /// Parses a stored or typed code.
+            pub fn parse(code: &str) -> Result<Self, RuleError> {
+                match code.trim() {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err(RuleError::new($err).on($field)),
+                }
+            }
+        }
+
+        impl $crate::Coded for $name {
+            fn code(self) -> &'static str {
+                $name::code(self)
+            }
+            fn label_key(self) -> &'static str {
+                $name::label_key(self)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = RuleError;
+            fn try_from(code: String) -> Result<Self, RuleError> {
+                $name::parse(&code)
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod agreements;
 pub mod annual_cycle;
+pub mod audits;
 pub mod dashboard;
 pub mod deviations;
 pub mod economy;
 pub mod followup;
 pub mod indicators;
+pub mod internal_control;
 pub mod letters;
 pub mod lida;
 pub mod municipality;
@@ -33,6 +90,15 @@ pub use access::{Actor, Role};
 pub use municipality::Kommunenummer;
 pub use org::{AuthorityLevel, LeaderLevel, OrgUnitKind};
 pub use text::{Email, Name};
+
+/// A value stored as a code, with the message key of its name: the enums of [`coded!`], which
+/// forms offer as choices.
+pub trait Coded: Copy {
+    /// The stored code.
+    fn code(self) -> &'static str;
+    /// The message key of its name.
+    fn label_key(self) -> &'static str;
+}
 
 /// A broken rule, as a message key plus named arguments for the translator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,11 +7,13 @@
 
 pub mod agreements;
 pub mod annual_cycle;
+pub mod audits;
 pub mod dashboard;
 pub mod deviations;
 pub mod economy;
 pub mod followup;
 pub mod indicators;
+pub mod internal_control;
 pub mod jobs;
 pub mod letters;
 pub mod lida;

@@ -293,6 +293,8 @@ pub async fn load(db: &Db, cost: HashCost) -> Result<DemoSummary> {
     crate::demo_annual_cycle::load(db, &loader.author, school).await?;
     crate::demo_risk::load(db, &loader.author, &tree).await?;
     crate::demo_deviations::load(db, &loader.author, &tree, school, employee_user, registrar).await?;
+    crate::demo_control::load(db, &loader.author, &tree).await?;
+    crate::demo_audits::load(db, &loader.author, &tree).await?;
     load_u4ssc(db, &loader.author, chief, management).await?;
     Ok(DemoSummary { municipality_id: mid, created: true, logins: logins(db, mid).await? })
 }

@@ -242,5 +242,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(crate::lida::api::LidaDoc::openapi());
     doc.merge(crate::risk::api::RiskDoc::openapi());
     doc.merge(crate::deviations::api::DeviationDoc::openapi());
+    doc.merge(crate::control::api::ControlDoc::openapi());
+    doc.merge(crate::audits::api::AuditDoc::openapi());
     Json(doc)
 }

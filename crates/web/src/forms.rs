@@ -16,6 +16,24 @@ pub fn today() -> NaiveDate {
     rodtrad_domain::norwegian_time::oslo_date(chrono::Utc::now())
 }
 
+/// The choices of a form for every value of a coded enum, in its order, labelled in `tr`'s language.
+pub fn choices<T: rodtrad_domain::Coded>(tr: &crate::i18n::Tr, all: &[T]) -> Vec<crate::org::Choice> {
+    all.iter().map(|x| crate::org::Choice { value: x.code().into(), label: tr.t(x.label_key()) }).collect()
+}
+
+/// The years a list can show: this one and the four before, newest first.
+pub fn year_choices() -> Vec<crate::org::Choice> {
+    use chrono::Datelike;
+    let this = today().year();
+    (this - 4..=this).rev().map(|y| crate::org::Choice { value: y.to_string(), label: y.to_string() }).collect()
+}
+
+/// A year from a query, this year when absent or outside 2000–2100.
+pub fn year_of(raw: Option<&str>) -> i32 {
+    use chrono::Datelike;
+    raw.and_then(|y| y.trim().parse().ok()).filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| today().year())
+}
+
 /// Parses a required `YYYY-MM-DD`.
 pub fn required_date(input: &str) -> Result<NaiveDate, RuleError> {
     optional_date(input)?.ok_or_else(|| RuleError::new("err-date-required"))
@@ -35,6 +53,19 @@ pub async fn uploaded_file(
     missing: &'static str,
     default_name: &str,
 ) -> Result<Option<(String, Vec<u8>)>, crate::error::AppError> {
+    Ok(multipart_form(headers, body, missing, default_name).await?.1)
+}
+
+/// A multipart form: its text fields (the middleware has refused any that is not UTF-8) and its
+/// `file` field as (file name, bytes), `None` when no non-empty file was sent. A body without a
+/// multipart boundary is refused with the rule error `missing`; a body over
+/// [`crate::ctx::MAX_UPLOAD_BYTES`] with 413.
+pub async fn multipart_form(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    missing: &'static str,
+    default_name: &str,
+) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), crate::error::AppError> {
     use crate::error::AppError;
     let boundary = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -45,15 +76,20 @@ pub async fn uploaded_file(
         axum::body::to_bytes(body, crate::ctx::MAX_UPLOAD_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut fields = Vec::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or(default_name).to_owned();
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or(default_name).to_owned();
             let data = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-            file = Some((name, data.to_vec()));
+            file = Some((file_name, data.to_vec()));
+        } else if field.file_name().is_none() {
+            let Ok(value) = field.text().await else { break };
+            fields.push((name, value));
         }
     }
-    Ok(file.filter(|(_, d)| !d.is_empty()))
+    Ok((fields, file.filter(|(_, d)| !d.is_empty())))
 }
 
 pub use rodtrad_domain::query::FormField;

@@ -39,6 +39,8 @@ features!(
     "followup",
     "risk",
     "deviations",
+    "control",
+    "audits",
     "unitplans",
     "dashboard",
     "agreements",
@@ -180,6 +182,11 @@ impl Tr {
     /// Translates a message with one argument.
     pub fn t1(&self, key: &str, name: &str, value: impl ToString) -> String {
         self.i18n.format(self.lang, key, &[(name, value.to_string())])
+    }
+
+    /// Translates a message with named arguments.
+    pub fn tn(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.i18n.format(self.lang, key, args)
     }
 
     /// Translates a rule error with its arguments.

@@ -6,7 +6,9 @@ pub mod annual_cycle;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod audits;
 pub mod auth;
+pub mod control;
 pub mod ctx;
 pub mod dashboard;
 pub mod dates;
@@ -90,7 +92,11 @@ fn compose() -> (Routes, Routes) {
         .merge(risk::routes())
         .merge(risk::api::routes())
         .merge(deviations::routes())
-        .merge(deviations::api::routes());
+        .merge(deviations::api::routes())
+        .merge(control::routes())
+        .merge(control::api::routes())
+        .merge(audits::routes())
+        .merge(audits::api::routes());
     let bare = assets::routes().merge(Routes::new("health").get("/healthz", healthz));
     (app, bare)
 }

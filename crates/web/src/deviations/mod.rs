@@ -57,24 +57,9 @@ pub fn routes() -> Routes {
         .post("/deviations/{deviation}/close", close)
 }
 
-use crate::forms::today;
+use crate::forms::{choices, today, year_choices};
 
 use crate::forms::field;
-
-fn choices<T: Copy>(
-    tr: &Tr,
-    all: &[T],
-    code: impl Fn(T) -> &'static str,
-    key: impl Fn(T) -> &'static str,
-) -> Vec<Choice> {
-    all.iter().map(|x| Choice { value: code(*x).into(), label: tr.t(key(*x)) }).collect()
-}
-
-/// The years a list or the trends can show: this one and the four before.
-fn year_choices() -> Vec<Choice> {
-    let this = today().year();
-    (this - 4..=this).rev().map(|y| Choice { value: y.to_string(), label: y.to_string() }).collect()
-}
 
 /// A deviation in a list.
 pub(crate) struct RowView {
@@ -168,7 +153,7 @@ async fn index_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
     let year = q.year();
     let rows = listed(&state, &ctx, &q).await?.iter().map(|d| row(tr, &tree, d)).collect();
     let mut statuses = vec![Choice { value: "open".into(), label: tr.t("deviation-status-open") }];
-    statuses.extend(choices(tr, Status::ALL, Status::code, Status::label_key));
+    statuses.extend(choices(tr, Status::ALL));
     let kind = q.kind.clone().unwrap_or_default();
     let status = q.status.clone().unwrap_or_default();
     let t = IndexTemplate {
@@ -178,7 +163,7 @@ async fn index_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
         years: year_choices(),
         query: format!("year={year}&kind={kind}&status={status}"),
         kind,
-        kinds: choices(tr, Kind::ALL, Kind::code, Kind::label_key),
+        kinds: choices(tr, Kind::ALL),
         status,
         statuses,
         trends: actor.can_read_deviation_trends(),
@@ -262,8 +247,8 @@ async fn new_view(state: &AppState, ctx: &Ctx, draft: DeviationDraft) -> AppResu
         p: ctx.page(tr.t("deviation-new-title"), "deviations"),
         draft,
         errors: FieldErrors::default(),
-        kinds: choices(tr, Kind::ALL, Kind::code, Kind::label_key),
-        categories: choices(tr, Category::ALL, Category::code, Category::label_key),
+        kinds: choices(tr, Kind::ALL),
+        categories: choices(tr, Category::ALL),
         unit_groups,
         ask_names: false,
     })
@@ -446,10 +431,10 @@ async fn page_view(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<PageTempla
         triage: TriageDraft { decision: "accept".into(), ..TriageDraft::default() },
         measure: MeasureDraft { measure_kind: MeasureKind::Corrective.code().into(), ..MeasureDraft::default() },
         closing: CloseDraft::default(),
-        severities: choices(tr, Severity::ALL, Severity::code, Severity::label_key),
-        measure_kinds: choices(tr, MeasureKind::ALL, MeasureKind::code, MeasureKind::label_key),
+        severities: choices(tr, Severity::ALL),
+        measure_kinds: choices(tr, MeasureKind::ALL),
         people,
-        pdcas: choices(tr, Pdca::ALL, Pdca::code, Pdca::label_key),
+        pdcas: choices(tr, Pdca::ALL),
         saved: false,
         registered: false,
     })

@@ -289,43 +289,90 @@ both!(ideas_move_along_pdca_and_the_innovation_pipeline_one_step_at_a_time, |t: 
     assert_eq!(status(&t, id).await, "closed");
 });
 
-both!(the_demo_has_deviations_in_every_state_with_restricted_ones_and_ideas_in_the_pipeline, |t: TestApp| async move {
-    use rodtrad_store::password::HashCost;
-    let cost = HashCost { memory_kib: 1024, iterations: 1 };
-    let mid = rodtrad_store::demo::load(&t.db, cost).await.unwrap().municipality_id;
-    let n = |sql: String| {
-        let t = &t;
-        async move { scalar(t, &sql).await }
-    };
-    let units = n(format!("SELECT COUNT(*) FROM org_units WHERE municipality_id = {mid} AND kind = 'unit'")).await;
-    let with = n(format!("SELECT COUNT(DISTINCT unit_id) FROM deviations WHERE municipality_id = {mid}")).await;
-    assert_eq!(with, units, "every unit has a deviation or an idea");
-    for status in ["registered", "in_progress", "closed"] {
-        assert!(n(format!("SELECT COUNT(*) FROM deviations WHERE status = '{status}'")).await > 0, "none {status}");
-    }
-    for category in ["hms", "information_security", "health", "hr", "services", "economy", "property"] {
-        assert!(n(format!("SELECT COUNT(*) FROM deviations WHERE category = '{category}'")).await > 0, "no {category}");
-    }
-    // Closed ones have their effect check and no open measure; ideas reached the pipeline.
-    assert_eq!(n("SELECT COUNT(*) FROM deviations WHERE status = 'closed' AND effect_check = ''".into()).await, 0);
-    let open_in_closed = "SELECT COUNT(*) FROM deviation_measures m JOIN deviations d ON d.id = m.deviation_id
+both!(
+    the_demo_has_deviations_in_every_state_controls_with_misses_and_audits_with_open_findings,
+    |t: TestApp| async move {
+        use rodtrad_store::password::HashCost;
+        let cost = HashCost { memory_kib: 1024, iterations: 1 };
+        let mid = rodtrad_store::demo::load(&t.db, cost).await.unwrap().municipality_id;
+        let n = |sql: String| {
+            let t = &t;
+            async move { scalar(t, &sql).await }
+        };
+        let units = n(format!("SELECT COUNT(*) FROM org_units WHERE municipality_id = {mid} AND kind = 'unit'")).await;
+        let with = n(format!("SELECT COUNT(DISTINCT unit_id) FROM deviations WHERE municipality_id = {mid}")).await;
+        assert_eq!(with, units, "every unit has a deviation or an idea");
+        for status in ["registered", "in_progress", "closed"] {
+            assert!(n(format!("SELECT COUNT(*) FROM deviations WHERE status = '{status}'")).await > 0, "none {status}");
+        }
+        for category in ["hms", "information_security", "health", "hr", "services", "economy", "property"] {
+            assert!(
+                n(format!("SELECT COUNT(*) FROM deviations WHERE category = '{category}'")).await > 0,
+                "no {category}"
+            );
+        }
+        // Closed ones have their effect check and no open measure; ideas reached the pipeline.
+        assert_eq!(n("SELECT COUNT(*) FROM deviations WHERE status = 'closed' AND effect_check = ''".into()).await, 0);
+        let open_in_closed = "SELECT COUNT(*) FROM deviation_measures m JOIN deviations d ON d.id = m.deviation_id
         WHERE d.status = 'closed' AND m.done_on IS NULL";
-    assert_eq!(n(open_in_closed.into()).await, 0);
-    assert!(n("SELECT COUNT(*) FROM deviations WHERE innovation_stage = 'used'".into()).await > 0);
-    // The restricted ones are flagged, and the account that registers for staff cannot log in.
-    assert_eq!(
-        n("SELECT COUNT(*) FROM deviations WHERE category IN ('health', 'hr') AND restricted = FALSE".into()).await,
-        0
-    );
-    let mut c = t.client();
-    c.login("avviksregistrering@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(401);
-    // The politician sees the trends; the list shows no restricted text to the staff.
-    c.login("politiker@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
-    c.get("/deviations/trends").await.expect(200).contains("id=\"by-category\"");
-    let mut staff = t.client();
-    staff.login("styring@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
-    let list = staff.get("/deviations").await.expect(200);
-    list.contains("E-post med personopplysninger")
-        .lacks("Legemiddel gitt til feil tidspunkt")
-        .lacks("Gjentatte konflikter");
-});
+        assert_eq!(n(open_in_closed.into()).await, 0);
+        assert!(n("SELECT COUNT(*) FROM deviations WHERE innovation_stage = 'used'".into()).await > 0);
+        // The restricted ones are flagged, and the account that registers for staff cannot log in.
+        assert_eq!(
+            n("SELECT COUNT(*) FROM deviations WHERE category IN ('health', 'hr') AND restricted = FALSE".into()).await,
+            0
+        );
+        let mut c = t.client();
+        c.login("avviksregistrering@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(401);
+        // The politician sees the trends; the list shows no restricted text to the staff.
+        c.login("politiker@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
+        c.get("/deviations/trends").await.expect(200).contains("id=\"by-category\"");
+        let mut staff = t.client();
+        staff.login("styring@demo.rodtrad.no", rodtrad_store::demo::DEMO_PASSWORD).await.expect(303);
+        let list = staff.get("/deviations").await.expect(200);
+        list.contains("E-post med personopplysninger")
+            .lacks("Legemiddel gitt til feil tidspunkt")
+            .lacks("Gjentatte konflikter");
+
+        // Internal control: two activities per led unit, each linked to a law; records in every
+        // outcome with some evidence, missed periods flagged, and two of three managers reported.
+        let led = n(format!(
+        "SELECT COUNT(*) FROM org_units WHERE municipality_id = {mid} AND kind = 'unit' AND leader_person_id IS NOT NULL"
+    ))
+    .await;
+        assert_eq!(n(format!("SELECT COUNT(*) FROM control_activities WHERE municipality_id = {mid}")).await, 2 * led);
+        assert_eq!(n("SELECT COUNT(*) FROM control_activities WHERE legal_basis = ''".into()).await, 0);
+        assert!(n("SELECT COUNT(*) FROM control_activity_risks".into()).await > led / 2, "most units link a risk");
+        if chrono::Datelike::month(&chrono::Utc::now().date_naive()) > 2 {
+            for outcome in ["ok", "remarks", "failed"] {
+                assert!(
+                    n(format!("SELECT COUNT(*) FROM control_executions WHERE outcome = '{outcome}'")).await > 0,
+                    "{outcome}"
+                );
+            }
+            assert!(n("SELECT COUNT(*) FROM control_evidence".into()).await > 0);
+            staff.get("/control?show=flagged").await.expect(200).contains("Uteblitt: ");
+        }
+        let failed_without_follow_up =
+            "SELECT COUNT(*) FROM control_executions WHERE outcome = 'failed' AND follow_up = ''";
+        assert_eq!(n(failed_without_follow_up.into()).await, 0);
+        let reports = n(format!("SELECT COUNT(*) FROM control_reports WHERE municipality_id = {mid}")).await;
+        assert!(reports * 3 >= led * 2 - 3 && reports < led, "{reports} of {led} managers reported");
+        // Audits and inspections: last year's management review, and this year's audits with findings.
+        let year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+        assert_eq!(n(format!("SELECT COUNT(*) FROM management_reviews WHERE year = {}", year - 1)).await, 1);
+        let audits = n(format!("SELECT COUNT(*) FROM audits WHERE municipality_id = {mid}")).await;
+        assert!(audits >= 1, "an inspection in January");
+        if chrono::Datelike::month(&chrono::Utc::now().date_naive()) >= 6 {
+            assert!(audits >= 4, "{audits} audits by June");
+            assert!(n("SELECT COUNT(*) FROM audit_findings WHERE closed_on IS NULL".into()).await > 0);
+            assert!(n("SELECT COUNT(*) FROM audits WHERE status = 'closed'".into()).await > 0);
+            staff
+                .get("/audits")
+                .await
+                .expect(200)
+                .contains("Skolemiljø – opplæringslova kapittel 9 A")
+                .contains("Arbeidstilsynet");
+        }
+    }
+);

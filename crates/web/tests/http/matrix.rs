@@ -183,6 +183,14 @@ const REPORT_COMMENTARY: Policy =
 /// Readers of the deviation trends (`Actor::can_read_deviation_trends`): counts only, for the staff,
 /// the auditor, leaders and politicians; not employees or HR.
 const DEVIATION_TRENDS: Policy = municipality(ECONOMY_READERS, ECONOMY_READERS);
+/// A unit's report upward on internal control (`Actor::can_read_control_report`): the leaders of the
+/// line and the staff, and the auditor.
+const CONTROL_REPORT_READ: Policy = municipality(
+    &[SystemAdmin, ChiefExecutive, Management, Director, UnitLeader, DepartmentHead, Auditor],
+    &[SystemAdmin, ChiefExecutive, Management, Director, Auditor],
+);
+/// Sending a unit's report upward: its own manager only (authority level 2 to 1).
+const CONTROL_REPORT_SEND: Policy = municipality(&[UnitLeader, DepartmentHead], NOBODY);
 /// Logging out sends everyone to the login page.
 const LOGOUT: Policy = Policy { anonymous: Expect::Login, others: Expect::Login, ..everywhere(Expect::Login, NOBODY) };
 
@@ -546,6 +554,45 @@ const TABLE: &[(&str, &str, Policy)] = &[
     ("POST", "/api/v1/deviations", MUNICIPALITY),
     ("GET", "/api/v1/deviations/trends", DEVIATION_TRENDS),
     ("GET", "/api/v1/deviations/{deviation}", UNIT_READ),
+    // Internal control: activities are the unit's data, read by whoever reads the unit and set up,
+    // changed and recorded by whoever edits it (and the owner, here the unit's leader); the list
+    // is filtered to what the caller reads. The overview of reports upward is for leaders, the
+    // staff and the auditor.
+    ("GET", "/control", MUNICIPALITY),
+    ("POST", "/control", MUNICIPALITY),
+    ("GET", "/control/new", LEADERS_AND_STAFF),
+    ("GET", "/control/export.csv", MUNICIPALITY),
+    ("GET", "/control/export.xlsx", MUNICIPALITY),
+    ("GET", "/control/evidence/{evidence}", UNIT_READ),
+    ("GET", "/control/reports", REPORT_DRAFT_READ),
+    ("GET", "/control/reports/export.csv", REPORT_DRAFT_READ),
+    ("GET", "/control/reports/export.xlsx", REPORT_DRAFT_READ),
+    ("GET", "/control/reports/{unit}", CONTROL_REPORT_READ),
+    ("POST", "/control/reports/{unit}", CONTROL_REPORT_SEND),
+    ("GET", "/control/{activity}", UNIT_READ),
+    ("POST", "/control/{activity}", UNIT_EDIT),
+    ("POST", "/control/{activity}/executions", UNIT_EDIT),
+    ("POST", "/control/{activity}/executions/{execution}/evidence", UNIT_EDIT),
+    ("GET", "/api/v1/control/activities", MUNICIPALITY),
+    ("GET", "/api/v1/control/activities/{activity}", UNIT_READ),
+    ("GET", "/api/v1/control/reports", REPORT_DRAFT_READ),
+    // Audits and inspections are read by everyone signed in (their reports are public documents),
+    // registered, given findings and closed by the staff, and their findings followed up by whoever
+    // edits the audited unit. The management review names a year, no object of a municipality.
+    ("GET", "/audits", MUNICIPALITY),
+    ("POST", "/audits", WIDE_EDIT),
+    ("GET", "/audits/new", WIDE_EDIT),
+    ("GET", "/audits/export.csv", MUNICIPALITY),
+    ("GET", "/audits/export.xlsx", MUNICIPALITY),
+    ("GET", "/audits/reviews", REPORT_DRAFT_READ),
+    ("GET", "/audits/reviews/{year}", everywhere(Expect::Login, REPORT_DRAFT_READERS)),
+    ("POST", "/audits/reviews/{year}", WIDE_SETTINGS),
+    ("GET", "/audits/{audit}", MUNICIPALITY),
+    ("POST", "/audits/{audit}/findings", WIDE_EDIT),
+    ("POST", "/audits/{audit}/findings/{finding}/close", UNIT_EDIT),
+    ("POST", "/audits/{audit}/close", WIDE_EDIT),
+    ("GET", "/api/v1/audits", MUNICIPALITY),
+    ("GET", "/api/v1/audits/{audit}", MUNICIPALITY),
     ("GET", "/static/{*path}", PUBLIC),
     ("GET", "/healthz", PUBLIC),
 ];

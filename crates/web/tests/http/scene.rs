@@ -123,6 +123,14 @@ pub struct UnitObjects {
     pub deviation: i64,
     pub deviation_measure: i64,
     pub deviation_restricted: i64,
+    /// A control activity of the unit owned by its leader, linked to the unit's risk, with one
+    /// execution (last year's fourth quarter) and its evidence file.
+    pub control_activity: i64,
+    pub control_execution: i64,
+    pub control_evidence: i64,
+    /// A state inspection of the unit with one open remark.
+    pub audit: i64,
+    pub audit_finding: i64,
 }
 
 /// Objects belonging to one municipality as a whole.
@@ -393,6 +401,58 @@ async fn followup_period(t: &TestApp, mid: i64) -> i64 {
     periods.iter().find(|p| p.kind == "month" && p.number == 1).unwrap().id
 }
 
+/// The unit's control activity (see [`UnitObjects::control_activity`]).
+async fn with_control(t: &TestApp, mid: i64, u: UnitObjects) -> UnitObjects {
+    use chrono::Datelike;
+    use rodtrad_domain::internal_control::{ActivityDraft, ExecutionDraft, check_evidence};
+    let a = author(mid);
+    let last_year = chrono::Utc::now().year() - 1;
+    let draft = ActivityDraft {
+        unit_id: u.unit.to_string(),
+        title: "Matrisekontroll".into(),
+        description: "Stikkprøve av vedtak.".into(),
+        method: "sample".into(),
+        frequency: "quarterly".into(),
+        owner_person_id: u.leader.to_string(),
+        legal_basis: "Forvaltningsloven § 25".into(),
+        risk_item_ids: if u.risk > 0 { vec![u.risk.to_string()] } else { Vec::new() },
+        starts_on: format!("{last_year}-01-01"),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let new = draft.parse(today).unwrap();
+    let control_activity = t.db.control_activity_create(&a, &new).await.unwrap();
+    let activity = t.db.control_activity(mid, control_activity).await.unwrap();
+    let e = ExecutionDraft { period: format!("{last_year}-4"), outcome: "ok".into(), ..ExecutionDraft::default() };
+    let e = e.parse(new.frequency, new.starts_on, today).unwrap();
+    let file = b"%PDF-1.4 matrise";
+    let evidence = check_evidence("kontroll.pdf", file).unwrap();
+    let control_execution = t.db.control_execution_add(&a, &activity, &e, Some((&evidence, &file[..]))).await.unwrap();
+    let control_evidence = t.db.control_evidence_files(mid, control_activity).await.unwrap()[0].id;
+    UnitObjects { control_activity, control_execution, control_evidence, ..u }
+}
+
+/// The unit's inspection (see [`UnitObjects::audit`]).
+async fn with_audit(t: &TestApp, mid: i64, u: UnitObjects) -> UnitObjects {
+    use rodtrad_domain::audits::{AuditDraft, FindingDraft};
+    let a = author(mid);
+    let draft = AuditDraft {
+        kind: "state_inspection".into(),
+        title: "Matrisetilsyn".into(),
+        auditor: "Statsforvalteren".into(),
+        unit_id: u.unit.to_string(),
+        held_on: "2026-02-01".into(),
+        ..AuditDraft::default()
+    };
+    let audit = t.db.audit_create(&a, &draft.parse().unwrap()).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let f = FindingDraft { finding_kind: "remark".into(), description: "Merknad.".into(), ..FindingDraft::default() };
+    let f = f.parse(rodtrad_domain::audits::AuditKind::StateInspection, true, today).unwrap();
+    let stored = t.db.audit(mid, audit).await.unwrap();
+    t.db.audit_finding_add(&a, &stored, 1, &f).await.unwrap();
+    let audit_finding = t.db.audit_findings(mid, Some(audit)).await.unwrap()[0].id;
+    UnitObjects { audit, audit_finding, ..u }
+}
+
 /// A deviation reported on `measure`, which opens a management dialogue; returns its id.
 async fn followup_dialogue(t: &TestApp, mid: i64, unit: i64, measure: i64) -> i64 {
     let period = followup_period(t, mid).await;
@@ -652,6 +712,14 @@ impl Scene {
         let dept = with_deviations(t, mid, dept, reporter).await;
         let y = with_deviations(t, mid, y, reporter).await;
         let b_unit = with_deviations(t, fx.other_municipality, b_unit, b_admin).await;
+        let x = with_control(t, mid, x).await;
+        let dept = with_control(t, mid, dept).await;
+        let y = with_control(t, mid, y).await;
+        let b_unit = with_control(t, fx.other_municipality, b_unit).await;
+        let x = with_audit(t, mid, x).await;
+        let dept = with_audit(t, mid, dept).await;
+        let y = with_audit(t, mid, y).await;
+        let b_unit = with_audit(t, fx.other_municipality, b_unit).await;
         let (revised, revised_draft) = revised_plan(t, mid, &x).await;
         let x = UnitObjects { agreement: agreement(t, mid, fx.unit_x, fx.leader_x, fx.area, fx.director).await, ..x };
         let dept =
@@ -847,7 +915,17 @@ impl Scene {
                 ("scenarios", "scenario") => m.lida_scenario.to_string(),
                 ("notifications", "notification") => self.notification(t, subject, scope).await.to_string(),
                 ("wheels", "wheel") => m.cycle_wheel.to_string(),
+                ("activities", "activity") if route.path.starts_with("/api/v1/control/") => {
+                    u.control_activity.to_string()
+                }
                 ("activities", "activity") => m.cycle_activity.to_string(),
+                ("control", "activity") => u.control_activity.to_string(),
+                ("executions", "execution") => u.control_execution.to_string(),
+                ("evidence", "evidence") => u.control_evidence.to_string(),
+                ("reports", "unit") => u.unit.to_string(),
+                ("audits", "audit") => u.audit.to_string(),
+                ("findings", "finding") => u.audit_finding.to_string(),
+                ("reviews", "year") => "2026".to_owned(),
                 ("calendar", "token") => self.calendar_token(t, subject, scope).await,
                 ("analyses", "analysis") => u.risk_analysis.to_string(),
                 ("risks", "risk") => u.risk.to_string(),
