@@ -27,11 +27,15 @@ pub enum ReportKind {
     Tertial2,
     /// The annual report.
     Annual,
+    /// The chief executive's yearly report to the council on internal control and the results of
+    /// state inspections (kommuneloven § 25-2).
+    InternalControl,
 }
 
 impl ReportKind {
     /// Every kind, in the order of the year.
-    pub const ALL: [ReportKind; 4] = [Self::Monthly, Self::Tertial1, Self::Tertial2, Self::Annual];
+    pub const ALL: [ReportKind; 5] =
+        [Self::Monthly, Self::Tertial1, Self::Tertial2, Self::Annual, Self::InternalControl];
 
     /// Stable code (database, forms, API).
     pub fn code(self) -> &'static str {
@@ -40,6 +44,7 @@ impl ReportKind {
             Self::Tertial1 => "tertial_1",
             Self::Tertial2 => "tertial_2",
             Self::Annual => "annual",
+            Self::InternalControl => "internal_control",
         }
     }
 
@@ -58,6 +63,7 @@ impl ReportKind {
             Self::Tertial1 => "report-kind-tertial_1",
             Self::Tertial2 => "report-kind-tertial_2",
             Self::Annual => "report-kind-annual",
+            Self::InternalControl => "report-kind-internal_control",
         }
     }
 
@@ -71,7 +77,7 @@ impl ReportKind {
             }
             Self::Tertial1 => (1, 4),
             Self::Tertial2 => (5, 8),
-            Self::Annual => (1, 12),
+            Self::Annual | Self::InternalControl => (1, 12),
         }
     }
 
@@ -84,6 +90,7 @@ impl ReportKind {
                 vec![Introduction, Statuses, Indicators, Economy, Dialogues, Commentary]
             }
             Self::Annual => vec![Introduction, Goals, Statuses, Indicators, Economy, Dialogues, Commentary],
+            Self::InternalControl => vec![Introduction, ControlRisks, ControlActivities, ControlAudits, ControlReports],
         }
     }
 
@@ -112,11 +119,19 @@ pub enum Section {
     Dialogues,
     /// The service areas' commentaries.
     Commentary,
+    /// The significant risks of the year's risk analyses (internal-control report).
+    ControlRisks,
+    /// Control activities with missed periods or failures, and their follow-up.
+    ControlActivities,
+    /// Inspections and audits of the year with their findings and follow-up.
+    ControlAudits,
+    /// The unit managers' reports upward.
+    ControlReports,
 }
 
 impl Section {
     /// Every section, in the shipped annual report's order.
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 11] = [
         Self::Introduction,
         Self::Goals,
         Self::Statuses,
@@ -124,7 +139,16 @@ impl Section {
         Self::Economy,
         Self::Dialogues,
         Self::Commentary,
+        Self::ControlRisks,
+        Self::ControlActivities,
+        Self::ControlAudits,
+        Self::ControlReports,
     ];
+
+    /// Whether it belongs to the internal-control report only.
+    pub fn internal_control(self) -> bool {
+        matches!(self, Self::ControlRisks | Self::ControlActivities | Self::ControlAudits | Self::ControlReports)
+    }
 
     /// Stable code.
     pub fn code(self) -> &'static str {
@@ -136,6 +160,10 @@ impl Section {
             Self::Economy => "economy",
             Self::Dialogues => "dialogues",
             Self::Commentary => "commentary",
+            Self::ControlRisks => "control_risks",
+            Self::ControlActivities => "control_activities",
+            Self::ControlAudits => "control_audits",
+            Self::ControlReports => "control_reports",
         }
     }
 
@@ -157,6 +185,10 @@ impl Section {
             Self::Economy => "report-section-economy",
             Self::Dialogues => "report-section-dialogues",
             Self::Commentary => "report-section-commentary",
+            Self::ControlRisks => "report-section-control_risks",
+            Self::ControlActivities => "report-section-control_activities",
+            Self::ControlAudits => "report-section-control_audits",
+            Self::ControlReports => "report-section-control_reports",
         }
     }
 }
@@ -190,6 +222,11 @@ pub fn check_template(kind: ReportKind, sections: &[Section]) -> Result<(), Rule
     }
     if kind != ReportKind::Annual && goals {
         return Err(RuleError::new("err-report-template-goals-annual").on("sections"));
+    }
+    let control = kind == ReportKind::InternalControl;
+    if let Some(s) = sections.iter().find(|s| s.internal_control() != control && **s != Section::Introduction) {
+        let key = if control { "err-report-template-control-only" } else { "err-report-template-control-section" };
+        return Err(RuleError::new(key).with("section", s.code()).on("sections"));
     }
     Ok(())
 }
@@ -630,6 +667,123 @@ pub enum SectionContent {
         /// One per service area.
         areas: Vec<CommentaryLine>,
     },
+    /// Significant risks.
+    ControlRisks {
+        /// Highest score first.
+        rows: Vec<ControlRiskLine>,
+    },
+    /// Control activities.
+    ControlActivities {
+        /// Activities in all.
+        total: u32,
+        /// Periods recorded, missed and failed over all activities.
+        recorded: u32,
+        /// Missed periods.
+        missed: u32,
+        /// Failed executions.
+        failed: u32,
+        /// The flagged activities.
+        rows: Vec<ControlActivityLine>,
+    },
+    /// Inspections and audits.
+    ControlAudits {
+        /// The year's audits.
+        rows: Vec<ControlAuditLine>,
+        /// Their findings that are still open, and those closed during the year.
+        findings: Vec<ControlFindingLine>,
+    },
+    /// The reports upward.
+    ControlReports {
+        /// Led units that have not reported.
+        missing: Vec<String>,
+        /// The reports sent.
+        rows: Vec<ControlReportLine>,
+    },
+}
+
+/// A significant risk in the internal-control report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlRiskLine {
+    /// The analysed unit.
+    pub unit: String,
+    /// The risk.
+    pub description: String,
+    /// Likelihood × consequence now.
+    pub score: u16,
+    /// Band code.
+    pub band: String,
+    /// Treatment code.
+    pub treatment: String,
+    /// Whether an acceptance covers it.
+    pub accepted: bool,
+}
+
+/// A flagged control activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlActivityLine {
+    /// Its unit.
+    pub unit: String,
+    /// Title.
+    pub title: String,
+    /// Missed periods.
+    pub missed: u32,
+    /// Failed executions.
+    pub failed: u32,
+    /// The follow-up of the latest failure.
+    pub follow_up: String,
+}
+
+/// An audit or inspection of the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlAuditLine {
+    /// Kind code.
+    pub kind: String,
+    /// Theme.
+    pub title: String,
+    /// Who audited.
+    pub auditor: String,
+    /// Audited unit.
+    pub unit: String,
+    /// Held.
+    pub held_on: NaiveDate,
+    /// Findings.
+    pub findings: u32,
+    /// Still open.
+    pub open: u32,
+    /// Closed.
+    pub closed: bool,
+}
+
+/// A finding and its follow-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlFindingLine {
+    /// The audit's theme.
+    pub audit: String,
+    /// Finding kind code.
+    pub kind: String,
+    /// What was found.
+    pub description: String,
+    /// The measure.
+    pub measure: String,
+    /// Deadline.
+    pub deadline: Option<NaiveDate>,
+    /// Closed on, with what was done.
+    pub closed_on: Option<NaiveDate>,
+    /// What was done.
+    pub closing_note: String,
+}
+
+/// A unit manager's report upward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlReportLine {
+    /// Unit.
+    pub unit: String,
+    /// Significant risks.
+    pub significant_risks: String,
+    /// Control failures.
+    pub control_failures: String,
+    /// What worked.
+    pub what_worked: String,
 }
 
 impl SectionContent {
@@ -643,6 +797,10 @@ impl SectionContent {
             Self::Economy { .. } => Section::Economy,
             Self::Dialogues { .. } => Section::Dialogues,
             Self::Commentary { .. } => Section::Commentary,
+            Self::ControlRisks { .. } => Section::ControlRisks,
+            Self::ControlActivities { .. } => Section::ControlActivities,
+            Self::ControlAudits { .. } => Section::ControlAudits,
+            Self::ControlReports { .. } => Section::ControlReports,
         }
     }
 }
@@ -847,6 +1005,15 @@ mod tests {
             "err-report-template-goals-annual"
         );
         assert_eq!(parse_template(ReportKind::Monthly, &["risks"]).unwrap_err().key, "err-report-section");
+        assert_eq!(
+            parse_template(ReportKind::Annual, &["goals", "control_audits"]).unwrap_err().key,
+            "err-report-template-control-section"
+        );
+        assert_eq!(
+            parse_template(ReportKind::InternalControl, &["introduction", "economy"]).unwrap_err().key,
+            "err-report-template-control-only"
+        );
+        assert!(check_template(ReportKind::InternalControl, &ReportKind::InternalControl.default_sections()).is_ok());
         assert_eq!(
             parse_template(ReportKind::Tertial2, &["economy", "", "introduction"]).unwrap(),
             vec![Section::Economy, Section::Introduction]

@@ -18,8 +18,9 @@ use rodtrad_domain::RuleError;
 use rodtrad_domain::followup::Status;
 use rodtrad_domain::plan::{ElementKind, PlanStatus, PlanType};
 use rodtrad_domain::reports::{
-    Adoption, CommentaryAction, CommentaryLine, CommentaryState, DialogueLine, EconomyLine, GoalLine, ItemLine,
-    NewReport, ReportContent, ReportKind, Section, SectionContent, StatusLine, Verdict, check_text, commentary_step,
+    Adoption, CommentaryAction, CommentaryLine, CommentaryState, ControlActivityLine, ControlAuditLine,
+    ControlFindingLine, ControlReportLine, ControlRiskLine, DialogueLine, EconomyLine, GoalLine, ItemLine, NewReport,
+    ReportContent, ReportKind, Section, SectionContent, StatusLine, Verdict, check_text, commentary_step,
     suggest_verdict,
 };
 use rodtrad_export::chart::{IndicatorChart, IndicatorLabels, format_number};
@@ -463,6 +464,10 @@ pub async fn compose(
                     .collect();
                 SectionContent::Commentary { areas }
             }
+            Section::ControlRisks => control_risks(db, tree, mid, report.year as i32, as_of).await?,
+            Section::ControlActivities => control_activities(db, tree, mid, report.year as i32, as_of).await?,
+            Section::ControlAudits => control_audits(db, tree, mid, report.year as i32).await?,
+            Section::ControlReports => control_reports(db, tree, mid, report.year as i32).await?,
         };
         out.push(content);
     }
@@ -475,6 +480,141 @@ pub async fn compose(
         as_of,
         sections: out,
     })
+}
+
+/// The significant risks of the year's analyses, highest score first.
+async fn control_risks(
+    db: &Db,
+    tree: &OrgTree,
+    mid: i64,
+    year: i32,
+    as_of: NaiveDate,
+) -> Result<SectionContent, ServiceError> {
+    let matrix = db.risk_matrix(mid).await?.matrix;
+    let analyses = db.risk_analyses(mid, Some(year)).await?;
+    let mut rows: Vec<ControlRiskLine> = db
+        .risk_items_of_year(mid, year)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let band = r.item.band(&matrix);
+            let unit = analyses.iter().find(|a| a.id == r.analysis_id)?.unit_id;
+            band.is_significant().then(|| ControlRiskLine {
+                unit: tree.get(unit).map(|u| u.name.clone()).unwrap_or_default(),
+                description: r.item.description.clone(),
+                score: r.item.current.score(),
+                band: band.code().to_owned(),
+                treatment: r.item.treatment.code().to_owned(),
+                accepted: crate::risk::accepted(&r, &matrix, as_of),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| b.score.cmp(&a.score).then(a.unit.cmp(&b.unit)).then(a.description.cmp(&b.description)));
+    Ok(SectionContent::ControlRisks { rows })
+}
+
+/// The year's control activities counted, with the flagged ones and their latest follow-up.
+async fn control_activities(
+    db: &Db,
+    tree: &OrgTree,
+    mid: i64,
+    year: i32,
+    as_of: NaiveDate,
+) -> Result<SectionContent, ServiceError> {
+    let activities = db.control_activities(mid).await?;
+    let executions = db.control_executions(mid, year, None).await?;
+    let (mut recorded, mut missed, mut failed) = (0, 0, 0);
+    let mut rows = Vec::new();
+    for a in &activities {
+        let standing = crate::internal_control::standing(a, year, &executions, as_of);
+        recorded += standing.ok + standing.remarks + standing.failed;
+        missed += standing.missed;
+        failed += standing.failed;
+        if standing.flagged() {
+            let follow_up = executions
+                .iter()
+                .filter(|e| e.activity_id == a.id && !e.follow_up.is_empty())
+                .max_by_key(|e| e.period_index)
+                .map(|e| e.follow_up.clone())
+                .unwrap_or_default();
+            rows.push(ControlActivityLine {
+                unit: tree.get(a.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                title: a.title.clone(),
+                missed: standing.missed,
+                failed: standing.failed,
+                follow_up,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (b.failed, b.missed).cmp(&(a.failed, a.missed)).then(a.unit.cmp(&b.unit)));
+    let total = u32::try_from(activities.len()).unwrap_or(u32::MAX);
+    Ok(SectionContent::ControlActivities { total, recorded, missed, failed, rows })
+}
+
+/// The year's audits and inspections, with the findings still open and those closed in the year.
+async fn control_audits(db: &Db, tree: &OrgTree, mid: i64, year: i32) -> Result<SectionContent, ServiceError> {
+    let audits = db.audits(mid, Some(year)).await?;
+    let all = db.audit_findings(mid, None).await?;
+    let count = |id: i64, open: bool| {
+        u32::try_from(all.iter().filter(|f| f.audit_id == id && (!open || f.closed_on.is_none())).count()).unwrap_or(0)
+    };
+    let rows = audits
+        .iter()
+        .map(|a| ControlAuditLine {
+            kind: a.kind.code().to_owned(),
+            title: a.title.clone(),
+            auditor: a.auditor.clone(),
+            unit: tree.get(a.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            held_on: a.held_on,
+            findings: count(a.id, false),
+            open: count(a.id, true),
+            closed: !a.is_open(),
+        })
+        .collect();
+    let every = db.audits(mid, None).await?;
+    let findings = all
+        .iter()
+        .filter(|f| f.closed_on.is_none_or(|d| d.year() == year))
+        .filter_map(|f| {
+            let a = every.iter().find(|a| a.id == f.audit_id)?;
+            Some(ControlFindingLine {
+                audit: a.title.clone(),
+                kind: f.kind.code().to_owned(),
+                description: f.description.clone(),
+                measure: f.measure.clone(),
+                deadline: f.deadline,
+                closed_on: f.closed_on,
+                closing_note: f.closing_note.clone(),
+            })
+        })
+        .collect();
+    Ok(SectionContent::ControlAudits { rows, findings })
+}
+
+/// The unit managers' reports of the year, and the led units that have not reported.
+async fn control_reports(db: &Db, tree: &OrgTree, mid: i64, year: i32) -> Result<SectionContent, ServiceError> {
+    let sent = db.control_reports(mid, year).await?;
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    let mut stack: Vec<i64> = tree.children(None).iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        stack.extend(tree.children(Some(id)).iter().rev().copied());
+        let Some(u) = tree.get(id) else { continue };
+        match sent.iter().find(|r| r.unit_id == id) {
+            Some(r) => rows.push(ControlReportLine {
+                unit: u.name.clone(),
+                significant_risks: r.significant_risks.clone(),
+                control_failures: r.control_failures.clone(),
+                what_worked: r.what_worked.clone(),
+            }),
+            // Every unit manager (authority level 2) reports.
+            None if u.kind() == rodtrad_domain::OrgUnitKind::Unit && u.leader_person_id.is_some() => {
+                missing.push(u.name.clone())
+            }
+            None => {}
+        }
+    }
+    Ok(SectionContent::ControlReports { missing, rows })
 }
 
 /// Records the adoption (checked by `AdoptionDraft::parse`): composes the content now, makes its
@@ -757,10 +897,202 @@ pub fn sheets(report: &FrozenReport, tr: &dyn Fn(&str) -> String) -> Vec<ReportS
                     })
                     .collect(),
             )),
+            SectionContent::ControlRisks { rows } => out.push(sheet(
+                "report-section-control_risks",
+                [
+                    "report-col-unit",
+                    "report-col-risk",
+                    "report-col-band",
+                    "report-col-treatment",
+                    "report-col-accepted",
+                    "report-col-score",
+                ]
+                .iter()
+                .map(|k| tr(k))
+                .collect(),
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            Cell::text(&r.unit),
+                            Cell::text(&r.description),
+                            Cell::text(tr(&format!("risk-band-{}", r.band))),
+                            Cell::text(tr(&format!("risk-treatment-{}", r.treatment))),
+                            Cell::text(if r.accepted { tr("report-yes") } else { String::new() }),
+                            Cell::number(f64::from(r.score)),
+                        ]
+                    })
+                    .collect(),
+            )),
+            SectionContent::ControlActivities { rows, .. } => out.push(sheet(
+                "report-section-control_activities",
+                [
+                    "report-col-unit",
+                    "report-col-control",
+                    "report-col-follow-up-text",
+                    "report-col-missed",
+                    "report-col-failed",
+                ]
+                .iter()
+                .map(|k| tr(k))
+                .collect(),
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            Cell::text(&r.unit),
+                            Cell::text(&r.title),
+                            Cell::text(&r.follow_up),
+                            Cell::number(f64::from(r.missed)),
+                            Cell::number(f64::from(r.failed)),
+                        ]
+                    })
+                    .collect(),
+            )),
+            SectionContent::ControlAudits { rows, findings } => {
+                out.push(sheet(
+                    "report-section-control_audits",
+                    [
+                        "report-col-theme",
+                        "report-col-audit-kind",
+                        "report-col-auditor",
+                        "report-col-unit",
+                        "report-col-held",
+                        "report-col-audit-status",
+                        "report-col-findings",
+                        "report-col-open",
+                    ]
+                    .iter()
+                    .map(|k| tr(k))
+                    .collect(),
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                Cell::text(&r.title),
+                                Cell::text(tr(&format!("audit-kind-{}", audit_kind_key(&r.kind)))),
+                                Cell::text(&r.auditor),
+                                Cell::text(&r.unit),
+                                Cell::text(date(r.held_on)),
+                                Cell::text(tr(if r.closed { "audit-status-closed" } else { "audit-status-open" })),
+                                Cell::number(f64::from(r.findings)),
+                                Cell::number(f64::from(r.open)),
+                            ]
+                        })
+                        .collect(),
+                ));
+                out.push(sheet(
+                    "report-control-findings",
+                    [
+                        "report-col-theme",
+                        "report-col-finding",
+                        "report-col-found",
+                        "report-col-measure",
+                        "report-col-deadline",
+                        "report-col-closed-on",
+                        "report-col-done",
+                    ]
+                    .iter()
+                    .map(|k| tr(k))
+                    .collect(),
+                    findings
+                        .iter()
+                        .map(|f| {
+                            vec![
+                                Cell::text(&f.audit),
+                                Cell::text(tr(&format!("audit-finding-{}", finding_kind_key(&f.kind)))),
+                                Cell::text(&f.description),
+                                Cell::text(&f.measure),
+                                Cell::text(f.deadline.map(date).unwrap_or_default()),
+                                Cell::text(f.closed_on.map(date).unwrap_or_default()),
+                                Cell::text(&f.closing_note),
+                            ]
+                        })
+                        .collect(),
+                ));
+            }
+            SectionContent::ControlReports { rows, .. } => out.push(sheet(
+                "report-section-control_reports",
+                [
+                    "report-col-unit",
+                    "control-report-field-risks",
+                    "control-report-field-failures",
+                    "control-report-field-worked",
+                ]
+                .iter()
+                .map(|k| tr(k))
+                .collect(),
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            Cell::text(&r.unit),
+                            Cell::text(&r.significant_risks),
+                            Cell::text(&r.control_failures),
+                            Cell::text(&r.what_worked),
+                        ]
+                    })
+                    .collect(),
+            )),
             SectionContent::Introduction { .. } | SectionContent::Commentary { .. } => {}
         }
     }
     out
+}
+
+/// The message-key part of an audit kind code (`audit-kind-…`).
+fn audit_kind_key(code: &str) -> &'static str {
+    match rodtrad_domain::audits::AuditKind::parse(code) {
+        Ok(k) => k.label_key().trim_start_matches("audit-kind-"),
+        Err(_) => "inspection",
+    }
+}
+
+/// The message-key part of a finding kind code (`audit-finding-…`).
+fn finding_kind_key(code: &str) -> &'static str {
+    match rodtrad_domain::audits::FindingKind::parse(code) {
+        Ok(k) => k.label_key().trim_start_matches("audit-finding-"),
+        Err(_) => "remark",
+    }
+}
+
+/// The sheets each internal-control section shows, the message key of its text when it has no
+/// rows, and the line of figures under it: the same in the page and the PDF.
+pub fn control_section(
+    s: &SectionContent,
+    tr: &dyn Fn(&str) -> String,
+) -> Option<(&'static [&'static str], Option<String>, String)> {
+    let figures = |pairs: &[(&str, u32)]| {
+        pairs.iter().map(|(key, n)| format!("{}: {n}", tr(key))).collect::<Vec<_>>().join(". ") + "."
+    };
+    Some(match s {
+        SectionContent::ControlRisks { rows } => (
+            &["report-section-control_risks"][..],
+            rows.is_empty().then(|| tr("report-control-risks-none")),
+            String::new(),
+        ),
+        SectionContent::ControlActivities { total, recorded, missed, failed, rows } => (
+            &["report-section-control_activities"][..],
+            rows.is_empty().then(|| tr("report-control-activities-none")),
+            figures(&[
+                ("report-control-total", *total),
+                ("report-control-recorded", *recorded),
+                ("report-col-missed", *missed),
+                ("report-col-failed", *failed),
+            ]),
+        ),
+        SectionContent::ControlAudits { rows, .. } => (
+            &["report-section-control_audits", "report-control-findings"][..],
+            rows.is_empty().then(|| tr("report-control-audits-none")),
+            String::new(),
+        ),
+        SectionContent::ControlReports { missing, rows } => (
+            &["report-section-control_reports"][..],
+            rows.is_empty().then(|| tr("report-control-reports-none")),
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!("{}: {}", tr("report-control-reports-missing"), missing.join(", "))
+            },
+        ),
+        _ => return None,
+    })
 }
 
 /// A table of a report: the message key of its heading (its id) and the sheet.
@@ -993,6 +1325,24 @@ pub fn pdf(report: &FrozenReport, tr: &(dyn Fn(&str) -> String + Sync)) -> Resul
                 if let Some(sheet) = table_of("report-section-dialogues") {
                     let notes = if rows.is_empty() { vec![tr("report-dialogues-none")] } else { vec![] };
                     sections.push(table_json(heading, sheet, 9, notes));
+                }
+            }
+            SectionContent::ControlRisks { .. }
+            | SectionContent::ControlActivities { .. }
+            | SectionContent::ControlAudits { .. }
+            | SectionContent::ControlReports { .. } => {
+                let Some((keys, empty, note)) = control_section(s, tr) else { continue };
+                if let Some(empty) = empty {
+                    let text = [empty, note].into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join("\n\n");
+                    sections.push(json!({"heading": heading, "kind": "text", "blocks": markdown_blocks(&text)}));
+                    continue;
+                }
+                for (i, key) in keys.iter().enumerate() {
+                    let Some(sheet) = table_of(key) else { continue };
+                    let numeric = sheet.rows.first().map_or(99, |r| r.iter().position(|c| c.is_number()).unwrap_or(99));
+                    let notes = if i == 0 && !note.is_empty() { vec![note.clone()] } else { vec![] };
+                    let h = if i == 0 { heading.clone() } else { tr(key) };
+                    sections.push(table_json(h, sheet, numeric, notes));
                 }
             }
             SectionContent::Commentary { areas } => {

@@ -128,8 +128,19 @@ pub async fn load(db: &Db, i18n: Arc<I18n>, mid: i64) -> Result<(), ServiceError
     for ((area, text), actions) in areas.iter().zip(AREA_TEXTS).zip(steps) {
         commentary(db, who, &tree, &report, *area, text, actions).await?;
     }
+
+    // This year's report on internal control, in draft with the chief executive's introduction.
+    let control = create(db, who, ReportKind::InternalControl, year).await?;
+    let report = db.report(mid, control).await?;
+    service::save_introduction(db, who, &report, report.version, CONTROL_INTRO).await?;
     Ok(())
 }
+
+const CONTROL_INTRO: &str = "Kommunedirektøren skal minst én gang i året rapportere til kommunestyret om \
+internkontrollen og resultatene fra statlige tilsyn (kommuneloven § 25-2). Rapporten bygger på virksomhetenes \
+rapportering til kommunedirektøren, registrerte kontrollaktiviteter, risikoanalysene og årets tilsyn og revisjoner.\n\n\
+Internkontrollen fungerer i hovedsak godt. Der kontroller har uteblitt eller avdekket svikt, er det satt inn tiltak, \
+og de følges opp i lederdialogen.";
 
 async fn create(db: &Db, who: (&Actor, &Author), kind: ReportKind, year: i32) -> Result<i64, ServiceError> {
     service::create(db, who, &NewReport { kind, year, month: None, unit_id: None }).await

@@ -229,6 +229,7 @@ async fn templates_view(state: &AppState, ctx: &Ctx) -> AppResult<TemplatesTempl
         let t = state.db.report_template(actor.municipality_id, kind).await?;
         let sections = Section::ALL
             .iter()
+            .filter(|s| **s == Section::Introduction || s.internal_control() == (kind == ReportKind::InternalControl))
             .map(|s| {
                 let pos = t.sections.iter().position(|x| x == s).map(|p| (p + 1).to_string()).unwrap_or_default();
                 (s.code().to_owned(), tr.t(s.label_key()), pos)
@@ -498,6 +499,18 @@ pub(crate) fn sections(
                 if rows.is_empty() {
                     v.tables.clear();
                     v.empty = tr.t("report-dialogues-none");
+                }
+            }
+            SectionContent::ControlRisks { .. }
+            | SectionContent::ControlActivities { .. }
+            | SectionContent::ControlAudits { .. }
+            | SectionContent::ControlReports { .. } => {
+                if let Some((keys, empty, note)) = service::control_section(s, &w) {
+                    match empty {
+                        Some(e) => v.empty = e,
+                        None => v.tables = tables_for(keys),
+                    }
+                    v.note = note;
                 }
             }
             SectionContent::Commentary { areas } => {
