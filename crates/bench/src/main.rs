@@ -9,6 +9,7 @@ mod jsonstat;
 mod letters;
 mod pages;
 mod report;
+mod risk;
 mod rollup;
 mod server;
 mod statuses;
@@ -72,6 +73,8 @@ enum Bench {
     Letters,
     /// Status roll-up over 1,000,000 items in 2,000 units, beside a bare loop (issue #13).
     Rollup,
+    /// The municipal risk picture over 100,000 risk items in 2,000 units, beside a bare loop (issue #16).
+    Risk,
     /// (c) 200 concurrent writers on goal elements and measures.
     Writers {
         #[arg(long, value_enum, default_value = "both")]
@@ -131,6 +134,7 @@ fn run(cli: Cli) -> Result<()> {
         Bench::Pages => runtime.block_on(pages::run(&env, cli.quick))?,
         Bench::Thread => thread::run(cli.quick),
         Bench::Rollup => rollup::run(cli.quick),
+        Bench::Risk => risk::run(cli.quick),
         Bench::Letters => runtime.block_on(letters::run(&env))?,
         Bench::Writers { db } => runtime.block_on(writers::run(&env, &db.backends(), cli.quick))?,
         Bench::Statuses { db } => runtime.block_on(statuses::run(&env, &db.backends(), cli.quick))?,
