@@ -400,6 +400,15 @@ const THEMATIC: &[(&str, usize, &str, (i32, i32))] = &[
     ("Innovasjonsstrategi", 2, "Vi skal prøve ut nye løsninger i små skritt og dele det vi lærer", (2021, 2028)),
 ];
 
+/// The measures of the action plan against corruption and the month of this year they are due.
+const ANTI_CORRUPTION: &[(&str, u32)] = &[
+    ("Alle ledere gjennomfører e-læringskurset i etikk og antikorrupsjon", 6),
+    ("Korrupsjonsrisiko vurderes i innkjøp, byggesak og tildeling av tjenester", 4),
+    ("Varslingsrutinen gjøres kjent for alle ansatte og evalueres", 9),
+    ("Ledere og saksbehandlere registrerer styreverv og økonomiske interesser", 11),
+    ("Stikkprøvekontroll av direkte anskaffelser under terskelverdi", 11),
+];
+
 fn input(kind: ElementKind, text: &str, sdg: &[(&str, bool)]) -> ElementInput {
     ElementInput {
         kind,
@@ -511,6 +520,29 @@ pub async fn load(db: &Db, a: &Author, tree: &OrgTree) -> Result<()> {
         let g = db.element_inherit(a, p, goals[*goal_index]).await?;
         db.element_create(a, p, Some(g), &input(ElementKind::Strategy, strategy_text, &[])).await?;
         adopt(db, a, p, Some(("sak 48/21", date(2021, 4, 20)))).await?;
+    }
+
+    // The action plan against corruption (seed 002: adopted by the council in 2015, sak 36/15), a
+    // thematic plan whose measures are followed up as any other: the staff owns them, each with its
+    // deadline and responsible person.
+    if let Some(goal) = goals.get(7) {
+        let title = "Handlingsplan mot korrupsjon";
+        let p =
+            db.plan_create(a, &plan(PlanType::ThematicPlan, title, (year - 1, year + 2), staff)?, &[master]).await?;
+        let g = db.element_inherit(a, p, *goal).await?;
+        let strategy =
+            "Vi forebygger, avdekker og håndterer korrupsjon med åpenhet, etisk bevissthet og god internkontroll";
+        let st = db.element_create(a, p, Some(g), &input(ElementKind::Strategy, strategy, &[])).await?;
+        let responsible = staff.and_then(|u| tree.get(u)).and_then(|u| u.leader_person_id);
+        for (text, month) in ANTI_CORRUPTION {
+            let mut el = input(ElementKind::Measure, text, &[]);
+            el.owner_unit_id = staff;
+            el.responsible_person_id = responsible;
+            el.status = ElementStatus::Active;
+            el.deadline = Some(date(year, *month, if *month == 2 { 28 } else { 30 }));
+            db.element_create(a, p, Some(st), &el).await?;
+        }
+        adopt(db, a, p, Some(("sak 36/15", date(2015, 4, 21)))).await?;
     }
 
     // The action programme distributes every sub-goal to a service area or staff unit, with an assignment.

@@ -279,7 +279,8 @@ both!(demo_exports_match_their_snapshots, |t: TestApp| async move {
     rodtrad_web::reports::demo::load(&t.db, i18n.clone(), mid).await.unwrap();
     rodtrad_web::reports::demo::load(&t.db, i18n, mid).await.unwrap();
     let reports = t.db.reports(mid).await.unwrap();
-    assert_eq!(reports.len(), 3, "loading twice adds nothing");
+    assert_eq!(reports.len(), 4, "loading twice adds nothing");
+    assert!(reports.iter().any(|r| r.kind == rodtrad_domain::reports::ReportKind::InternalControl && !r.adopted()));
     if let Some(t1) = reports.iter().find(|r| r.kind == rodtrad_domain::reports::ReportKind::Tertial1 && r.adopted()) {
         let page = c.get(&format!("/reports/{}", t1.id)).await.expect(200);
         page.contains("Tatt inn i rapporten").contains("Vedtatt i Kommunestyret");
