@@ -348,15 +348,7 @@ pub fn figures(data: &Data, actor: &Actor, unit: i64) -> UnitFigures {
         .filter(|l| units.contains(&l.unit_id) && l.latest > 0 && l.acknowledged_at.is_none())
         .cloned()
         .collect();
-    UnitFigures {
-        unit_id: unit,
-        name: tree.get(unit).map(|u| u.name.clone()).unwrap_or_default(),
-        tally: data.rollup.of(unit),
-        silent,
-        dialogues,
-        plans,
-        letters,
-    }
+    UnitFigures { unit_id: unit, name: tree.name(unit), tally: data.rollup.of(unit), silent, dialogues, plans, letters }
 }
 
 /// The service areas and staff units (the units directly under the municipality), in tree order.

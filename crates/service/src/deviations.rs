@@ -97,7 +97,7 @@ pub fn trends(tree: &OrgTree, facts: &[DeviationFact]) -> Vec<TrendRow> {
         for unit_id in tree.ancestry(f.unit_id) {
             let row = rows.entry(unit_id).or_insert_with(|| TrendRow {
                 unit_id,
-                name: tree.get(unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                name: tree.name(unit_id),
                 depth: tree.ancestry(unit_id).len().saturating_sub(1),
                 by_category: BTreeMap::new(),
                 by_month: [0; 12],

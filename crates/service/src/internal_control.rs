@@ -35,6 +35,16 @@ pub struct Row {
     pub latest: Option<ControlExecution>,
 }
 
+impl Row {
+    /// `activity` with its standing in `year` and its latest execution of the year, from the
+    /// executions of that year (any activity's).
+    pub fn of(activity: ControlActivity, year: i32, executions: &[ControlExecution], today: NaiveDate) -> Row {
+        let standing = standing(&activity, year, executions, today);
+        let latest = executions.iter().filter(|e| e.activity_id == activity.id).max_by_key(|e| e.period_index).cloned();
+        Row { activity, standing, latest }
+    }
+}
+
 /// The standing of `a` in `year` from its executions of that year.
 pub fn standing(a: &ControlActivity, year: i32, executions: &[ControlExecution], today: NaiveDate) -> Standing {
     let done: Vec<(Period, rodtrad_domain::internal_control::Outcome)> =
@@ -52,12 +62,7 @@ pub async fn list(db: &Db, actor: &Actor, year: i32, today: NaiveDate) -> Result
         .await?
         .into_iter()
         .filter(|a| actor.can_read_control(&tree.ancestry(a.unit_id)))
-        .map(|a| {
-            let standing = standing(&a, year, &executions, today);
-            let latest =
-                executions.iter().filter(|e| e.activity_id == a.id).max_by_key(|e| (e.period_index, e.id)).cloned();
-            Row { activity: a, standing, latest }
-        })
+        .map(|a| Row::of(a, year, &executions, today))
         .collect())
 }
 
@@ -147,10 +152,9 @@ pub async fn report(
     let mut facts = ReportFacts::default();
     for a in db.control_activities(mid).await?.into_iter().filter(|a| subtree.contains(&a.unit_id)) {
         facts.activities += 1;
-        let standing = standing(&a, year, &executions, today);
-        if standing.flagged() {
-            let latest = executions.iter().filter(|e| e.activity_id == a.id).max_by_key(|e| e.period_index).cloned();
-            facts.flagged.push(Row { activity: a, standing, latest });
+        let row = Row::of(a, year, &executions, today);
+        if row.standing.flagged() {
+            facts.flagged.push(row);
         }
     }
     facts.significant_risks = match crate::risk::picture(db, actor, year, Some(unit_id), today).await {
@@ -209,7 +213,7 @@ pub async fn reports(db: &Db, actor: &Actor, year: i32) -> Result<Vec<ReportLine
             continue;
         }
         let report = sent.iter().position(|r| r.unit_id == id).map(|i| sent.swap_remove(i));
-        let name = tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+        let name = tree.name(id);
         out.push(ReportLine { unit_id: id, name, depth: line.len() - 1, report });
     }
     Ok(out)

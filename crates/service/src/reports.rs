@@ -284,7 +284,7 @@ pub async fn compose(
         }
         None => crate::dashboard::areas(tree),
     };
-    let name = |id: i64| tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+    let name = |id: i64| tree.name(id);
     let in_scope: HashSet<i64> = scope_root.map(|r| tree.subtree(r).into_iter().collect()).unwrap_or_default();
 
     let sections = report.section_list();
@@ -500,7 +500,7 @@ async fn control_risks(
             let band = r.item.band(&matrix);
             let unit = analyses.iter().find(|a| a.id == r.analysis_id)?.unit_id;
             band.is_significant().then(|| ControlRiskLine {
-                unit: tree.get(unit).map(|u| u.name.clone()).unwrap_or_default(),
+                unit: tree.name(unit),
                 description: r.item.description.clone(),
                 score: r.item.current.score(),
                 band: band.code().to_owned(),
@@ -538,7 +538,7 @@ async fn control_activities(
                 .map(|e| e.follow_up.clone())
                 .unwrap_or_default();
             rows.push(ControlActivityLine {
-                unit: tree.get(a.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                unit: tree.name(a.unit_id),
                 title: a.title.clone(),
                 missed: standing.missed,
                 failed: standing.failed,
@@ -564,7 +564,7 @@ async fn control_audits(db: &Db, tree: &OrgTree, mid: i64, year: i32) -> Result<
             kind: a.kind.code().to_owned(),
             title: a.title.clone(),
             auditor: a.auditor.clone(),
-            unit: tree.get(a.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            unit: tree.name(a.unit_id),
             held_on: a.held_on,
             findings: count(a.id, false),
             open: count(a.id, true),

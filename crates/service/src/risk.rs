@@ -268,7 +268,7 @@ pub async fn picture(
         {
             continue;
         }
-        let unit = tree.get(analysis.unit_id).map(|u| u.name.clone()).unwrap_or_default();
+        let unit = tree.name(analysis.unit_id);
         let accepted = accepted(&risk, &matrix, today);
         significant.push(SignificantRisk { unit, risk, score, band, accepted });
     }

@@ -170,6 +170,11 @@ impl OrgTree {
         self.index.get(&id).map(|&i| &self.units[i])
     }
 
+    /// A unit's name, empty for an id not in the tree.
+    pub fn name(&self, id: i64) -> String {
+        self.get(id).map(|u| u.name.clone()).unwrap_or_default()
+    }
+
     /// All units.
     pub fn units(&self) -> &[OrgUnit] {
         &self.units

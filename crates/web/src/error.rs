@@ -142,12 +142,21 @@ pub(crate) fn refusal(
     tr: &crate::i18n::Tr,
     err: rodtrad_service::ServiceError,
 ) -> AppResult<(axum::http::StatusCode, String)> {
+    field_refusal(tr, err).map(|(status, _, message)| (status, message))
+}
+
+/// [`refusal`] with the form field a rule names (`None` for a stale version or a rule about no
+/// field), so the page shows the message beside it.
+pub(crate) fn field_refusal(
+    tr: &crate::i18n::Tr,
+    err: rodtrad_service::ServiceError,
+) -> AppResult<(axum::http::StatusCode, Option<&'static str>, String)> {
     use axum::http::StatusCode;
     use rodtrad_service::ServiceError;
     match err {
-        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, tr.t("err-conflict"))),
+        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, None, tr.t("err-conflict"))),
         ServiceError::Store(StoreError::Rule(e)) | ServiceError::Rule(e) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, tr.rule(&e)))
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, e.field, tr.rule(&e)))
         }
         e => Err(e.into()),
     }

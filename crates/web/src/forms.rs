@@ -39,6 +39,16 @@ pub fn required_date(input: &str) -> Result<NaiveDate, RuleError> {
     optional_date(input)?.ok_or_else(|| RuleError::new("err-date-required"))
 }
 
+/// The hidden version field of a form that saves a record once and revises it after: `None`
+/// (not saved yet) when empty, else the version read, or -1, which no record has, when it is not a
+/// number, so the write is refused as stale.
+pub fn version_if_saved(input: &str) -> Option<i64> {
+    match input.trim() {
+        "" => None,
+        v => Some(v.parse::<i64>().unwrap_or(-1)),
+    }
+}
+
 /// Parses the hidden version field of an edit form.
 pub fn version(input: &str) -> Result<i64, RuleError> {
     input.trim().parse::<i64>().map_err(|_| RuleError::new("err-id-invalid"))

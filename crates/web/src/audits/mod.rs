@@ -21,7 +21,6 @@ use rodtrad_domain::RuleError;
 use rodtrad_domain::audits::{AuditDraft, AuditKind, FindingDraft, FindingKind, check_audit_close, check_closing_note};
 use rodtrad_service::ServiceError;
 use rodtrad_service::audits as service;
-use rodtrad_store::StoreError;
 use rodtrad_store::audits::{Audit, Finding};
 use rodtrad_store::org::OrgTree;
 use serde::Deserialize;
@@ -47,10 +46,6 @@ pub fn routes() -> Routes {
         .post("/audits/{audit}/close", close)
 }
 
-fn unit_name(tree: &OrgTree, id: i64) -> String {
-    tree.get(id).map(|u| u.name.clone()).unwrap_or_default()
-}
-
 /// An audit in the list.
 pub(crate) struct RowView {
     id: i64,
@@ -74,7 +69,7 @@ fn row(tr: &Tr, tree: &OrgTree, a: &Audit, findings: &[Finding]) -> RowView {
         kind: tr.t(a.kind.label_key()),
         title: a.title.clone(),
         auditor: a.auditor.clone(),
-        unit: unit_name(tree, a.unit_id),
+        unit: tree.name(a.unit_id),
         held_on: tr.date(a.held_on),
         status: tr.t(if a.is_open() { "audit-status-open" } else { "audit-status-closed" }),
         open: a.is_open(),
@@ -394,18 +389,10 @@ async fn refused(
     r: ServiceError,
     keep: impl FnOnce(&mut PageTemplate),
 ) -> AppResult<Response> {
-    let (status, errors): (StatusCode, Vec<(Option<&'static str>, String)>) = match r {
-        ServiceError::Rule(e) | ServiceError::Store(StoreError::Rule(e)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, vec![(e.field, ctx.tr.rule(&e))])
-        }
-        ServiceError::Store(StoreError::Conflict) => (StatusCode::CONFLICT, vec![(None, ctx.tr.t("err-conflict"))]),
-        e => return Err(e.into()),
-    };
+    let (status, field, message) = crate::error::field_refusal(&ctx.tr, r)?;
     let mut t = page_view(state, ctx, id).await?;
     t.form = form;
-    for (f, m) in errors {
-        t.errors.add(f.unwrap_or(form), m);
-    }
+    t.errors.add(field.unwrap_or(form), message);
     keep(&mut t);
     Ok((status, Html(t.render()?)).into_response())
 }

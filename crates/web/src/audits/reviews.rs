@@ -157,19 +157,16 @@ pub(crate) async fn save(
         inputs: field(&form, "inputs").into(),
         decisions: field(&form, "decisions").into(),
     };
-    let version = match field(&form, "version").trim() {
-        "" => None,
-        v => Some(v.parse::<i64>().unwrap_or(-1)),
-    };
+    let version = crate::forms::version_if_saved(field(&form, "version"));
     let errors: Vec<(Option<&'static str>, String)>;
     let status = match draft.parse(year) {
         Ok(new) => match service::save_review(&state.db, (actor, &ctx.author()?), year, version, &new).await {
             Ok(_) => return Ok(Redirect::to(&format!("/audits/reviews/{year}?saved=1")).into_response()),
-            Err(ServiceError::Store(StoreError::Conflict)) => {
-                errors = vec![(None, ctx.tr.t("err-conflict"))];
-                StatusCode::CONFLICT
+            Err(e) => {
+                let (status, field, message) = crate::error::field_refusal(&ctx.tr, e)?;
+                errors = vec![(field, message)];
+                status
             }
-            Err(e) => return Err(e.into()),
         },
         Err(e) => {
             errors = e.iter().map(|e| (e.field, ctx.tr.rule(e))).collect();

@@ -68,10 +68,6 @@ pub(crate) fn period_label(tr: &Tr, p: Period) -> String {
     tr.tn(key, &[("index", p.index.to_string()), ("year", p.year.to_string())])
 }
 
-fn unit_name(tree: &OrgTree, id: i64) -> String {
-    tree.get(id).map(|u| u.name.clone()).unwrap_or_default()
-}
-
 /// An activity in the list.
 pub(crate) struct RowView {
     pub(crate) id: i64,
@@ -92,7 +88,7 @@ pub(crate) fn row_view(tr: &Tr, tree: &OrgTree, r: &service::Row) -> RowView {
     RowView {
         id: a.id,
         title: a.title.clone(),
-        unit: unit_name(tree, a.unit_id),
+        unit: tree.name(a.unit_id),
         owner: a.owner.clone(),
         method: tr.t(a.method.label_key()),
         frequency: tr.t(a.frequency.label_key()),
@@ -113,7 +109,6 @@ pub(crate) fn row_view(tr: &Tr, tree: &OrgTree, r: &service::Row) -> RowView {
 pub(crate) struct ListQuery {
     year: Option<String>,
     show: Option<String>,
-    saved: Option<String>,
 }
 
 impl ListQuery {
@@ -174,7 +169,6 @@ async fn index_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Lis
         overview: actor.can_read_control_overview(),
         errors: FieldErrors::default(),
     };
-    let _ = q.saved;
     Ok(Html(t.render()?).into_response())
 }
 
@@ -215,7 +209,7 @@ async fn list_export<F: crate::export::Format>(
             vec![
                 Cell::number(a.id as f64),
                 Cell::text(a.title.clone()),
-                Cell::text(unit_name(&tree, a.unit_id)),
+                Cell::text(tree.name(a.unit_id)),
                 Cell::text(a.owner.clone()),
                 Cell::text(tr.t(a.method.label_key())),
                 Cell::text(tr.t(a.frequency.label_key())),
@@ -273,7 +267,7 @@ async fn form_choices(state: &AppState, ctx: &Ctx, draft: &ActivityDraft) -> App
                 let Some(a) = analyses.iter().find(|a| a.id == r.analysis_id && line.contains(&a.unit_id)) else {
                     continue;
                 };
-                let label = format!("{} ({}, {year})", r.item.description, unit_name(&tree, a.unit_id));
+                let label = format!("{} ({}, {year})", r.item.description, tree.name(a.unit_id));
                 risks.push(Choice { value: r.id.to_string(), label });
             }
         }
@@ -303,7 +297,7 @@ pub(crate) struct NewTemplate {
 async fn new_view(state: &AppState, ctx: &Ctx, draft: ActivityDraft) -> AppResult<NewTemplate> {
     let actor = ctx.actor()?;
     let tree = state.org_tree(actor.municipality_id).await?;
-    let unit_label = draft.unit_id.trim().parse::<i64>().ok().map(|u| unit_name(&tree, u)).unwrap_or_default();
+    let unit_label = draft.unit_id.trim().parse::<i64>().ok().map(|u| tree.name(u)).unwrap_or_default();
     let c = form_choices(state, ctx, &draft).await?;
     Ok(NewTemplate {
         p: ctx.page(ctx.tr.t("control-new-title"), "control"),
@@ -357,13 +351,8 @@ type Refusal = (StatusCode, Vec<(Option<&'static str>, String)>);
 
 /// A refusal of a service call, or the error to pass on.
 fn refusal(tr: &Tr, e: ServiceError) -> AppResult<Refusal> {
-    match e {
-        ServiceError::Rule(e) | ServiceError::Store(StoreError::Rule(e)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, vec![(e.field, tr.rule(&e))]))
-        }
-        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, vec![(None, tr.t("err-conflict"))])),
-        e => Err(e.into()),
-    }
+    let (status, field, message) = crate::error::field_refusal(tr, e)?;
+    Ok((status, vec![(field, message)]))
 }
 
 fn broken(tr: &Tr, errors: &[rodtrad_domain::RuleError]) -> Refusal {
@@ -525,23 +514,20 @@ async fn page_view(state: &AppState, ctx: &Ctx, id: i64, year: i32) -> AppResult
         }
     }
     let year_executions: Vec<_> = executions.iter().filter(|e| e.period_year == i64::from(year)).cloned().collect();
-    let standing = service::standing(&a, year, &year_executions, today);
-    let row = service::Row { activity: a.clone(), standing, latest: year_executions.last().cloned() };
-    let risks = state
-        .db
-        .control_linked_risks(mid, Some(a.id))
-        .await?
+    let row = service::Row::of(a.clone(), year, &year_executions, today);
+    let linked = state.db.control_linked_risks(mid, Some(a.id)).await?;
+    let draft = activity_draft(&a, &linked);
+    let risks = linked
         .into_iter()
         .map(|r| RiskView {
             description: r.description,
-            unit: unit_name(&tree, r.unit_id),
+            unit: tree.name(r.unit_id),
             year: r.year,
             score: r.likelihood * r.consequence,
             analysis_href: format!("/risk?unit={}&year={}", r.unit_id, r.year),
         })
         .collect::<Vec<_>>();
     let edits = actor.can_edit_control(&line);
-    let draft = activity_draft(&a, &state.db.control_linked_risks(mid, Some(a.id)).await?);
     Ok(PageTemplate {
         p: ctx.page(a.title.clone(), "control"),
         a: row_view(tr, &tree, &row),

@@ -143,7 +143,7 @@ async fn report_view(state: &AppState, ctx: &Ctx, unit_id: i64, year: i32) -> Ap
     let tr = &ctx.tr;
     let tree = state.org_tree(actor.municipality_id).await?;
     let (report, facts) = service::report(&state.db, actor, unit_id, year, today()).await?;
-    let unit = unit_name(&tree, unit_id);
+    let unit = tree.name(unit_id);
     let sent_text = report.as_ref().map(|r| ReportDraft {
         significant_risks: r.significant_risks.clone(),
         control_failures: r.control_failures.clone(),
@@ -210,10 +210,7 @@ pub(crate) async fn send(
         control_failures: field(&form, "control_failures").into(),
         what_worked: field(&form, "what_worked").into(),
     };
-    let version = match field(&form, "version").trim() {
-        "" => None,
-        v => Some(v.parse::<i64>().unwrap_or(-1)),
-    };
+    let version = crate::forms::version_if_saved(field(&form, "version"));
     let (status, errors) = match draft.parse() {
         Ok(new) => match service::send_report(&state.db, (actor, &ctx.author()?), unit, year, version, &new).await {
             Ok(_) => return Ok(Redirect::to(&format!("/control/reports/{unit}?year={year}&sent=1")).into_response()),

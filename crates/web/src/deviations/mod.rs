@@ -75,16 +75,12 @@ pub(crate) struct RowView {
     pub(crate) severity: String,
 }
 
-fn unit_name(tree: &rodtrad_store::org::OrgTree, id: i64) -> String {
-    tree.get(id).map(|u| u.name.clone()).unwrap_or_default()
-}
-
 fn row(tr: &Tr, tree: &rodtrad_store::org::OrgTree, d: &Deviation) -> RowView {
     RowView {
         id: d.id,
         occurred_on: tr.date(d.occurred_on),
         title: d.title.clone(),
-        unit: unit_name(tree, d.unit_id),
+        unit: tree.name(d.unit_id),
         kind: tr.t(d.kind.label_key()),
         category: tr.t(d.category.label_key()),
         restricted: d.restricted,
@@ -206,7 +202,7 @@ async fn list_export<F: crate::export::Format>(
                 Cell::number(d.id as f64),
                 Cell::text(d.occurred_on.to_string()),
                 Cell::text(d.title.clone()),
-                Cell::text(unit_name(&tree, d.unit_id)),
+                Cell::text(tree.name(d.unit_id)),
                 Cell::text(tr.t(d.kind.label_key())),
                 Cell::text(tr.t(d.category.label_key())),
                 Cell::text(tr.t(d.status.label_key())),

@@ -156,7 +156,7 @@ async fn api_unit(
     let actor = ctx.actor()?;
     let (year, month) = q.resolve();
     let o = service::overview(&state.db, &tree, actor.municipality_id, year, month).await?;
-    let name = tree.get(unit).map(|u| u.name.clone()).unwrap_or_default();
+    let name = tree.name(unit);
     let lines = o
         .lines
         .iter()

@@ -87,7 +87,7 @@ fn preview_rows(
         .iter()
         .map(|((unit, line, year, month), amount)| PreviewRow {
             period: format!("{year}-{month:02}"),
-            unit: tree.get(*unit).map(|u| u.name.clone()).unwrap_or_default(),
+            unit: tree.name(*unit),
             line: state_lines.iter().find(|l| l.id == *line).map(|l| l.name.clone()).unwrap_or_default(),
             amount: money(*amount),
         })

@@ -47,7 +47,7 @@ pub(crate) async fn rows(
         actor.can_read_economy(&tree.ancestry(id)).then(|| format!("/economy/units/{id}?{}", query(year, month)))
     };
     let row = |id: i64| {
-        let name = tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+        let name = tree.name(id);
         figure_row(tr, &o, id, name, link(id), o.of(id))
     };
     let group = |id: i64| Group {

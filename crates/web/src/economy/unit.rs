@@ -74,7 +74,7 @@ pub(crate) async fn render_unit(state: &AppState, ctx: &Ctx, unit: i64, q: &Peri
     let o = service::overview(&state.db, &tree, mid, year, month).await?;
     let tr = &ctx.tr;
     let today = chrono::Utc::now().date_naive();
-    let name = tree.get(unit).map(|u| u.name.clone()).unwrap_or_default();
+    let name = tree.name(unit);
     let qs = super::query(year, month);
     let lines: Vec<FigureRow> = o
         .lines
@@ -89,7 +89,7 @@ pub(crate) async fn render_unit(state: &AppState, ctx: &Ctx, unit: i64, q: &Peri
         .filter(|c| tree.get(**c).is_some_and(|u| u.is_valid_on(today)) || o.has_figures(**c))
         .map(|c| {
             let link = actor.can_read_economy(&tree.ancestry(*c)).then(|| format!("/economy/units/{c}?{qs}"));
-            figure_row(tr, &o, *c, tree.get(*c).map(|u| u.name.clone()).unwrap_or_default(), link, o.of(*c))
+            figure_row(tr, &o, *c, tree.name(*c), link, o.of(*c))
         })
         .collect();
     let parent = tree

@@ -322,7 +322,7 @@ async fn api_report(
 fn tally_dto(tree: &OrgTree, unit: i64, t: &Tally) -> TallyDto {
     TallyDto {
         unit_id: unit,
-        name: tree.get(unit).map(|u| u.name.clone()).unwrap_or_default(),
+        name: tree.name(unit),
         total: t.total(),
         by_status: Status::ALL.iter().map(|s| (s.code().to_owned(), t.count(*s))).collect(),
         unreported: t.unreported,

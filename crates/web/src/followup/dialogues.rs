@@ -73,7 +73,7 @@ pub(crate) async fn dialogues_page(
         };
         match areas.iter_mut().find(|(a, ..)| *a == area) {
             Some((.., rows)) => rows.push(row),
-            None => areas.push((area, tree.get(area).map(|u| u.name.clone()).unwrap_or_default(), vec![row])),
+            None => areas.push((area, tree.name(area), vec![row])),
         }
     }
     areas.sort_by(|a, b| a.1.cmp(&b.1));

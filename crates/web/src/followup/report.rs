@@ -145,7 +145,7 @@ pub(crate) async fn report_page(
             row_view(&ctx.tr, r, snap.period.as_ref(), &next, can, service::is_stale(r, snap.rollup.stale_before))
         })
         .collect();
-    let unit_name = tree.get(unit).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = tree.name(unit);
     let period_label = snap.period.as_ref().map(|p| label_of(&ctx.tr, p)).unwrap_or_default();
     let reporting_due = match &snap.period {
         Some(p) => rodtrad_service::annual_cycle::status_reporting_due(&state.db, mid, p.starts_on, p.ends_on).await?,

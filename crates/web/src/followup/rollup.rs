@@ -64,16 +64,12 @@ pub(crate) struct RollupTemplate {
     pub(crate) sees_dialogues: bool,
 }
 
-fn unit_name(tree: &OrgTree, id: i64) -> String {
-    tree.get(id).map(|u| u.name.clone()).unwrap_or_default()
-}
-
 /// The units a caller reports for: those they lead or act for.
 fn report_units(tree: &OrgTree, actor: &Actor) -> Vec<(i64, String)> {
     let mut ids: Vec<i64> = actor.led_units.iter().chain(actor.delegated_units.iter()).copied().collect();
     ids.sort_unstable();
     ids.dedup();
-    ids.into_iter().filter(|u| tree.get(*u).is_some()).map(|u| (u, unit_name(tree, u))).collect()
+    ids.into_iter().filter(|u| tree.get(*u).is_some()).map(|u| (u, tree.name(u))).collect()
 }
 
 fn silent_rows(snap: &Snapshot, unit: i64, period: Option<&Period>) -> Vec<(i64, String, String)> {
@@ -110,7 +106,7 @@ pub(crate) async fn overview(
         let total = tally_row(
             &ctx.tr,
             root,
-            unit_name(&tree, root),
+            tree.name(root),
             &snap.rollup.of(root),
             period,
             open_dialogues(&tree, root, &snap.items),
@@ -122,7 +118,7 @@ pub(crate) async fn overview(
                 tally_row(
                     &ctx.tr,
                     *u,
-                    unit_name(&tree, *u),
+                    tree.name(*u),
                     &snap.rollup.of(*u),
                     period,
                     open_dialogues(&tree, *u, &snap.items),
@@ -147,7 +143,7 @@ pub(crate) async fn overview(
                 tally_row(
                     &ctx.tr,
                     *u,
-                    unit_name(&tree, *u),
+                    tree.name(*u),
                     &snap.rollup.of(*u),
                     period,
                     open_dialogues(&tree, *u, &snap.items),
@@ -189,21 +185,14 @@ pub(crate) async fn unit_page(
     readable_unit(&tree, actor, unit)?;
     let snap = snapshot(&state, mid, q.period.as_deref()).await?;
     let period = snap.period.as_ref();
-    let name = unit_name(&tree, unit);
+    let name = tree.name(unit);
     let total =
         tally_row(&ctx.tr, unit, name.clone(), &snap.rollup.of(unit), period, open_dialogues(&tree, unit, &snap.items));
     let rows = tree
         .children(Some(unit))
         .iter()
         .map(|u| {
-            tally_row(
-                &ctx.tr,
-                *u,
-                unit_name(&tree, *u),
-                &snap.rollup.of(*u),
-                period,
-                open_dialogues(&tree, *u, &snap.items),
-            )
+            tally_row(&ctx.tr, *u, tree.name(*u), &snap.rollup.of(*u), period, open_dialogues(&tree, *u, &snap.items))
         })
         .collect();
     let can_report = actor.can_edit_unit(&tree.ancestry(unit));
@@ -323,7 +312,7 @@ pub(crate) async fn items_page(
         ("owner", q.owner.clone().unwrap_or_default()),
     ])
     .map_err(AppError::internal)?;
-    let name = unit_name(&tree, unit);
+    let name = tree.name(unit);
     let t = ItemsTemplate {
         p: ctx.page(ctx.tr.t1("followup-items-title", "unit", &name), "followup"),
         unit_id: unit,
@@ -384,7 +373,7 @@ async fn export_table(
         })
         .collect();
     let period = snap.period.as_ref().map(|p| label_of(&ctx.tr, p)).unwrap_or_default();
-    let title = format!("{} – {}", unit_name(&tree, unit), period);
+    let title = format!("{} – {}", tree.name(unit), period);
     Ok((title, header, rows))
 }
 

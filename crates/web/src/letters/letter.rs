@@ -74,7 +74,7 @@ async fn render_unit(
     if conflict {
         form.version = stored.version;
     }
-    let unit_name = tree.get(unit).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = tree.name(unit);
     let t = UnitTemplate {
         p: ctx.page(ctx.tr.t1("letters-unit-title", "unit", &unit_name), "letters"),
         unit_id: unit,

@@ -45,7 +45,7 @@ pub(crate) async fn rows_of_year(state: &AppState, ctx: &Ctx, year: i64) -> AppR
         let letter = letters.iter().position(|l| l.unit_id == unit).map(|i| letters.swap_remove(i));
         rows.push(LetterRow {
             unit_id: unit,
-            unit_name: tree.get(unit).map(|u| u.name.clone()).unwrap_or_default(),
+            unit_name: tree.name(unit),
             frame: amount(&ctx.tr, letter.as_ref().and_then(Letter::frame)),
             letter,
         });

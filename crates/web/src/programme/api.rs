@@ -237,7 +237,7 @@ async fn api_programme(
             .iter()
             .map(|f| FrameDto {
                 unit_id: f.unit_id,
-                unit: tree.get(f.unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+                unit: tree.name(f.unit_id),
                 year: f.year,
                 amount: f.amount.to_string(),
             })

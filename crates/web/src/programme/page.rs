@@ -292,7 +292,7 @@ async fn render(state: &AppState, ctx: &Ctx, first_year: i32) -> AppResult<Progr
     let tree = state.org_tree(actor.municipality_id).await?;
     let named: Vec<i64> = pr.frames.iter().map(|f| f.unit_id).chain(pr.efficiency.iter().map(|e| e.unit_id)).collect();
     let areas = areas(&tree, &named);
-    let unit_name = |id: i64| tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = |id: i64| tree.name(id);
 
     let frame = |unit: i64, year: i32| pr.frames.iter().find(|f| f.unit_id == unit && f.year == year).map(|f| f.amount);
     let frames: Vec<AmountRow> = areas
@@ -822,7 +822,7 @@ pub(crate) async fn export<F: crate::export::Format>(
     let pr = &view.programme;
     let years = pr.head.years();
     let tree = state.org_tree(actor.municipality_id).await?;
-    let unit_name = |id: i64| tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = |id: i64| tree.name(id);
     let exact = |d: Decimal| Cell::exact(&d.to_string());
     let year_cols = |first: &[&str]| -> Vec<String> {
         first.iter().map(|k| tr.t(k)).chain(years.iter().map(|y| y.to_string())).collect()

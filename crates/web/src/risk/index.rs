@@ -72,7 +72,7 @@ async fn index(state: &AppState, ctx: &Ctx, q: &OverviewQuery) -> AppResult<Inde
     let year = year_of(q.year.as_deref());
     let tree = state.org_tree(mid).await?;
     let top = q.unit.as_deref().and_then(|u| u.trim().parse::<i64>().ok()).filter(|u| tree.get(*u).is_some());
-    let name = |id: i64| tree.get(id).map(|u| u.name.clone()).unwrap_or_default();
+    let name = |id: i64| tree.name(id);
     let (mut heat, mut tallies, mut significant) = (None, Vec::new(), Vec::new());
     let heading = match top {
         Some(u) => tr.rule(

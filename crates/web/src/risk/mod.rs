@@ -22,7 +22,6 @@ use chrono::NaiveDate;
 use rodtrad_domain::risk::{Band, Category, Matrix, RiskItemDraft, Treatment};
 use rodtrad_service::ServiceError;
 use rodtrad_service::risk as service;
-use rodtrad_store::StoreError;
 use rodtrad_store::risk::StoredRisk;
 use serde::Deserialize;
 
@@ -60,13 +59,7 @@ pub(crate) use crate::forms::today;
 
 /// Maps a refused write to the status and message a form shows again.
 pub(crate) fn refusal(tr: &Tr, err: ServiceError) -> AppResult<(StatusCode, Option<&'static str>, String)> {
-    match err {
-        ServiceError::Store(StoreError::Conflict) => Ok((StatusCode::CONFLICT, None, tr.t("err-conflict"))),
-        ServiceError::Store(StoreError::Rule(e)) | ServiceError::Rule(e) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, e.field, tr.rule(&e)))
-        }
-        e => Err(e.into()),
-    }
+    crate::error::field_refusal(tr, err)
 }
 
 pub(crate) use crate::forms::field;

@@ -190,7 +190,7 @@ async fn contributions(
             })
             .collect();
         if !measures.is_empty() {
-            let department = tree.get(d).map(|u| u.name.clone()).unwrap_or_default();
+            let department = tree.name(d);
             out.push(Contribution { department, measures });
         }
     }
