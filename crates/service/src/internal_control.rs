@@ -194,8 +194,9 @@ pub struct ReportLine {
     pub report: Option<ControlReport>,
 }
 
-/// The reports of a year for the units whose reports the actor reads and that have a manager to
-/// write one (every unit below the municipality with a leader), in tree order.
+/// The reports of a year for the units whose reports the actor reads: every unit with a manager
+/// (authority level 2, who owes the report), and any other unit that has sent one, in tree order.
+/// The council report names the same units as not reported.
 pub async fn reports(db: &Db, actor: &Actor, year: i32) -> Result<Vec<ReportLine>, ServiceError> {
     if !actor.can_read_control_overview() {
         return Err(ServiceError::Forbidden);
@@ -208,11 +209,12 @@ pub async fn reports(db: &Db, actor: &Actor, year: i32) -> Result<Vec<ReportLine
     while let Some(id) = stack.pop() {
         stack.extend(tree.children(Some(id)).iter().rev().copied());
         let line = tree.ancestry(id);
-        let led = tree.get(id).is_some_and(|u| u.leader_person_id.is_some());
-        if line.len() < 2 || !led || !actor.can_read_control_report(&line) {
+        let owes =
+            tree.get(id).is_some_and(|u| u.kind() == rodtrad_domain::OrgUnitKind::Unit && u.leader_person_id.is_some());
+        let report = sent.iter().position(|r| r.unit_id == id).map(|i| sent.swap_remove(i));
+        if line.len() < 2 || !(owes || report.is_some()) || !actor.can_read_control_report(&line) {
             continue;
         }
-        let report = sent.iter().position(|r| r.unit_id == id).map(|i| sent.swap_remove(i));
         let name = tree.name(id);
         out.push(ReportLine { unit_id: id, name, depth: line.len() - 1, report });
     }
