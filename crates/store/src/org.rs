@@ -440,6 +440,8 @@ impl Db {
             .await?;
             let after = serde_json::json!({"unit_id": unit_id, "person_id": person_id, "valid_to": valid_to});
             audit_in_tx!(tx, author, "delegation", id, "create", None, Some(after));
+            // A delegation widens who may act on the unit: cached actors of this generation go.
+            bump_org_generation!(tx, mid);
             tx.commit().await?;
             id
         });
@@ -464,6 +466,7 @@ impl Db {
                 return Err(StoreError::NotFound);
             }
             audit_in_tx!(tx, author, "delegation", delegation_id, "revoke", None, None);
+            bump_org_generation!(tx, author.municipality_id);
             tx.commit().await?;
         });
         Ok(())

@@ -60,15 +60,60 @@ pub struct User {
     pub active: bool,
 }
 
-/// A live session.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Session {
-    /// Account.
-    pub user_id: i64,
-    /// Per-session CSRF token.
+/// The account behind a request with what every request needs: see [`Db::principal`].
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The account.
+    pub user: User,
+    /// The account's version, raised with its roles, person or active flag.
+    pub user_version: i64,
+    /// The municipality's organisation generation, raised with units, people and delegations.
+    pub org_generation: i64,
+    /// The municipality's plan generation.
+    pub plan_generation: i64,
+    /// Unread in-app notifications.
+    pub unread_notifications: i64,
+    /// The session's CSRF token (empty for an API token).
     pub csrf_token: String,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
+    /// When the session or token expires (a token may never expire).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+const PRINCIPAL_SELECT: &str = "SELECT u.id, u.municipality_id, u.person_id, u.email, u.display_name, u.password_hash,
+        u.locale, u.active, u.version AS user_version, m.org_generation, m.plan_generation,
+        (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications";
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    #[sqlx(flatten)]
+    user: User,
+    user_version: i64,
+    org_generation: i64,
+    plan_generation: i64,
+    unread_notifications: i64,
+    csrf_token: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl PrincipalRow {
+    fn into_principal(self) -> Principal {
+        Principal {
+            user: self.user,
+            user_version: self.user_version,
+            org_generation: self.org_generation,
+            plan_generation: self.plan_generation,
+            unread_notifications: self.unread_notifications,
+            csrf_token: self.csrf_token,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenPrincipalRow {
+    #[sqlx(flatten)]
+    principal: PrincipalRow,
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 /// An API token as listed on the profile page (the secret is shown once, at creation).
@@ -322,16 +367,42 @@ impl Db {
         Ok(token)
     }
 
-    /// A live (unexpired) session by its cookie value.
-    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
-        Ok(on_db!(self, pool => {
-            sqlx::query_as::<_, Session>(
-                "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash(token))
-                .bind(now())
-                .fetch_optional(pool)
-                .await?
-        }))
+    /// Who a session's requests are, in one statement: the live session, its account, the
+    /// generations the per-process caches are keyed by, and the unread notifications the header
+    /// shows. One round trip instead of one per table, since every signed-in request needs it.
+    pub async fn principal(&self, token: &str) -> Result<Option<Principal>> {
+        let sql = format!(
+            "{PRINCIPAL_SELECT}, s.csrf_token, s.expires_at FROM sessions s
+             JOIN users u ON u.id = s.user_id JOIN municipalities m ON m.id = u.municipality_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        let row: Option<PrincipalRow> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash(token)).bind(now()).fetch_optional(pool).await?
+        });
+        Ok(row.map(PrincipalRow::into_principal))
+    }
+
+    /// Who an API token's requests are, as [`Db::principal`] for a session. The token's last use is
+    /// written at most once a minute, so reading with a token does not take the write lock each time.
+    pub async fn api_token_principal(&self, secret: &str) -> Result<Option<Principal>> {
+        let ts = now();
+        let hash = token_hash(secret);
+        let sql = format!(
+            "{PRINCIPAL_SELECT}, '' AS csrf_token, t.expires_at, t.last_used_at FROM api_tokens t
+             JOIN users u ON u.id = t.user_id JOIN municipalities m ON m.id = u.municipality_id
+             WHERE t.token_hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+        );
+        let row: Option<TokenPrincipalRow> = on_db!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&hash).bind(ts).fetch_optional(pool).await?
+        });
+        let Some(row) = row else { return Ok(None) };
+        if row.last_used_at.is_none_or(|t| t < ts - Duration::minutes(1)) {
+            on_db!(self, pool => {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                    .bind(ts).bind(&hash).execute(pool).await?;
+            });
+        }
+        Ok(Some(row.principal.into_principal()))
     }
 
     /// Ends a session.
@@ -479,21 +550,6 @@ impl Db {
             tx.commit().await?;
         });
         Ok(())
-    }
-
-    /// The account behind a live API token, recording its use.
-    pub async fn api_token_user(&self, secret: &str) -> Result<Option<i64>> {
-        let ts = now();
-        Ok(on_db!(self, pool => {
-            let user: Option<i64> = sqlx::query_scalar(
-                "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at > $2)")
-                .bind(token_hash(secret)).bind(ts).fetch_optional(pool).await?;
-            if user.is_some() {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                    .bind(ts).bind(token_hash(secret)).execute(pool).await?;
-            }
-            user
-        }))
     }
 }
 

@@ -42,6 +42,8 @@ pub struct SignedIn {
     pub session_token: Option<String>,
     /// Unread in-app notifications (the header shows the number).
     pub unread_notifications: i64,
+    /// The municipality's (organisation, plan) generations when the request began.
+    pub generations: (i64, i64),
 }
 
 /// Request context available to every handler.
@@ -155,15 +157,23 @@ pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn load_signed_in(state: &AppState, user_id: i64, session_token: Option<String>) -> AppResult<Option<SignedIn>> {
-    let user = match state.db.user(user_id).await {
-        Ok(user) if user.active => user,
-        Ok(_) | Err(rodtrad_store::StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    let actor = state.db.actor(&user, chrono::Utc::now().date_naive()).await?;
-    let unread_notifications = state.db.notifications_unread(user.id).await?;
-    Ok(Some(SignedIn { user, actor, session_token, unread_notifications }))
+/// The signed-in account of a principal read in one statement, with its actor from the cache.
+async fn load_signed_in(
+    state: &AppState,
+    principal: rodtrad_store::users::Principal,
+    session_token: Option<String>,
+) -> AppResult<Option<SignedIn>> {
+    if !principal.user.active {
+        return Ok(None);
+    }
+    let actor = state.actor(&principal, chrono::Utc::now().date_naive()).await?;
+    Ok(Some(SignedIn {
+        actor: Actor::clone(&actor),
+        unread_notifications: principal.unread_notifications,
+        generations: (principal.org_generation, principal.plan_generation),
+        user: principal.user,
+        session_token,
+    }))
 }
 
 /// The middleware every request passes through.
@@ -191,20 +201,21 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
     let mut session_csrf = None;
     let mut via_token = false;
     if let Some(token) = bearer_token(&headers) {
-        let user_id = state.db.api_token_user(&token).await.map_err(|e| fail(e.into()))?;
-        let Some(user_id) = user_id else { return Err(fail(AppError::LoginRequired)) };
-        signed_in = load_signed_in(state, user_id, None).await.map_err(fail)?;
+        let principal = state.db.api_token_principal(&token).await.map_err(|e| fail(e.into()))?;
+        let Some(principal) = principal else { return Err(fail(AppError::LoginRequired)) };
+        signed_in = load_signed_in(state, principal, None).await.map_err(fail)?;
         via_token = signed_in.is_some();
     } else if let Some(token) = cookie_value(&headers, SESSION_COOKIE)
-        && let Some(session) = state.db.session(&token).await.map_err(|e| fail(e.into()))?
+        && let Some(principal) = state.db.principal(&token).await.map_err(|e| fail(e.into()))?
     {
-        signed_in = load_signed_in(state, session.user_id, Some(token.clone())).await.map_err(fail)?;
+        let (csrf_token, expires_at) = (principal.csrf_token.clone(), principal.expires_at);
+        signed_in = load_signed_in(state, principal, Some(token.clone())).await.map_err(fail)?;
         if signed_in.is_some() {
-            session_csrf = Some(session.csrf_token);
+            session_csrf = Some(csrf_token);
             // Slide the expiry at most once a minute: a write on every request would serialise
             // all requests on SQLite's single writer.
             let ttl = chrono::Duration::minutes(state.config.session_minutes);
-            if session.expires_at < rodtrad_store::now() + ttl - chrono::Duration::minutes(1) {
+            if expires_at.is_some_and(|e| e < rodtrad_store::now() + ttl - chrono::Duration::minutes(1)) {
                 state.db.session_touch(&token, ttl).await.map_err(|e| fail(e.into()))?;
             }
         }
@@ -282,7 +293,11 @@ async fn build_and_run(state: &AppState, req: Request, next: Next) -> Result<Res
     }
 
     req.extensions_mut().insert(ctx.clone());
-    let response = next.run(req).await;
+    let generations = ctx.signed_in.as_deref().map(|s| (s.user.municipality_id, s.generations));
+    let response = match generations {
+        Some((mid, g)) if !unsafe_method => crate::state::with_request_generations(mid, g, next.run(req)).await,
+        _ => next.run(req).await,
+    };
     let mut response = finish(state, Some(&ctx), response, via_token);
     if let Some(token) = new_anon_cookie {
         let cookie = set_cookie(CSRF_COOKIE, &token, None, state.config.secure_cookies, true);

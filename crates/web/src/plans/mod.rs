@@ -79,7 +79,8 @@ pub struct Labels(HashMap<(String, String), String>);
 impl Labels {
     /// Loads the municipality's custom level names.
     pub async fn load(state: &AppState, municipality_id: i64) -> AppResult<Self> {
-        Ok(Self(state.db.element_labels(municipality_id).await?.into_iter().map(|(k, l, x)| ((k, l), x)).collect()))
+        let labels = state.element_labels(municipality_id).await?;
+        Ok(Self(labels.iter().map(|(k, l, x)| ((k.clone(), l.clone()), x.clone())).collect()))
     }
 
     /// The label of `kind` in the translator's language.

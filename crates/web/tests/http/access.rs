@@ -137,10 +137,14 @@ async fn edit_unit_x(t: &TestApp, c: &mut Client, name: &str) -> Res {
     c.post(&format!("/org/{}", fx.unit_x), &form).await
 }
 
+/// Moves the delegations' end date, standing in for the days passing. The application keys its
+/// cached actors by the day and the organisation generation; a change made behind its back raises
+/// the generation as every write path that touches delegations does.
 async fn set_delegation_end(t: &TestApp, days_from_today: i64) {
     let day = chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today);
     rodtrad_store::on_db!(&t.db, pool => {
         sqlx::query("UPDATE delegations SET valid_to = $1").bind(day).execute(pool).await.unwrap();
+        sqlx::query("UPDATE municipalities SET org_generation = org_generation + 1").execute(pool).await.unwrap();
     });
 }
 

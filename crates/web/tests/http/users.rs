@@ -101,3 +101,32 @@ both!(admins_create_accounts_and_grant_roles, |t: TestApp| async move {
     let other = t.db.user_by_email("admin@b.test").await.unwrap().unwrap().id;
     a.get(&format!("/users/{other}")).await.expect(404);
 });
+
+// Every request's roles come from a per-process cache keyed by the account's version: a role granted
+// or taken away applies to the account's very next request, without signing in again.
+both!(a_role_change_applies_to_the_next_request, |t: TestApp| async move {
+    let mut a = t.login("admin").await;
+    a.post(
+        "/users",
+        &[("email", "rolle@a.test"), ("display_name", "Rolle"), ("role", "employee"), ("password", "passord-123456")],
+    )
+    .await
+    .expect(303);
+    let mut user = t.client();
+    user.login("rolle@a.test", "passord-123456").await.expect(303);
+    user.get("/users").await.expect(403);
+    user.get("/users").await.expect(403);
+
+    let id = t.db.user_by_email("rolle@a.test").await.unwrap().unwrap().id;
+    save_roles(&mut a, id, &["employee", "system_admin"]).await;
+    user.get("/users").await.expect(200).contains("rolle@a.test");
+    save_roles(&mut a, id, &["employee"]).await;
+    user.get("/users").await.expect(403);
+});
+
+async fn save_roles(a: &mut crate::harness::Client, id: i64, roles: &[&str]) {
+    let v = a.get(&format!("/users/{id}")).await.input_value("version").unwrap();
+    let mut form = vec![("display_name", "Rolle"), ("active", "1"), ("version", v.as_str())];
+    form.extend(roles.iter().map(|r| ("role", *r)));
+    a.post(&format!("/users/{id}"), &form).await.expect(303);
+}
