@@ -49,14 +49,20 @@ fn read<T: for<'de> Deserialize<'de>>(source: &str) -> Vec<T> {
     csv::Reader::from_reader(source.as_bytes()).deserialize().filter_map(Result::ok).collect()
 }
 
+// Parsed once per process: pages that list the goals are served many times a second.
+static GOALS: std::sync::LazyLock<Vec<SdgGoal>> =
+    std::sync::LazyLock::new(|| read(include_str!("../data/sdg/goals.csv")));
+static TARGETS: std::sync::LazyLock<Vec<SdgTarget>> =
+    std::sync::LazyLock::new(|| read(include_str!("../data/sdg/targets.csv")));
+
 /// The 17 goals.
 pub fn goals() -> Vec<SdgGoal> {
-    read(include_str!("../data/sdg/goals.csv"))
+    GOALS.clone()
 }
 
 /// The 169 targets, in UN order.
 pub fn targets() -> Vec<SdgTarget> {
-    read(include_str!("../data/sdg/targets.csv"))
+    TARGETS.clone()
 }
 
 /// The global indicators, in UN order.

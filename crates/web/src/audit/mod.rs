@@ -161,7 +161,7 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuer
         .collect();
     let mut users: Vec<(String, String)> =
         state.db.users(actor.municipality_id).await?.into_iter().map(|u| (u.id.to_string(), u.display_name)).collect();
-    users.sort_by_key(|u| u.1.to_lowercase());
+    users.sort_by_cached_key(|u| u.1.to_lowercase());
     let csv_link = format!("/audit.csv?{}", q.to_query_string());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let template = AuditTemplate {

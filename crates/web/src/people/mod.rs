@@ -141,7 +141,7 @@ async fn unit_choices(state: &AppState, ctx: &Ctx, limit_to: Option<Vec<i64>>) -
         .filter(|u| limit_to.as_ref().is_none_or(|ids| ids.contains(&u.id)))
         .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
         .collect();
-    choices.sort_by_key(|c| c.label.to_lowercase());
+    choices.sort_by_cached_key(|c| c.label.to_lowercase());
     Ok(choices)
 }
 

@@ -365,13 +365,13 @@ async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ThreadQue
                 .filter(|u| u.is_valid_on(chrono::Utc::now().date_naive()))
                 .map(|u| Choice { value: u.id.to_string(), label: u.name.clone() })
                 .collect();
-            c.sort_by_key(|c| c.label.to_lowercase());
+            c.sort_by_cached_key(|c| c.label.to_lowercase());
             c
         },
         plan_choices: {
             let mut c: Vec<Choice> =
                 data.plans.values().map(|p| Choice { value: p.id.to_string(), label: p.title.clone() }).collect();
-            c.sort_by_key(|c| c.label.to_lowercase());
+            c.sort_by_cached_key(|c| c.label.to_lowercase());
             c
         },
         total_elements: data.elements.len(),
