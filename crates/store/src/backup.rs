@@ -8,7 +8,7 @@ use std::path::Path;
 impl Db {
     /// Writes a consistent copy of a live SQLite database to `target` (which must not exist).
     pub async fn backup_to(&self, target: &Path) -> Result<()> {
-        let Db::Sqlite(pool) = self else {
+        let Db::Sqlite(pool, _) = self else {
             return Err(RuleError::new("err-backup-postgres").into());
         };
         if target.exists() {
@@ -23,7 +23,7 @@ impl Db {
     /// Checks a SQLite file's integrity; returns SQLite's answer (`ok` when sound).
     pub async fn integrity_check(&self) -> Result<String> {
         match self {
-            Db::Sqlite(pool) => Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(pool).await?),
+            Db::Sqlite(pool, _) => Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(pool).await?),
             Db::Postgres(pool) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
                 Ok("ok".into())

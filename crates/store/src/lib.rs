@@ -60,7 +60,7 @@ use std::time::Duration;
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Sqlite($pool, _) => $body,
             $crate::Db::Postgres($pool) => $body,
         }
     };
@@ -89,8 +89,8 @@ macro_rules! on_tx {
 /// change and commits everything, audit rows included, at once. Dropping it rolls back.
 #[derive(Debug)]
 pub enum Tx {
-    /// A SQLite transaction.
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// A SQLite transaction holding the database's write lock and this process's write gate.
+    Sqlite(SqliteTx),
     /// A PostgreSQL transaction.
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -99,18 +99,50 @@ impl Tx {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.tx.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
 }
 
+/// A SQLite write transaction: begun with `BEGIN IMMEDIATE` (the database's write lock is taken at
+/// once, so what the use case reads is what it writes on) while holding the process's write gate.
+/// SQLite has one writer at a time; without the gate, writers that find the lock taken wait in
+/// SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries, and a few dozen concurrent
+/// writers spend most of their time asleep. The gate queues them in order instead. (Other
+/// processes on the same file, such as a command-line import, still meet the busy handler.)
+#[derive(Debug)]
+pub struct SqliteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// This process's write gate for one SQLite database: see [`SqliteTx`].
+#[derive(Clone, Debug, Default)]
+pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+/// How long a writer waits for the gate before it gives up, as SQLite's own busy timeout.
+const WRITE_GATE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A connection pool to one of the supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// Embedded SQLite file in WAL mode.
-    Sqlite(SqlitePool),
+    /// Embedded SQLite file in WAL mode, with the process's write gate.
+    Sqlite(SqlitePool, WriteGate),
     /// PostgreSQL server; several app processes may share it.
     Postgres(PgPool),
 }
@@ -227,7 +259,7 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, WriteGate::default()))
     }
 
     /// Connects to PostgreSQL.
@@ -240,12 +272,17 @@ impl Db {
         Ok(Db::Postgres(pool))
     }
 
-    /// Opens a transaction. On SQLite the write lock is taken by the first write, so a use case that
-    /// must see the latest committed state writes (or locks, see [`crate::plans::lock_editable_plan`])
-    /// before it reads what its rule depends on.
+    /// Opens a transaction for a use case that writes. On SQLite it holds the write lock from the
+    /// start (see [`SqliteTx`]); on PostgreSQL a use case that must see the latest committed state
+    /// locks what its rule depends on (see [`crate::plans::lock_editable_plan`]) before reading it.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool, gate) => {
+                let gate = tokio::time::timeout(WRITE_GATE_TIMEOUT, gate.0.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Tx::Sqlite(SqliteTx { tx: pool.begin_with("BEGIN IMMEDIATE").await?, _gate: gate })
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -253,7 +290,7 @@ impl Db {
     /// Which backend this is, for logs and the health check.
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -261,7 +298,7 @@ impl Db {
     /// Applies pending migrations for this backend.
     pub async fn migrate(&self) -> Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         self.seed_sdg().await?;

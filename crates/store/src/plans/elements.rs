@@ -302,11 +302,15 @@ impl Db {
         let plan = self.plan(mid, before.plan_id).await?;
         self.check_element_input(mid, &plan, input).await?;
         let text_changed = before.text != input.text;
-        let links_before: Vec<SdgLink> =
-            self.sdg_links(mid).await?.into_iter().filter(|l| l.element_id == id).collect();
+        let links_before: Vec<SdgLink> = self.sdg_links_of(mid, id).await?;
         let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
         let mut t = self.begin().await?;
-        lock_editable_plan(&mut t, mid, before.plan_id).await?;
+        let moving = new_parent.is_some_and(|p| p != before.parent_id);
+        if moving {
+            lock_editable_plan(&mut t, mid, before.plan_id).await?;
+        } else {
+            lock_editable_plan_shared(&mut t, mid, before.plan_id).await?;
+        }
         // `before` was read outside the lock; the version check below refuses a write over a
         // change since, so its parent is the one the move starts from.
         let parent = match new_parent {
@@ -342,16 +346,19 @@ impl Db {
                 sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted) VALUES ($1, $2, $3)")
                     .bind(id).bind(code).bind(*adapted).execute(&mut *tx).await?;
             }
+            // Read back inside the transaction: after the commit another writer may already have
+            // replaced this version, and the caller must answer with what it wrote.
+            let written = sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
+                .bind(mid).bind(id).fetch_one(&mut *tx).await?;
             let mut b = snapshot(&before).unwrap_or_default();
             b["sdg_targets"] = serde_json::json!(links_before.iter().map(|l| (&l.target, l.adapted)).collect::<Vec<_>>());
             let mut after = input.audit_json();
             after["parent_id"] = serde_json::json!(parent);
             audit_in_tx!(tx, author, "goal_element", id, "update", Some(b), Some(after));
+            // Last before the commit: every plan write in the municipality waits for this row's
+            // lock until the commit, so it is held as briefly as possible.
             bump_plan_generation!(tx, author.municipality_id);
-            // Read back inside the transaction: after the commit another writer may already have
-            // replaced this version, and the caller must answer with what it wrote.
-            sqlx::query_as::<_, Element>(sqlx::AssertSqlSafe(select.clone()))
-                .bind(mid).bind(id).fetch_one(&mut *tx).await?
+            written
         });
         t.commit().await?;
         Ok(written)
@@ -546,6 +553,8 @@ impl Db {
             }
             let after: Vec<(&str, &String, &String)> = labels.iter().map(|(k, l, x)| (k.code(), l, x)).collect();
             audit_in_tx!(tx, author, "element_labels", mid, "update", Some(serde_json::json!(before)), Some(serde_json::json!(after)));
+            // Pages cache the names at the plan generation.
+            bump_plan_generation!(tx, mid);
             tx.commit().await?;
         });
         Ok(())

@@ -418,6 +418,32 @@ pub async fn lock_editable_plan(tx: &mut Tx, municipality_id: i64, plan_id: i64)
     Ok(())
 }
 
+/// Checks that the plan may be edited and holds that for the transaction, as
+/// [`lock_editable_plan`] does, but lets other transactions hold it too: for a change to one element
+/// that does not move it, so writers of different elements in one plan do not wait for each other on
+/// PostgreSQL. Freezing the plan, moves and removals take the exclusive lock and wait for these. (On
+/// SQLite the transaction already holds the database's only write lock.)
+pub async fn lock_editable_plan_shared(tx: &mut Tx, municipality_id: i64, plan_id: i64) -> Result<()> {
+    let found = match tx {
+        Tx::Sqlite(_) => return lock_editable_plan(tx, municipality_id, plan_id).await,
+        Tx::Postgres(t) => {
+            let sql = format!(
+                "SELECT id FROM plans WHERE id = $1 AND municipality_id = $2 AND status IN ({}) FOR SHARE",
+                editable_statuses_sql()
+            );
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .bind(plan_id)
+                .bind(municipality_id)
+                .fetch_optional(&mut **t)
+                .await?
+        }
+    };
+    if found.is_none() {
+        return Err(RuleError::new("err-plan-frozen").into());
+    }
+    Ok(())
+}
+
 const PLAN_SOURCES_SQL: &str = "SELECT ps.plan_id, ps.source_plan_id FROM plan_sources ps
      JOIN plans p ON p.id = ps.plan_id WHERE p.municipality_id = $1";
 

@@ -129,6 +129,17 @@ impl Db {
             sqlx::query_as::<_, SdgLink>(SDG_LINKS_SQL).bind(municipality_id).fetch_all(pool).await?
         }))
     }
+
+    /// The SDG links of one element, in catalogue order.
+    pub async fn sdg_links_of(&self, municipality_id: i64, element_id: i64) -> Result<Vec<SdgLink>> {
+        Ok(on_db!(self, pool => {
+            sqlx::query_as::<_, SdgLink>(
+                "SELECT l.element_id, l.target, t.goal, l.adapted FROM element_sdg_targets l
+                 JOIN goal_elements e ON e.id = l.element_id JOIN sdg_targets t ON t.code = l.target
+                 WHERE e.municipality_id = $1 AND l.element_id = $2 ORDER BY t.sort_key")
+                .bind(municipality_id).bind(element_id).fetch_all(pool).await?
+        }))
+    }
 }
 
 const SDG_LINKS_SQL: &str = "SELECT l.element_id, l.target, t.goal, l.adapted FROM element_sdg_targets l
