@@ -2,9 +2,8 @@
 //! served as static files by nginx, loaded by the same client in the same run.
 
 use crate::report::{Table, ms, quantile};
-use crate::server::{self, Env, Server, Session};
-use anyhow::{Context, Result, bail};
-use std::process::{Command, Stdio};
+use crate::server::{self, Env, Nginx, Server, Session};
+use anyhow::{Result, bail};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,7 +29,7 @@ pub async fn run(env: &Env, quick: bool) -> Result<Table> {
         std::fs::write(static_dir.join(file), &body)?;
         pages.push((name, path, file, body.len()));
     }
-    let nginx = Nginx::start(env, &static_dir)?;
+    let nginx = Nginx::serve_dir(env, &static_dir)?;
 
     let mut table = Table::new(
         "(a) Pages at 64 concurrent connections",
@@ -124,55 +123,4 @@ async fn load(
     let mut result = run(started + duration).await?;
     result.elapsed = started.elapsed();
     Ok(result)
-}
-
-/// nginx in the foreground with a throw-away configuration, serving one directory.
-struct Nginx {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Nginx {
-    fn start(env: &Env, root: &std::path::Path) -> Result<Nginx> {
-        let dir = env.work.join("pages-nginx");
-        server::fresh_dir(&dir)?;
-        let port = server::free_port()?;
-        let d = dir.display();
-        let conf = format!(
-            "daemon off;\nworker_processes auto;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-             events {{ worker_connections 1024; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
-             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
-             keepalive_requests 1000000;\n  \
-             server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    default_type text/html;\n  }}\n}}\n",
-            root = root.display()
-        );
-        std::fs::write(dir.join("nginx.conf"), conf)?;
-        let child = Command::new("nginx")
-            .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log"), "-c", &format!("{d}/nginx.conf")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start nginx (scripts/bench installs it)")?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                bail!("nginx did not listen on port {port}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Nginx { child, base: format!("http://127.0.0.1:{port}") })
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        // SIGQUIT is nginx's graceful shutdown; its workers exit with the master.
-        // SAFETY: kill(2) on our own child's pid has no memory effects.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
-        }
-        let _ = self.child.wait();
-    }
 }

@@ -207,6 +207,74 @@ pub fn fresh_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// nginx in the foreground with a throw-away configuration (installed by `scripts/bench`).
+pub struct Nginx {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+}
+
+impl Nginx {
+    /// Serves the files of one directory.
+    pub fn serve_dir(env: &Env, root: &Path) -> Result<Nginx> {
+        Self::start(env, "pages-nginx", &format!("root {};\n    default_type text/html;", root.display()), "")
+    }
+
+    /// Passes every request to the application nodes at `upstreams` in turn, over kept-alive
+    /// connections, as a load balancer in front of several `rodtrad serve` processes does.
+    pub fn balance(env: &Env, upstreams: &[&str]) -> Result<Nginx> {
+        let servers: String =
+            upstreams.iter().map(|u| format!("    server {};\n", u.trim_start_matches("http://"))).collect();
+        let upstream = format!("upstream rodtrad {{\n{servers}    keepalive 128;\n  }}\n  ");
+        let location = "location / {\n      proxy_pass http://rodtrad;\n      proxy_http_version 1.1;\n      \
+                        proxy_set_header Connection \"\";\n      proxy_set_header Host $host;\n      \
+                        proxy_set_header X-Forwarded-For $remote_addr;\n    }";
+        Self::start(env, "nodes-nginx", location, &upstream)
+    }
+
+    fn start(env: &Env, name: &str, server_body: &str, http_extra: &str) -> Result<Nginx> {
+        let dir = env.work.join(name);
+        fresh_dir(&dir)?;
+        let port = free_port()?;
+        let d = dir.display();
+        let conf = format!(
+            "daemon off;\nworker_processes auto;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 4096; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             keepalive_requests 1000000;\n  {http_extra}\
+             server {{\n    listen 127.0.0.1:{port};\n    {server_body}\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), conf)?;
+        let child = Command::new("nginx")
+            .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log"), "-c", &format!("{d}/nginx.conf")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start nginx (scripts/bench installs it)")?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("nginx did not listen on port {port}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Nginx { child, base: format!("http://127.0.0.1:{port}") })
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SIGQUIT is nginx's graceful shutdown; its workers exit with the master.
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGQUIT);
+        }
+        let _ = self.child.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::csrf_in;

@@ -3,7 +3,7 @@
 //! and restarted: every acknowledged write must be there and the database must pass its integrity check.
 
 use crate::report::Table;
-use crate::server::{self, Env, Server, Session};
+use crate::server::{self, Env, Nginx, Server, Session};
 use anyhow::{Context, Result, bail};
 use rand::{Rng, SeedableRng};
 use sqlx::Connection;
@@ -152,6 +152,9 @@ impl Target {
 struct Editable {
     id: i64,
     text: String,
+    plan: i64,
+    /// The element as the API gave it, to make a sibling of the same kind from.
+    json: serde_json::Value,
 }
 
 /// Local goal elements and measures in plans that may still be edited. The demo's plans are adopted
@@ -185,7 +188,12 @@ async fn editable(client: &reqwest::Client, base: &str, s: &Session) -> Result<V
             let kind = e["kind"].as_str().unwrap_or_default();
             if e["source_element_id"].is_null() && matches!(kind, "main_goal" | "sub_goal" | "measure") {
                 let text = e["text"].as_str().unwrap_or_default();
-                out.push(Editable { id: e["id"].as_i64().unwrap_or_default(), text: text.to_owned() });
+                out.push(Editable {
+                    id: e["id"].as_i64().unwrap_or_default(),
+                    text: text.to_owned(),
+                    plan: plan["id"].as_i64().unwrap_or_default(),
+                    json: e.clone(),
+                });
             }
         }
     }
@@ -193,6 +201,71 @@ async fn editable(client: &reqwest::Client, base: &str, s: &Session) -> Result<V
         bail!("the demo has no editable goal elements or measures");
     }
     Ok(out)
+}
+
+/// One new element per writer, a sibling of an editable element (same plan, parent, kind, owner and
+/// responsible person), created through the API as a user adds a measure.
+async fn own_elements(client: &reqwest::Client, base: &str, s: &Session, pool: &[Editable]) -> Result<Vec<Editable>> {
+    let mut out = Vec::with_capacity(WRITERS);
+    for w in 0..WRITERS {
+        let e = &pool[w % pool.len()];
+        let text = format!("Tiltak for skriveprøve {w}");
+        let body = serde_json::json!({
+            "kind": e.json["kind"], "parent_id": e.json["parent_id"], "text": text,
+            "owner_unit_id": e.json["owner_unit_id"], "responsible_person_id": e.json["responsible_person_id"],
+            "deadline": e.json["deadline"], "status": e.json["status"],
+        });
+        let answer = client
+            .post(format!("{base}/api/v1/plans/{}/elements", e.plan))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await?;
+        let status = answer.status();
+        let created: serde_json::Value = serde_json::from_slice(&answer.bytes().await?).unwrap_or_default();
+        let Some(id) = created["id"].as_i64().filter(|_| status == 201) else {
+            bail!("creating a writer's own element in plan {} answered {status}: {created}", e.plan);
+        };
+        out.push(Editable { id, text, plan: e.plan, json: serde_json::Value::Null });
+    }
+    Ok(out)
+}
+
+/// A phase of the writers benchmark: which elements the writers edit, through which servers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Every writer picks at random among the same few dozen elements, so most saves meet a newer
+    /// version: the test of optimistic locking under contention.
+    Shared,
+    /// Each writer edits its own element, as 200 people editing their own measures do: the
+    /// throughput of the write path itself.
+    Own,
+    /// As `Own`, through nginx in front of two app processes on the same PostgreSQL database.
+    TwoNodes,
+}
+
+impl Phase {
+    /// Marks this phase's texts, so each phase is checked on its own writes.
+    fn tag(self) -> &'static str {
+        match self {
+            Phase::Shared => "s",
+            Phase::Own => "o",
+            Phase::TwoNodes => "n",
+        }
+    }
+
+    /// The goal of issue #18 for the row: throughput is asked of the own-element phases, and
+    /// of PostgreSQL with two app processes; the shared phase must lose nothing.
+    fn goal(self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (Phase::Shared, _) => "0 lost",
+            (_, Backend::Sqlite) => "≥ 500/s, 0 lost, 0 errors",
+            (Phase::Own, Backend::Postgres) => "(one process)",
+            (Phase::TwoNodes, Backend::Postgres) => "≥ 1,000/s, 0 lost",
+        }
+    }
 }
 
 /// One acknowledged write.
@@ -227,25 +300,27 @@ impl Outcome {
     }
 }
 
-/// `WRITERS` tasks, each reading an element (for its version) and saving a change with a unique marker,
-/// until `until`.
+/// `WRITERS` tasks, each reading an element of its pool (`pools[w % pools.len()]`) for its version and
+/// saving a change with a unique marker, until `until`.
 async fn hammer(
+    tag: &'static str,
     client: &reqwest::Client,
     base: &str,
     sessions: &[Session],
-    pool: &[Editable],
+    pools: Vec<Vec<Editable>>,
     until: Instant,
     killed: Arc<AtomicBool>,
 ) -> Result<Outcome> {
-    let pool = Arc::new(pool.to_vec());
+    let pools = Arc::new(pools);
     let tasks: Vec<_> = (0..WRITERS)
         .map(|w| {
             let client = client.clone();
             let base = base.to_owned();
             let session = sessions[w % sessions.len()].clone();
-            let pool = pool.clone();
+            let pools = pools.clone();
             let killed = killed.clone();
             tokio::spawn(async move {
+                let pool = &pools[w % pools.len()];
                 let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
                 let mut out = Outcome::default();
                 let mut seq = 0u64;
@@ -253,7 +328,7 @@ async fn hammer(
                     let e = &pool[rng.random_range(0..pool.len())];
                     seq += 1;
                     out.attempts += 1;
-                    let text = format!("{}{MARK}{w}-{seq}]", e.text);
+                    let text = format!("{}{MARK}{tag}{w}-{seq}]", e.text);
                     match write(&client, &base, &session, e.id, &text).await {
                         Ok(Written::Ack) => out.acks.push(Ack { element: e.id, text }),
                         Ok(Written::Conflict) => out.conflicts += 1,
@@ -345,8 +420,18 @@ struct Verified {
     stale_bases: usize,
 }
 
-async fn verify(client: &reqwest::Client, base: &str, s: &Session, target: &Target, acks: &[Ack]) -> Result<Verified> {
-    let audited: Vec<Audited> = target.audited_updates().await?.into_iter().filter(|a| a.text.contains(MARK)).collect();
+/// Checks the writes of the phase tagged `tag` against what the database holds.
+async fn verify(
+    tag: &str,
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    target: &Target,
+    acks: &[Ack],
+) -> Result<Verified> {
+    let mark = format!("{MARK}{tag}");
+    let audited: Vec<Audited> =
+        target.audited_updates().await?.into_iter().filter(|a| a.text.contains(&mark)).collect();
     let texts: HashSet<&str> = audited.iter().map(|a| a.text.as_str()).collect();
     let acked: HashSet<&str> = acks.iter().map(|a| a.text.as_str()).collect();
     let found = acks.iter().filter(|a| texts.contains(a.text.as_str())).count();
@@ -390,10 +475,12 @@ pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> 
         "(c) 200 concurrent writers",
         &[
             "database",
+            "elements",
             "seconds",
             "attempts",
             "acknowledged",
             "writes/s",
+            "goal (issue #18)",
             "409 conflicts",
             "errors",
             "acknowledged found in audit log",
@@ -409,25 +496,57 @@ pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> 
         let client = server::client(WRITERS)?;
         let sessions = sessions(&client, &app.base).await?;
         let pool = editable(&client, &app.base, &sessions[0]).await?;
-        let started = Instant::now();
-        let o = hammer(&client, &app.base, &sessions, &pool, started + duration, Arc::default()).await?;
-        let elapsed = started.elapsed();
-        let v = verify(&client, &app.base, &sessions[0], &target, &o.acks).await?;
-        table.row(vec![
-            backend.name().to_owned(),
-            format!("{:.1}", elapsed.as_secs_f64()),
-            o.attempts.to_string(),
-            o.acks.len().to_string(),
-            format!("{:.0}", o.acks.len() as f64 / elapsed.as_secs_f64()),
-            o.conflicts.to_string(),
-            o.errors().to_string(),
-            format!("{}/{}", v.found, o.acks.len()),
-            v.unacknowledged.to_string(),
-            format!("{}/{} elements", v.current, v.elements),
-            v.stale_bases.to_string(),
-        ]);
-        notes.extend(error_note(backend, &o));
-        notes.push(format!("{}: {} editable elements shared by the writers.", backend.name(), pool.len()));
+        let own = own_elements(&client, &app.base, &sessions[0], &pool).await?;
+        let own_pools: Vec<Vec<Editable>> = own.iter().map(|e| vec![e.clone()]).collect();
+        let mut phases = vec![
+            (Phase::Shared, format!("{} shared", pool.len()), vec![pool.clone()]),
+            (Phase::Own, format!("{} own", own.len()), own_pools.clone()),
+        ];
+        if backend == Backend::Postgres {
+            phases.push((Phase::TwoNodes, format!("{} own, 2 app processes behind nginx", own.len()), own_pools));
+        }
+        for (phase, label, pools) in phases {
+            // Two app processes on the one database, behind nginx passing requests to each in turn;
+            // the writers sign in and write through nginx, so a session made on one node is used on both.
+            let second = match phase {
+                Phase::TwoNodes => Some(Server::start(env, &target.url, "writers-server-2").await?),
+                _ => None,
+            };
+            let nginx = match &second {
+                Some(second) => Some(Nginx::balance(env, &[&app.base, &second.base])?),
+                None => None,
+            };
+            let base = nginx.as_ref().map_or(app.base.as_str(), |n| n.base.as_str());
+            let phase_sessions = match nginx {
+                Some(_) => self::sessions(&client, base).await?,
+                None => sessions.clone(),
+            };
+            let started = Instant::now();
+            let o =
+                hammer(phase.tag(), &client, base, &phase_sessions, pools, started + duration, Arc::default()).await?;
+            let elapsed = started.elapsed();
+            let v = verify(phase.tag(), &client, base, &phase_sessions[0], &target, &o.acks).await?;
+            table.row(vec![
+                backend.name().to_owned(),
+                label,
+                format!("{:.1}", elapsed.as_secs_f64()),
+                o.attempts.to_string(),
+                o.acks.len().to_string(),
+                format!("{:.0}", o.acks.len() as f64 / elapsed.as_secs_f64()),
+                phase.goal(backend).to_owned(),
+                o.conflicts.to_string(),
+                o.errors().to_string(),
+                format!("{}/{}", v.found, o.acks.len()),
+                v.unacknowledged.to_string(),
+                format!("{}/{} elements", v.current, v.elements),
+                v.stale_bases.to_string(),
+            ]);
+            notes.extend(error_note(backend, &o));
+            drop(nginx);
+            if let Some(second) = second {
+                second.stop();
+            }
+        }
         drop(client);
         app.stop();
         target.drop_database().await?;
@@ -436,7 +555,7 @@ pub async fn run(env: &Env, backends: &[Backend], quick: bool) -> Result<Table> 
         "{WRITERS} writers over {SESSIONS} sessions of the chief executive, each in a loop: GET /api/v1/elements/{{id}} for the version, PUT the element with a unique marker in its text. A 409 is the optimistic-concurrency answer to a stale version."
     ));
     table.note("Found: acknowledged texts present in the audit log, which is written in the same transaction as the change. Audited, not acknowledged: saves in the log whose answer the writer never got. Current: elements whose text now is their last write in the log. Lost updates: writes in the log that replaced a version another write had already replaced (the `version` in each row's before-image).");
-    table.note("Plans are put under revision first (the demo's plans are adopted, hence frozen); the writers edit the local main goals, sub-goals and measures.");
+    table.note("Plans are put under revision first (the demo's plans are adopted, hence frozen). Shared: every writer picks at random among the local main goals, sub-goals and measures, so most saves meet a version another writer has just replaced and are refused with 409; this checks optimistic locking under contention, and its writes/s is bounded by the contention the benchmark makes. Own: each writer first adds a measure of its own beside one of them (POST /api/v1/plans/{id}/elements) and then edits only that, as people editing their own measures do; this is the write path's throughput, which the goal is about. On PostgreSQL the own phase runs again with a second `rodtrad serve` on the same database and nginx (round robin, kept-alive upstream connections) in front of both; the writers sign in through nginx.");
     for n in notes {
         table.note(n);
     }
@@ -469,9 +588,9 @@ pub async fn crash(env: &Env, backends: &[Backend], quick: bool) -> Result<Table
         let killed = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
         let load = {
-            let (client, base, sessions, pool, killed) =
-                (client.clone(), app.base.clone(), sessions.clone(), pool.clone(), killed.clone());
-            tokio::spawn(async move { hammer(&client, &base, &sessions, &pool, started + duration, killed).await })
+            let (client, base, sessions, pools, killed) =
+                (client.clone(), app.base.clone(), sessions.clone(), vec![pool.clone()], killed.clone());
+            tokio::spawn(async move { hammer("c", &client, &base, &sessions, pools, started + duration, killed).await })
         };
         tokio::time::sleep(duration / 2).await;
         // Flag first, so every failure the kill causes is counted as such; a 200 that arrives is still an
@@ -484,7 +603,7 @@ pub async fn crash(env: &Env, backends: &[Backend], quick: bool) -> Result<Table
         let app = Server::start(env, &target.url, "crash-server-restarted").await?;
         let restart = restarted.elapsed();
         let session = server::login(&client, &app.base, EDITOR).await?;
-        let v = verify(&client, &app.base, &session, &target, &o.acks).await?;
+        let v = verify("c", &client, &app.base, &session, &target, &o.acks).await?;
         drop(client);
         app.stop();
         let integrity = target.integrity().await?;

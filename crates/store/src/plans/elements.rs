@@ -299,6 +299,11 @@ impl Db {
         if input.kind != before.kind() {
             return Err(RuleError::new("err-element-kind-change").into());
         }
+        // Versions only grow: a version already replaced when `before` was read is stale for good,
+        // so the writer is told without waiting for the plan's lock or the write lock.
+        if before.version != expected_version {
+            return Err(StoreError::Conflict);
+        }
         let plan = self.plan(mid, before.plan_id).await?;
         self.check_element_input(mid, &plan, input).await?;
         let text_changed = before.text != input.text;
