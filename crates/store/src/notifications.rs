@@ -196,14 +196,45 @@ impl Db {
         Ok(users.into_iter().map(|user| DigestRecipient { user }).collect())
     }
 
-    /// Records that the account got its digest on `day` (audited: an e-mail left the system).
+    /// Claims the account's digest of `day` before it is sent: `false` when another application
+    /// node (or an earlier run) has claimed it already, so with several nodes each digest goes once.
+    /// Returns the claim's previous day, for [`Db::digest_release`] if sending fails.
+    pub async fn digest_claim(
+        &self,
+        author: &Author,
+        user_id: i64,
+        day: NaiveDate,
+    ) -> Result<Option<Option<NaiveDate>>> {
+        Ok(on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let previous: Option<Option<NaiveDate>> = sqlx::query_scalar(
+                "SELECT digest_sent_on FROM users WHERE id = $1 AND municipality_id = $2")
+                .bind(user_id).bind(author.municipality_id).fetch_optional(&mut *tx).await?;
+            let claimed = sqlx::query(
+                "UPDATE users SET digest_sent_on = $1
+                 WHERE id = $2 AND municipality_id = $3 AND (digest_sent_on IS NULL OR digest_sent_on <> $1)")
+                .bind(day).bind(user_id).bind(author.municipality_id).execute(&mut *tx).await?.rows_affected() == 1;
+            tx.commit().await?;
+            previous.filter(|_| claimed)
+        }))
+    }
+
+    /// Records in the audit log that the account got its digest on `day` (an e-mail left the system).
     pub async fn digest_mark_sent(&self, author: &Author, user_id: i64, day: NaiveDate) -> Result<()> {
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE users SET digest_sent_on = $1 WHERE id = $2 AND municipality_id = $3")
-                .bind(day).bind(user_id).bind(author.municipality_id).execute(&mut *tx).await?;
             audit_in_tx!(tx, author, "user", user_id, "digest", None, Some(serde_json::json!({"digest_sent_on": day})));
             tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Gives back a claim of [`Db::digest_claim`] whose e-mail could not be sent, so the next run
+    /// tries again.
+    pub async fn digest_release(&self, user_id: i64, day: NaiveDate, previous: Option<NaiveDate>) -> Result<()> {
+        on_db!(self, pool => {
+            sqlx::query("UPDATE users SET digest_sent_on = $1 WHERE id = $2 AND digest_sent_on = $3")
+                .bind(previous).bind(user_id).bind(day).execute(pool).await?;
         });
         Ok(())
     }

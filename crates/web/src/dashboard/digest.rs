@@ -86,8 +86,9 @@ pub fn compose(tr: &Tr, name: &str, mine: &Mine, base_url: &str) -> Option<Diges
     Some(Digest { subject, body })
 }
 
-/// Sends today's digests of every municipality. An account gets at most one a day (the day is
-/// recorded when the server accepts it); a failure is logged and tried again on the next run.
+/// Sends today's digests of every municipality. An account gets at most one a day, whichever
+/// application node runs this (each digest is claimed in the database before it is sent); a failure
+/// gives the claim back, is logged and tried again on the next run.
 pub async fn send_digests(
     db: &Db,
     i18n: Arc<I18n>,
@@ -111,6 +112,8 @@ pub async fn send_digests(
                 summary.nothing += 1;
                 continue;
             };
+            // Claimed before it is sent, so two application nodes never both send it.
+            let Some(previous) = db.digest_claim(&author, r.user.id, today).await? else { continue };
             match mailer.send(&r.user.display_name, &r.user.email, &digest.subject, digest.body).await {
                 Ok(()) => {
                     db.digest_mark_sent(&author, r.user.id, today).await?;
@@ -118,6 +121,7 @@ pub async fn send_digests(
                 }
                 Err(e) => {
                     tracing::warn!(user = r.user.id, error = %e, "digest not sent");
+                    db.digest_release(r.user.id, today, previous).await?;
                     summary.failed += 1;
                 }
             }
