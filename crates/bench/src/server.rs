@@ -207,6 +207,31 @@ pub fn fresh_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// POSTs `body` as JSON and returns the created id (201 expected).
+pub async fn post_created(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Session,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<i64> {
+    let answer = client
+        .post(format!("{base}{path}"))
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = answer.status();
+    let text = answer.text().await?;
+    if status != 201 {
+        bail!("POST {path} answered {status}: {text}");
+    }
+    let created: serde_json::Value = serde_json::from_str(&text)?;
+    created["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {text}"))
+}
+
 /// nginx in the foreground with a throw-away configuration (installed by `scripts/bench`).
 pub struct Nginx {
     child: Child,

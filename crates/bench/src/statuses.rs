@@ -3,7 +3,7 @@
 //! errors, and afterwards every acknowledged report looked up in `status_reports` by its id.
 
 use crate::report::Table;
-use crate::server::{self, Env, Server, Session};
+use crate::server::{self, Env, Server, Session, post_created};
 use crate::writers::{Backend, Target};
 use anyhow::{Result, bail};
 use sqlx::Connection;
@@ -124,31 +124,6 @@ async fn bench_parent(
         "plan_id": plan, "parent_id": sub_goal, "owner_unit_id": model["owner_unit_id"],
         "responsible_person_id": model["responsible_person_id"], "deadline": model["deadline"],
     }))
-}
-
-/// POSTs `body` as JSON and returns the created id (201 expected).
-async fn post_created(
-    client: &reqwest::Client,
-    base: &str,
-    s: &Session,
-    path: &str,
-    body: serde_json::Value,
-) -> Result<i64> {
-    let answer = client
-        .post(format!("{base}{path}"))
-        .header("cookie", &s.cookie)
-        .header("x-csrf-token", &s.csrf)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await?;
-    let status = answer.status();
-    let text = answer.text().await?;
-    if status != 201 {
-        bail!("POST {path} answered {status}: {text}");
-    }
-    let created: serde_json::Value = serde_json::from_str(&text)?;
-    created["id"].as_i64().ok_or_else(|| anyhow::anyhow!("no id in {text}"))
 }
 
 /// Adds one measure under the benchmark's sub-goal through the plan API and returns its id.

@@ -215,19 +215,7 @@ async fn own_elements(client: &reqwest::Client, base: &str, s: &Session, pool: &
             "owner_unit_id": e.json["owner_unit_id"], "responsible_person_id": e.json["responsible_person_id"],
             "deadline": e.json["deadline"], "status": e.json["status"],
         });
-        let answer = client
-            .post(format!("{base}/api/v1/plans/{}/elements", e.plan))
-            .header("cookie", &s.cookie)
-            .header("x-csrf-token", &s.csrf)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await?;
-        let status = answer.status();
-        let created: serde_json::Value = serde_json::from_slice(&answer.bytes().await?).unwrap_or_default();
-        let Some(id) = created["id"].as_i64().filter(|_| status == 201) else {
-            bail!("creating a writer's own element in plan {} answered {status}: {created}", e.plan);
-        };
+        let id = server::post_created(client, base, s, &format!("/api/v1/plans/{}/elements", e.plan), body).await?;
         out.push(Editable { id, text, plan: e.plan, json: serde_json::Value::Null });
     }
     Ok(out)
