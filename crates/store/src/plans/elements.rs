@@ -141,16 +141,20 @@ impl ElementInput {
 
     /// Whether saving this would leave `element` and its SDG links (`links`) as they are.
     pub fn same_as(&self, element: &Element, links: &[SdgLink]) -> bool {
-        use std::collections::BTreeSet;
-        let wanted: BTreeSet<(&str, bool)> = self.sdg_targets.iter().map(|(c, a)| (c.as_str(), *a)).collect();
-        let linked: BTreeSet<(&str, bool)> = links.iter().map(|l| (l.target.as_str(), l.adapted)).collect();
         self.kind == element.kind()
             && self.text == element.text
             && self.owner_unit_id == element.owner_unit_id
             && self.responsible_person_id == element.responsible_person_id
             && self.deadline == element.deadline
             && self.status == element.status
-            && wanted == linked
+            && self.same_links(links)
+    }
+
+    /// Whether this names the same SDG targets, each adapted or not, as `links`.
+    pub fn same_links(&self, links: &[SdgLink]) -> bool {
+        use std::collections::BTreeSet;
+        let wanted: BTreeSet<(&str, bool)> = self.sdg_targets.iter().map(|(c, a)| (c.as_str(), *a)).collect();
+        wanted == links.iter().map(|l| (l.target.as_str(), l.adapted)).collect()
     }
 
     fn audit_json(&self) -> serde_json::Value {
@@ -199,16 +203,30 @@ impl Db {
         row.ok_or(StoreError::NotFound)
     }
 
-    async fn check_element_input(&self, mid: i64, plan: &Plan, input: &ElementInput) -> Result<()> {
+    /// Checks an element's values. `before` is the element as stored with its SDG links, for an
+    /// update: a unit, person or SDG target it already names was checked when it was saved and still
+    /// exists (rows are never deleted), so only what the update changes is looked up.
+    async fn check_element_input(
+        &self,
+        mid: i64,
+        plan: &Plan,
+        input: &ElementInput,
+        before: Option<(&Element, &[SdgLink])>,
+    ) -> Result<()> {
         check_measure(input.status, input.deadline.is_some(), input.responsible_person_id.is_some())?;
         if let Some(d) = input.deadline {
             check_deadline_in_period(d, plan.start_year as i32, plan.end_year as i32)?;
         }
-        self.check_owner_unit(mid, input.owner_unit_id).await?;
-        if let Some(p) = input.responsible_person_id {
+        if before.is_none_or(|(e, _)| e.owner_unit_id != input.owner_unit_id) {
+            self.check_owner_unit(mid, input.owner_unit_id).await?;
+        }
+        if let Some(p) = input.responsible_person_id
+            && before.is_none_or(|(e, _)| e.responsible_person_id != Some(p))
+        {
             self.person(mid, p).await.map_err(|_| RuleError::new("err-person-unknown").on("responsible_person_id"))?;
         }
-        for (code, _) in &input.sdg_targets {
+        let linked = |code: &str| before.is_some_and(|(_, links)| links.iter().any(|l| l.target == code));
+        for (code, _) in input.sdg_targets.iter().filter(|(code, _)| !linked(code)) {
             if !self.sdg_target_exists(code).await? {
                 return Err(RuleError::new("err-sdg-target-unknown")
                     .with("code", code.clone())
@@ -229,7 +247,7 @@ impl Db {
     ) -> Result<i64> {
         let mid = author.municipality_id;
         let plan = self.plan(mid, plan_id).await?;
-        self.check_element_input(mid, &plan, input).await?;
+        self.check_element_input(mid, &plan, input, None).await?;
         let mut t = self.begin().await?;
         lock_editable_plan(&mut t, mid, plan_id).await?;
         // The parent is read under the plan's lock: removing it takes the same lock.
@@ -305,9 +323,10 @@ impl Db {
             return Err(StoreError::Conflict);
         }
         let plan = self.plan(mid, before.plan_id).await?;
-        self.check_element_input(mid, &plan, input).await?;
-        let text_changed = before.text != input.text;
         let links_before: Vec<SdgLink> = self.sdg_links_of(mid, id).await?;
+        self.check_element_input(mid, &plan, input, Some((&before, &links_before))).await?;
+        let text_changed = before.text != input.text;
+        let links_changed = !input.same_links(&links_before);
         let select = format!("SELECT {ELEMENT_COLUMNS} FROM {ELEMENT_FROM} WHERE e.municipality_id = $1 AND e.id = $2");
         let mut t = self.begin().await?;
         let moving = new_parent.is_some_and(|p| p != before.parent_id);
@@ -346,10 +365,12 @@ impl Db {
             if n == 0 {
                 return Err(StoreError::Conflict);
             }
-            sqlx::query("DELETE FROM element_sdg_targets WHERE element_id = $1").bind(id).execute(&mut *tx).await?;
-            for (code, adapted) in &input.sdg_targets {
-                sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted) VALUES ($1, $2, $3)")
-                    .bind(id).bind(code).bind(*adapted).execute(&mut *tx).await?;
+            if links_changed {
+                sqlx::query("DELETE FROM element_sdg_targets WHERE element_id = $1").bind(id).execute(&mut *tx).await?;
+                for (code, adapted) in &input.sdg_targets {
+                    sqlx::query("INSERT INTO element_sdg_targets (element_id, target, adapted) VALUES ($1, $2, $3)")
+                        .bind(id).bind(code).bind(*adapted).execute(&mut *tx).await?;
+                }
             }
             // Read back inside the transaction: after the commit another writer may already have
             // replaced this version, and the caller must answer with what it wrote.
